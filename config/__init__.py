@@ -1,0 +1,69 @@
+"""Settings, the Redis connection and the configuration store: the lowest layer.
+
+Nothing here imports from ``switchboard.integrations`` or ``switchboard.worker``.
+"""
+
+from .cache import ChangeListener, ConfigCache
+from .connection import Redis, open_redis, redact_url
+from .embedded import EmbeddedRedis, find_redis_server
+from .errors import (
+    ConfigConflictError,
+    ConfigNotFoundError,
+    ConfigValidationError,
+    EmbeddedRedisError,
+    IntegrationAlreadyRegisteredError,
+    IntegrationError,
+    IntegrationLoadError,
+    IntegrationNotRegisteredError,
+    IntegrationRegistrationError,
+    IntegrationStateError,
+    RecordFormatError,
+    RedisUnavailableError,
+    SettingsError,
+    StoreError,
+    SwitchboardError,
+)
+from .ids import new_id
+from .keys import CONFIG_CHANGE_LOG_MAX, RedisKeys
+from .records import CONFIG_SCHEMA_VERSION, ConfigRecord, new_config_id
+from .settings import DEFAULT_REDIS_URL, Settings, load_settings
+from .store import UNSET, ConfigChanges, ConfigStore, Unset, utc_now
+
+__all__ = [
+    "CONFIG_CHANGE_LOG_MAX",
+    "CONFIG_SCHEMA_VERSION",
+    "DEFAULT_REDIS_URL",
+    "UNSET",
+    "ChangeListener",
+    "ConfigCache",
+    "ConfigChanges",
+    "ConfigConflictError",
+    "ConfigNotFoundError",
+    "ConfigRecord",
+    "ConfigStore",
+    "ConfigValidationError",
+    "EmbeddedRedis",
+    "EmbeddedRedisError",
+    "IntegrationAlreadyRegisteredError",
+    "IntegrationError",
+    "IntegrationLoadError",
+    "IntegrationNotRegisteredError",
+    "IntegrationRegistrationError",
+    "IntegrationStateError",
+    "RecordFormatError",
+    "Redis",
+    "RedisKeys",
+    "RedisUnavailableError",
+    "Settings",
+    "SettingsError",
+    "StoreError",
+    "SwitchboardError",
+    "Unset",
+    "find_redis_server",
+    "load_settings",
+    "new_config_id",
+    "new_id",
+    "open_redis",
+    "redact_url",
+    "utc_now",
+]

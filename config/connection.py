@@ -1,0 +1,74 @@
+"""The Redis connection: opened with ``async with``, checked once, named safely in errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+import redis.asyncio as aioredis
+import redis.exceptions
+
+from .errors import RedisUnavailableError
+from .settings import Settings
+
+__all__ = ["REDIS_DOWN_ERRORS", "Redis", "open_redis", "redact_url"]
+
+#: A client that returns bytes. Switchboard decodes what it needs itself:
+#: orjson parses bytes directly, and most values are never decoded at all.
+Redis = aioredis.Redis
+
+#: What redis-py raises when the server is not there (or went away).
+REDIS_DOWN_ERRORS: tuple[type[BaseException], ...] = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+    OSError,
+)
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password replaced by ``***``: safe for logs and messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+@asynccontextmanager
+async def open_redis(settings: Settings) -> AsyncIterator[Redis]:
+    """Connect to ``settings``' Redis and check it answers.
+
+    Raises ``RedisUnavailableError`` (with the redacted URL) when it does not.
+    """
+    url = settings.effective_redis_url
+    client = aioredis.Redis.from_url(
+        url,
+        socket_connect_timeout=settings.redis_connect_timeout,
+        health_check_interval=30,
+    )
+    try:
+        try:
+            await client.ping()
+        except REDIS_DOWN_ERRORS as exc:
+            raise RedisUnavailableError(redact_url(url), describe_redis_error(exc)) from None
+        yield client
+    finally:
+        await client.aclose()
+
+
+def describe_redis_error(exc: BaseException) -> str:
+    """A short reason without the URL (redis-py's messages can contain it)."""
+    text = str(exc) or type(exc).__name__
+    if "Connection refused" in text:
+        return "connection refused"
+    if isinstance(exc, (TimeoutError, redis.exceptions.TimeoutError)):
+        return "timed out"
+    if "Authentication" in text or "NOAUTH" in text or "WRONGPASS" in text:
+        return "authentication failed"
+    return type(exc).__name__

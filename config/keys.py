@@ -1,0 +1,65 @@
+"""Every Redis key, channel and TTL Switchboard uses, in one place.
+
+All names start with the configurable prefix (``Settings.key_prefix``,
+default ``switchboard``), so several deployments can share one Redis.
+docs/architecture.md draws the same layout; keep them together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["CONFIG_CHANGE_LOG_MAX", "RedisKeys"]
+
+#: How many entries the configuration change log keeps. A process whose last
+#: seen generation fell off the log reloads every configuration instead.
+CONFIG_CHANGE_LOG_MAX = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class RedisKeys:
+    """The key layout for one prefix."""
+
+    prefix: str = "switchboard"
+
+    # -- configuration store ------------------------------------------------
+
+    @property
+    def configs(self) -> str:
+        """Hash: configuration id -> record JSON."""
+        return f"{self.prefix}:configs"
+
+    @property
+    def configs_generation(self) -> str:
+        """Integer incremented by every configuration write."""
+        return f"{self.prefix}:configs:generation"
+
+    @property
+    def configs_changes(self) -> str:
+        """Sorted set: configuration id -> generation of its latest write (deletes too)."""
+        return f"{self.prefix}:configs:changes"
+
+    @property
+    def configs_changes_floor(self) -> str:
+        """Highest generation trimmed off the change log."""
+        return f"{self.prefix}:configs:changes:floor"
+
+    @property
+    def configs_enabled(self) -> str:
+        """Set of enabled configuration ids."""
+        return f"{self.prefix}:configs:enabled"
+
+    def configs_by_integration(self, integration_id: str) -> str:
+        """Set of configuration ids of one integration."""
+        return f"{self.prefix}:configs:by-integration:{integration_id}"
+
+    def configs_by_tenant(self, tenant: str | None) -> str:
+        """Set of configuration ids of one tenant (or of no tenant)."""
+        if tenant is None:
+            return f"{self.prefix}:configs:no-tenant"
+        return f"{self.prefix}:configs:by-tenant:{tenant}"
+
+    @property
+    def configs_changed_channel(self) -> str:
+        """Pub/sub channel: the new generation, published after each write."""
+        return f"{self.prefix}:configs:changed"

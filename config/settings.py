@@ -1,0 +1,72 @@
+"""Settings: one immutable value object, read from the environment once and passed in.
+
+Nothing in Switchboard reads the environment on its own; the CLI builds a
+``Settings`` and hands it to what it creates.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from .errors import SettingsError
+
+__all__ = ["DEFAULT_REDIS_URL", "Settings", "load_settings"]
+
+DEFAULT_REDIS_URL = "redis://localhost:6379/0"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Environment prefix ``SWITCHBOARD_``, plus ``REDIS_URL``."""
+
+    model_config = SettingsConfigDict(env_prefix="SWITCHBOARD_", frozen=True, extra="ignore")
+
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("REDIS_URL", "SWITCHBOARD_REDIS_URL"),
+        description="Redis to use. Unset: the default local Redis (or, for `switchboard dev`, "
+        "an embedded one).",
+    )
+    key_prefix: str = Field(
+        default="switchboard",
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="Prefix of every Redis key and channel Switchboard uses.",
+    )
+    integrations: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Extra integration classes as dotted paths (`package.module.ClassName`), "
+        "comma-separated, on top of the `switchboard.integrations` entry points.",
+    )
+    config_poll_interval: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description="Seconds between the configuration cache's checks of the generation counter, "
+        "the fallback when a pub/sub message is lost.",
+    )
+    redis_connect_timeout: float = Field(default=5.0, gt=0, description="Seconds.")
+
+    @field_validator("integrations", mode="before")
+    @classmethod
+    def _split_dotted_paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @property
+    def effective_redis_url(self) -> str:
+        return self.redis_url or DEFAULT_REDIS_URL
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment, raising ``SettingsError`` with the variable and the reason."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"SWITCHBOARD_{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise SettingsError(f"Invalid settings: {problems}") from None

@@ -1,0 +1,335 @@
+"""The configuration store: records in one Redis hash, written atomically by Lua scripts.
+
+Every write is one script run (one round trip) that checks the record is still
+what the caller read (compare-and-set on the stored JSON), writes it, keeps the
+index sets true, bumps the generation counter, logs the change and publishes
+the new generation. Two concurrent edits therefore never mix: the second one's
+compare fails and ``update`` re-reads and re-applies its change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, cast
+
+from .connection import Redis
+from .errors import ConfigConflictError, ConfigNotFoundError, RecordFormatError
+from .keys import CONFIG_CHANGE_LOG_MAX, RedisKeys
+from .records import ConfigRecord, new_config_id
+
+__all__ = ["UNSET", "ConfigChanges", "ConfigStore", "Unset", "utc_now"]
+
+_SAVE_SCRIPT = """
+-- KEYS: configs, generation, changes, changes floor, then ARGV[5] old index keys, then new ones
+-- ARGV: id, expected JSON ('' = must not exist), new JSON ('' = delete), channel, n_old, log max
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[2] == '' then
+  if current then return 0 end
+elseif current ~= ARGV[2] then
+  return 0
+end
+local n_old = tonumber(ARGV[5])
+for i = 5, 4 + n_old do redis.call('SREM', KEYS[i], ARGV[1]) end
+if ARGV[3] == '' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+  for i = 5 + n_old, #KEYS do redis.call('SADD', KEYS[i], ARGV[1]) end
+end
+local gen = redis.call('INCR', KEYS[2])
+redis.call('ZADD', KEYS[3], gen, ARGV[1])
+local excess = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[6])
+if excess > 0 then
+  local last = redis.call('ZRANGE', KEYS[3], excess - 1, excess - 1, 'WITHSCORES')
+  redis.call('SET', KEYS[4], last[2])
+  redis.call('ZREMRANGEBYRANK', KEYS[3], 0, excess - 1)
+end
+redis.call('PUBLISH', ARGV[4], gen)
+return gen
+"""
+
+_CHANGES_SCRIPT = """
+-- KEYS: configs, generation, changes, changes floor. ARGV: the generation the caller has (-1: none)
+-- Returns {generation} when nothing changed, else {generation, full (0/1), {id, json|false, ...}}
+local gen = tonumber(redis.call('GET', KEYS[2]) or '0')
+local since = tonumber(ARGV[1])
+if gen == since then return {gen} end
+local floor = tonumber(redis.call('GET', KEYS[4]) or '0')
+if since < 0 or since > gen or since < floor then
+  return {gen, 1, redis.call('HGETALL', KEYS[1])}
+end
+local ids = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. since, '+inf')
+local out = {}
+for i, id in ipairs(ids) do
+  out[2 * i - 1] = id
+  out[2 * i] = redis.call('HGET', KEYS[1], id)
+end
+return {gen, 0, out}
+"""
+
+_LIST_SCRIPT = """
+-- KEYS: configs, then index sets to intersect (none: every record). Returns {id, json, ...}
+if #KEYS == 1 then return redis.call('HGETALL', KEYS[1]) end
+local ids
+if #KEYS == 2 then
+  ids = redis.call('SMEMBERS', KEYS[2])
+else
+  ids = redis.call('SINTER', unpack(KEYS, 2))
+end
+local out = {}
+for _, id in ipairs(ids) do
+  local value = redis.call('HGET', KEYS[1], id)
+  if value then out[#out + 1] = id; out[#out + 1] = value end
+end
+return out
+"""
+
+#: Fields an update may change; the rest are fixed at creation.
+_MUTABLE_FIELDS: Final = frozenset({"name", "enabled", "tenant", "settings", "conditions"})
+_UPDATE_ATTEMPTS: Final = 10
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Unset:
+    """Marks "no filter" where ``None`` is a meaningful value (no tenant)."""
+
+
+UNSET: Final = Unset()
+
+
+@dataclass(slots=True)
+class ConfigChanges:
+    """What changed since a generation: ``records`` maps id -> record, or ``None`` when deleted.
+
+    ``full`` means ``records`` is the whole store (the caller should drop
+    anything not in it). ``broken`` holds records that could not be read.
+    """
+
+    generation: int
+    full: bool = False
+    records: dict[str, ConfigRecord | None] = field(default_factory=dict)
+    broken: dict[str, RecordFormatError] = field(default_factory=dict)
+
+
+def _decode_pairs(
+    flat: list[Any],
+) -> tuple[dict[str, ConfigRecord | None], dict[str, RecordFormatError]]:
+    records: dict[str, ConfigRecord | None] = {}
+    broken: dict[str, RecordFormatError] = {}
+    for index in range(0, len(flat), 2):
+        config_id = flat[index].decode()
+        raw = flat[index + 1]
+        if raw is None:
+            records[config_id] = None
+            continue
+        try:
+            records[config_id] = ConfigRecord.from_json(config_id, raw)
+        except RecordFormatError as exc:
+            broken[config_id] = exc
+    return records, broken
+
+
+class ConfigStore:
+    """Create, read, update, delete and list configuration records."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        keys: RedisKeys,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        change_log_max: int = CONFIG_CHANGE_LOG_MAX,
+    ) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._clock = clock
+        self._change_log_max = change_log_max
+        self._save = redis.register_script(_SAVE_SCRIPT)
+        self._changes = redis.register_script(_CHANGES_SCRIPT)
+        self._list = redis.register_script(_LIST_SCRIPT)
+
+    @property
+    def keys(self) -> RedisKeys:
+        return self._keys
+
+    # -- writes ---------------------------------------------------------------
+
+    async def create(
+        self,
+        *,
+        integration_id: str,
+        name: str,
+        settings: Mapping[str, Any] | None = None,
+        tenant: str | None = None,
+        enabled: bool = True,
+        conditions: Mapping[str, Any] | None = None,
+        config_id: str | None = None,
+    ) -> ConfigRecord:
+        now = self._clock()
+        record = ConfigRecord(
+            id=config_id or new_config_id(),
+            integration_id=integration_id,
+            name=name,
+            enabled=enabled,
+            tenant=tenant,
+            settings=dict(settings or {}),
+            conditions=dict(conditions or {"mode": "always"}),
+            created_at=now,
+            updated_at=now,
+        )
+        if not await self._write(record.id, expected=None, old=None, new=record):
+            raise ConfigConflictError(record.id, 1)
+        return record
+
+    async def update(
+        self,
+        config_id: str,
+        change: Callable[[ConfigRecord], Mapping[str, Any]],
+    ) -> ConfigRecord:
+        """Apply ``change`` (current record -> fields to set) atomically.
+
+        ``change`` runs again on the fresh record if someone else wrote in
+        between, so it must be a pure function of the record it is given.
+        Exceptions it raises (a validation error, say) propagate unchanged.
+        """
+        for _ in range(_UPDATE_ATTEMPTS):
+            raw = await self._read_raw(config_id)
+            if raw is None:
+                raise ConfigNotFoundError(config_id)
+            current = ConfigRecord.from_json(config_id, raw)
+            updates = dict(change(current))
+            fixed = set(updates) - _MUTABLE_FIELDS
+            if fixed:
+                raise ValueError(f"These fields cannot change: {', '.join(sorted(fixed))}")
+            updated = ConfigRecord.model_validate(
+                {
+                    **current.model_dump(),
+                    **updates,
+                    "updated_at": self._next_update_time(current.updated_at),
+                }
+            )
+            if await self._write(config_id, expected=raw, old=current, new=updated):
+                return updated
+        raise ConfigConflictError(config_id, _UPDATE_ATTEMPTS)
+
+    async def delete(self, config_id: str) -> ConfigRecord | None:
+        """Delete a record; returns it, or ``None`` when what was stored could not be read."""
+        for _ in range(_UPDATE_ATTEMPTS):
+            raw = await self._read_raw(config_id)
+            if raw is None:
+                raise ConfigNotFoundError(config_id)
+            try:
+                current = ConfigRecord.from_json(config_id, raw)
+            except RecordFormatError:
+                # An unreadable record can still be deleted; its index entries
+                # are unknown, and a later full listing ignores missing ids.
+                current = None
+            if await self._write(config_id, expected=raw, old=current, new=None):
+                return current
+        raise ConfigConflictError(config_id, _UPDATE_ATTEMPTS)
+
+    async def _read_raw(self, config_id: str) -> bytes | None:
+        # redis-py types every command as "Awaitable[T] | T"; the asyncio client awaits.
+        raw: bytes | None = await cast(
+            "Awaitable[bytes | None]", self._redis.hget(self._keys.configs, config_id)
+        )
+        return raw
+
+    def _next_update_time(self, previous: datetime) -> datetime:
+        # "updated" must really change, even when two edits land in one clock tick.
+        return max(self._clock(), previous + timedelta(microseconds=1))
+
+    def _index_keys(self, record: ConfigRecord | None) -> list[str]:
+        if record is None:
+            return []
+        keys = [
+            self._keys.configs_by_integration(record.integration_id),
+            self._keys.configs_by_tenant(record.tenant),
+        ]
+        if record.enabled:
+            keys.append(self._keys.configs_enabled)
+        return keys
+
+    async def _write(
+        self,
+        config_id: str,
+        *,
+        expected: bytes | None,
+        old: ConfigRecord | None,
+        new: ConfigRecord | None,
+    ) -> bool:
+        old_keys = self._index_keys(old)
+        keys = [
+            self._keys.configs,
+            self._keys.configs_generation,
+            self._keys.configs_changes,
+            self._keys.configs_changes_floor,
+            *old_keys,
+            *self._index_keys(new),
+        ]
+        args: list[bytes | str | int] = [
+            config_id,
+            expected or b"",
+            new.to_json() if new is not None else b"",
+            self._keys.configs_changed_channel,
+            len(old_keys),
+            self._change_log_max,
+        ]
+        generation = await self._save(keys=keys, args=args)
+        return bool(generation)
+
+    # -- reads ----------------------------------------------------------------
+
+    async def get(self, config_id: str) -> ConfigRecord:
+        raw = await self._read_raw(config_id)
+        if raw is None:
+            raise ConfigNotFoundError(config_id)
+        return ConfigRecord.from_json(config_id, raw)
+
+    async def list(
+        self,
+        *,
+        integration_id: str | None = None,
+        tenant: str | Unset | None = UNSET,
+        enabled: bool | None = None,
+    ) -> tuple[list[ConfigRecord], dict[str, RecordFormatError]]:
+        """Records matching every filter given, oldest first, and the unreadable ones."""
+        keys = [self._keys.configs]
+        if integration_id is not None:
+            keys.append(self._keys.configs_by_integration(integration_id))
+        if not isinstance(tenant, Unset):
+            keys.append(self._keys.configs_by_tenant(tenant))
+        if enabled:
+            keys.append(self._keys.configs_enabled)
+        records, broken = _decode_pairs(await self._list(keys=keys))
+        found = [r for r in records.values() if r is not None]
+        if enabled is False:
+            found = [r for r in found if not r.enabled]
+        found.sort(key=lambda r: (r.created_at, r.id))
+        return found, broken
+
+    async def changes_since(self, generation: int) -> ConfigChanges:
+        """One round trip: the generation now, and what changed after ``generation``.
+
+        ``generation=-1`` asks for everything. When the change log no longer
+        reaches back that far (or Redis lost its data), the answer is full.
+        """
+        reply = await self._changes(
+            keys=[
+                self._keys.configs,
+                self._keys.configs_generation,
+                self._keys.configs_changes,
+                self._keys.configs_changes_floor,
+            ],
+            args=[generation],
+        )
+        changes = ConfigChanges(generation=int(reply[0]))
+        if len(reply) > 1:
+            changes.full = bool(reply[1])
+            changes.records, changes.broken = _decode_pairs(reply[2])
+        return changes

@@ -1,0 +1,57 @@
+"""Everything an integration author touches.
+
+::
+
+    from switchboard.integrations import ConfigForm, Event, Fieldset, Integration
+"""
+
+from switchboard.config.errors import (
+    ConfigValidationError,
+    IntegrationAlreadyRegisteredError,
+    IntegrationError,
+    IntegrationLoadError,
+    IntegrationNotRegisteredError,
+    IntegrationRegistrationError,
+    IntegrationStateError,
+)
+
+from .admin import ConfigAdmin, parse_setting_value
+from .conditions import Condition, ConditionSet, Operator
+from .configs import IntegrationConfig
+from .discovery import ENTRY_POINT_GROUP, discover_integrations
+from .events import EVENT_TYPE_PATTERN, Event, is_event_type, new_event_id
+from .forms import ConfigForm, Fieldset, secret_field
+from .integration import Integration, IntegrationState
+from .manager import IntegrationManager
+from .subscriptions import EventHandler, Subscription, SubscriptionIndex
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "EVENT_TYPE_PATTERN",
+    "Condition",
+    "ConditionSet",
+    "ConfigAdmin",
+    "ConfigForm",
+    "ConfigValidationError",
+    "Event",
+    "EventHandler",
+    "Fieldset",
+    "Integration",
+    "IntegrationAlreadyRegisteredError",
+    "IntegrationConfig",
+    "IntegrationError",
+    "IntegrationLoadError",
+    "IntegrationManager",
+    "IntegrationNotRegisteredError",
+    "IntegrationRegistrationError",
+    "IntegrationState",
+    "IntegrationStateError",
+    "Operator",
+    "Subscription",
+    "SubscriptionIndex",
+    "discover_integrations",
+    "is_event_type",
+    "new_event_id",
+    "parse_setting_value",
+    "secret_field",
+]

@@ -1,0 +1,182 @@
+"""``ConfigAdmin``: the one way operators' tools change configurations.
+
+The CLI and the admin UI call this, never the store directly, so every write
+is validated first: settings through the integration's config form, match
+conditions through the conditions model. What is stored is the form's
+normalised output. Settings the operator did not give and that the
+integration has a default for are not stored, so ``config.get()`` keeps
+following the integration's ``default_settings``.
+
+A configuration whose integration is not installed (orphaned) can still be
+renamed, enabled, disabled and deleted, but its settings cannot be edited:
+there is no form to check them against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from switchboard.config.errors import ConfigValidationError, IntegrationNotRegisteredError
+from switchboard.config.records import ConfigRecord
+from switchboard.config.store import UNSET, ConfigStore, Unset
+
+from .conditions import ConditionSet
+from .forms import ConfigForm
+from .integration import Integration
+from .manager import IntegrationManager
+
+__all__ = ["ConfigAdmin", "parse_setting_value"]
+
+
+def parse_setting_value(form_cls: type[ConfigForm], key: str, raw: str) -> Any:
+    """A command-line ``key=value`` value as the form's field wants it.
+
+    Kept as a string when the field takes one as it is (text, URLs, and
+    numbers or booleans, which pydantic converts); parsed as JSON otherwise
+    (``headers={"X-Token": "..."}``, ``event_types=["review.*"]``).
+    """
+    field = form_cls.model_fields.get(key)
+    if field is None or field.annotation is None:
+        return raw
+    try:
+        TypeAdapter(field.annotation).validate_python(raw)
+    except ValidationError:
+        try:
+            return TypeAdapter(Any).validate_json(raw)
+        except ValidationError:
+            return raw
+    return raw
+
+
+class ConfigAdmin:
+    """Validated create, edit, enable, disable and delete of configurations."""
+
+    def __init__(self, manager: IntegrationManager, store: ConfigStore) -> None:
+        self._manager = manager
+        self._store = store
+
+    @property
+    def store(self) -> ConfigStore:
+        return self._store
+
+    async def create(
+        self,
+        integration_id: str,
+        *,
+        name: str,
+        settings: Mapping[str, Any] | None = None,
+        tenant: str | None = None,
+        enabled: bool = True,
+        conditions: Any = None,
+    ) -> ConfigRecord:
+        integration = self._manager.get_integration(integration_id)
+        given = dict(settings or {})
+        form = self._validate(integration, name=name, enabled=enabled, given=given)
+        conditions_set = ConditionSet.parse(conditions)
+        return await self._store.create(
+            integration_id=integration_id,
+            name=form.name,
+            settings=self._stored_settings(integration, form, given),
+            tenant=_check_tenant(tenant),
+            enabled=form.enabled,
+            conditions=conditions_set.model_dump(exclude_defaults=False),
+        )
+
+    async def update(
+        self,
+        config_id: str,
+        *,
+        name: str | None = None,
+        enabled: bool | None = None,
+        settings: Mapping[str, Any] | None = None,
+        unset: Iterable[str] = (),
+        tenant: str | Unset | None = UNSET,
+        conditions: Any = UNSET,
+    ) -> ConfigRecord:
+        """Change what is given; ``settings`` merge into the stored ones, ``unset`` removes keys."""
+        new_settings = dict(settings or {})
+        removed = list(unset)
+        conditions_json = (
+            None
+            if isinstance(conditions, Unset)
+            else ConditionSet.parse(conditions).model_dump(exclude_defaults=False)
+        )
+
+        def change(record: ConfigRecord) -> dict[str, Any]:
+            updates: dict[str, Any] = {}
+            new_name = record.name if name is None else name
+            new_enabled = record.enabled if enabled is None else enabled
+            if new_settings or removed:
+                integration = self._manager.get_integration(record.integration_id)
+                given = {k: v for k, v in record.settings.items() if k not in removed}
+                given.update(new_settings)
+                form = self._validate(integration, name=new_name, enabled=new_enabled, given=given)
+                updates["settings"] = self._stored_settings(integration, form, given)
+                new_name = form.name
+            elif name is not None:
+                new_name = name.strip()
+                if not new_name:
+                    raise ConfigValidationError({"name": "this field is required"})
+            updates["name"] = new_name
+            updates["enabled"] = new_enabled
+            if not isinstance(tenant, Unset):
+                updates["tenant"] = _check_tenant(tenant)
+            if conditions_json is not None:
+                updates["conditions"] = conditions_json
+            return updates
+
+        return await self._store.update(config_id, change)
+
+    async def set_enabled(self, config_id: str, enabled: bool) -> ConfigRecord:
+        return await self._store.update(config_id, lambda record: {"enabled": enabled})
+
+    async def delete(self, config_id: str) -> ConfigRecord | None:
+        return await self._store.delete(config_id)
+
+    async def get(self, config_id: str) -> ConfigRecord:
+        return await self._store.get(config_id)
+
+    def form_for(self, integration_id: str) -> type[ConfigForm]:
+        return self._manager.get_integration(integration_id).config_form_cls
+
+    def is_orphaned(self, record: ConfigRecord) -> bool:
+        return not self._manager.is_registered(record.integration_id)
+
+    def secret_settings(self, record: ConfigRecord) -> frozenset[str]:
+        """Setting keys to mask when showing ``record`` (all of them, for an orphan)."""
+        try:
+            return self.form_for(record.integration_id).secret_fields()
+        except IntegrationNotRegisteredError:
+            return frozenset(record.settings)
+
+    @staticmethod
+    def _validate(
+        integration: Integration, *, name: str, enabled: bool, given: Mapping[str, Any]
+    ) -> ConfigForm:
+        merged = {**integration.default_settings, **given}
+        return integration.config_form_cls.validate_config(
+            name=name, enabled=enabled, settings=merged
+        )
+
+    @staticmethod
+    def _stored_settings(
+        integration: Integration, form: ConfigForm, given: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        values = form.settings_json()
+        return {
+            key: value
+            for key, value in values.items()
+            if key in given or key not in integration.default_settings
+        }
+
+
+def _check_tenant(tenant: str | None) -> str | None:
+    if tenant is None:
+        return None
+    tenant = tenant.strip()
+    if not tenant or len(tenant) > 200:
+        raise ConfigValidationError({"tenant": "must be 1 to 200 characters, or no tenant"})
+    return tenant

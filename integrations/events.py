@@ -1,0 +1,45 @@
+"""The event envelope: what an app emits and what every handler receives."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Final
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from switchboard.config.ids import new_id
+from switchboard.config.store import utc_now
+
+__all__ = ["EVENT_TYPE_PATTERN", "Event", "is_event_type", "new_event_id"]
+
+#: Hierarchical, dot-separated, lowercase: ``review.published``, ``ci.build.failed``
+#: (the Standard Webhooks convention).
+EVENT_TYPE_PATTERN: Final = r"^[a-z0-9_]+(\.[a-z0-9_]+)*$"
+_EVENT_TYPE_RE: Final = re.compile(EVENT_TYPE_PATTERN)
+
+
+def new_event_id() -> str:
+    return new_id("evt")
+
+
+def is_event_type(value: str) -> bool:
+    return _EVENT_TYPE_RE.fullmatch(value) is not None
+
+
+class Event(BaseModel):
+    """One thing that happened in an app.
+
+    ``id`` is generated unless the producer gives one (to make emitting
+    idempotent). ``tenant`` scopes the event to one tenant of a multi-tenant
+    app (Review Board's local site); configurations only see their tenant's
+    events.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(default_factory=new_event_id, min_length=1, max_length=200)
+    type: str = Field(pattern=EVENT_TYPE_PATTERN, max_length=200)
+    tenant: str | None = Field(default=None, min_length=1, max_length=200)
+    data: dict[str, Any] = Field(default_factory=dict)
+    occurred_at: datetime = Field(default_factory=utc_now)

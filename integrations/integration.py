@@ -1,0 +1,129 @@
+"""The base class of every integration, as in Djblets.
+
+One instance per integration class, made by the ``IntegrationManager``. An
+integration is *enabled* (``initialize()`` called, subscriptions live)
+exactly while at least one of its configurations is enabled; the manager
+enables and disables it as configurations change, in every process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from switchboard.config.errors import IntegrationStateError
+from switchboard.config.store import UNSET, Unset
+
+from .forms import ConfigForm
+from .subscriptions import EventHandler, Subscription
+
+if TYPE_CHECKING:
+    from .configs import IntegrationConfig
+    from .events import Event
+    from .manager import IntegrationManager
+
+__all__ = ["Integration", "IntegrationState"]
+
+IntegrationState = Literal["disabled", "enabling", "enabled"]
+
+
+class Integration:
+    """Subclass this, set the metadata, subscribe in ``initialize()``.
+
+    ``integration_id`` defaults to ``module.ClassName`` of each class (set it
+    by hand to keep ids stable across refactors). It names the integration
+    in stored configurations, so changing it orphans them.
+    """
+
+    integration_id: ClassVar[str] = ""
+    name: ClassVar[str | None] = None
+    description: ClassVar[str | None] = None
+    default_settings: ClassVar[Mapping[str, Any]] = MappingProxyType({})
+    config_form_cls: ClassVar[type[ConfigForm]] = ConfigForm
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Set on this class only: a subclass never inherits its parent's id.
+        if "integration_id" not in cls.__dict__:
+            cls.integration_id = f"{cls.__module__}.{cls.__qualname__}"
+
+    def __init__(self, manager: IntegrationManager) -> None:
+        self._manager = manager
+        self._state: IntegrationState = "disabled"
+
+    @property
+    def icon_static_urls(self) -> Mapping[str, str] | None:
+        """Icon URLs by resolution: ``"1x"`` (required when there are icons), ``"2x"`` optional.
+
+        A class attribute works as well as overriding this property.
+        """
+        return None
+
+    # -- lifecycle -------------------------------------------------------------
+
+    @property
+    def state(self) -> IntegrationState:
+        return self._state
+
+    @property
+    def enabled(self) -> bool:
+        return self._state == "enabled"
+
+    def initialize(self) -> None:
+        """Called when the integration is enabled: subscribe to events here."""
+
+    def shutdown(self) -> None:
+        """Called when the integration is disabled; its subscriptions are dropped afterwards."""
+
+    def enable_integration(self) -> None:
+        """Enable: call ``initialize()``. If it raises, nothing it subscribed stays live."""
+        if self._state != "disabled":
+            return
+        self._state = "enabling"
+        try:
+            self.initialize()
+        except BaseException:
+            self._manager.subscriptions.remove_integration(self.integration_id)
+            self._state = "disabled"
+            raise
+        self._state = "enabled"
+
+    def disable_integration(self) -> None:
+        """Disable: call ``shutdown()`` and drop every subscription, even if it raises."""
+        if self._state == "disabled":
+            return
+        try:
+            self.shutdown()
+        finally:
+            self._manager.subscriptions.remove_integration(self.integration_id)
+            self._state = "disabled"
+
+    # -- what handlers use ---------------------------------------------------
+
+    def subscribe(self, pattern: str, handler: EventHandler) -> None:
+        """Call ``handler`` for each event whose type matches ``pattern`` while enabled.
+
+        Patterns: ``review.published``, ``review.*`` (anything below review),
+        ``*`` (everything). Subscriptions are released when the integration is
+        disabled, so subscribe in ``initialize()``.
+        """
+        if self._state == "disabled":
+            raise IntegrationStateError(
+                f'Integration "{self.integration_id}" is disabled: subscribe in initialize().'
+            )
+        self._manager.subscriptions.add(Subscription(self.integration_id, pattern, handler))
+
+    async def get_configs(
+        self, event: Event | None = None, *, tenant: str | Unset | None = UNSET
+    ) -> list[IntegrationConfig]:
+        """This integration's enabled configurations, from this process's cache.
+
+        With an event: those of the event's tenant whose conditions match its
+        data. With ``tenant``: those of that tenant (``None``: no tenant).
+        With neither: all of them.
+        """
+        return self._manager.get_configs(self.integration_id, event=event, tenant=tenant)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.integration_id} {self._state}>"

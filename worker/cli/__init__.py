@@ -1,0 +1,29 @@
+"""The ``switchboard`` command."""
+
+from __future__ import annotations
+
+import click
+
+from .common import configure_logging
+from .configs import configs
+from .integrations import integrations
+
+__all__ = ["cli", "main"]
+
+
+@click.group()
+@click.version_option(package_name="switchboard")
+def cli() -> None:
+    """Switchboard: carries your app's events to Slack, Discord, webhooks and more.
+
+    Settings come from the environment: REDIS_URL, and SWITCHBOARD_* (see the README).
+    """
+    configure_logging()
+
+
+cli.add_command(integrations)
+cli.add_command(configs)
+
+
+def main() -> None:
+    cli(prog_name="switchboard")

@@ -1,0 +1,120 @@
+"""What every command shares: settings, one Redis session, error reporting, output."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, NoReturn, TypeVar
+
+import click
+import orjson
+
+from switchboard.config import (
+    ConfigRecord,
+    ConfigStore,
+    ConfigValidationError,
+    RedisKeys,
+    RedisUnavailableError,
+    Settings,
+    SwitchboardError,
+    load_settings,
+    open_redis,
+    redact_url,
+)
+from switchboard.config.connection import REDIS_DOWN_ERRORS, describe_redis_error
+from switchboard.integrations import ConfigAdmin, IntegrationManager
+
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_INVALID",
+    "AdminSession",
+    "admin_session",
+    "echo_json",
+    "echo_table",
+    "fail",
+    "masked_settings",
+    "record_json",
+    "run",
+]
+
+T = TypeVar("T")
+
+#: Something failed (Redis unreachable, no such configuration).
+EXIT_ERROR = 1
+#: The input was invalid (the message names the field and the reason).
+EXIT_INVALID = 2
+
+MASK = "********"
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+def run(main: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
+    """Run a command's coroutine; report Switchboard's errors as one line, not a traceback."""
+    try:
+        settings = load_settings()
+        return asyncio.run(main(settings))
+    except ConfigValidationError as exc:
+        click.echo("error: invalid input", err=True)
+        for field, reason in exc.errors.items():
+            click.echo(f"  {field}: {reason}", err=True)
+        sys.exit(EXIT_INVALID)
+    except SwitchboardError as exc:
+        fail(str(exc))
+    except REDIS_DOWN_ERRORS as exc:
+        # Redis went away after the session opened.
+        url = redact_url(load_settings().effective_redis_url)
+        fail(str(RedisUnavailableError(url, describe_redis_error(exc))))
+
+
+@dataclass(frozen=True, slots=True)
+class AdminSession:
+    settings: Settings
+    manager: IntegrationManager
+    store: ConfigStore
+    admin: ConfigAdmin
+
+
+@asynccontextmanager
+async def admin_session(settings: Settings) -> AsyncIterator[AdminSession]:
+    """Redis, the installed integrations and the validated config API, for one command."""
+    manager = IntegrationManager()
+    manager.load_plugins(settings.integrations)
+    async with open_redis(settings) as redis:
+        store = ConfigStore(redis, RedisKeys(settings.key_prefix))
+        yield AdminSession(settings, manager, store, ConfigAdmin(manager, store))
+
+
+def masked_settings(settings: Mapping[str, Any], secret: frozenset[str]) -> dict[str, Any]:
+    return {key: (MASK if key in secret else value) for key, value in settings.items()}
+
+
+def record_json(record: ConfigRecord, admin: ConfigAdmin) -> dict[str, Any]:
+    """A record for display: secrets masked, orphan status shown."""
+    data = record.model_dump(mode="json")
+    data["settings"] = masked_settings(record.settings, admin.secret_settings(record))
+    data["orphaned"] = admin.is_orphaned(record)
+    return data
+
+
+def echo_json(value: Any) -> None:
+    click.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
+
+
+def echo_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    cells = [[str(h) for h in headers], *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    for row in cells:
+        padded = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        click.echo("  ".join(padded).rstrip())
