@@ -65,7 +65,9 @@ async def open_redis(settings: Settings) -> AsyncIterator[Redis]:
 def describe_redis_error(exc: BaseException) -> str:
     """A short reason without the URL (redis-py's messages can contain it)."""
     text = str(exc) or type(exc).__name__
-    if "Connection refused" in text:
+    if isinstance(exc, ConnectionRefusedError) or any(
+        marker in text for marker in ("Connection refused", "Error 111 ", "Connect call failed")
+    ):
         return "connection refused"
     if isinstance(exc, (TimeoutError, redis.exceptions.TimeoutError)):
         return "timed out"

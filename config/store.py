@@ -88,7 +88,9 @@ return out
 
 #: Fields an update may change; the rest are fixed at creation.
 _MUTABLE_FIELDS: Final = frozenset({"name", "enabled", "tenant", "settings", "conditions"})
-_UPDATE_ATTEMPTS: Final = 10
+#: A writer loses a compare-and-set only to another writer's success, so up to
+#: this many concurrent editors of one record all succeed.
+_UPDATE_ATTEMPTS: Final = 25
 
 
 def utc_now() -> datetime:

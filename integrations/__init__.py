@@ -23,7 +23,7 @@ from .events import EVENT_TYPE_PATTERN, Event, is_event_type, new_event_id
 from .forms import ConfigForm, Fieldset, secret_field
 from .integration import Integration, IntegrationState
 from .manager import IntegrationManager
-from .subscriptions import EventHandler, Subscription, SubscriptionIndex
+from .subscriptions import EventHandler, Subscription, SubscriptionIndex, compile_pattern
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -49,6 +49,7 @@ __all__ = [
     "Operator",
     "Subscription",
     "SubscriptionIndex",
+    "compile_pattern",
     "discover_integrations",
     "is_event_type",
     "new_event_id",

@@ -85,30 +85,33 @@ def _contains(haystack: Any, needle: Any) -> bool:
     return False
 
 
-def _positive_test(op: str, value: Any) -> Test:
-    """The test for ``op`` (a positive operator), after checking ``value`` fits it."""
+def _positive_test(op: str, value: Any, shown: str) -> Test:
+    """The test for ``op`` (a positive operator), after checking ``value`` fits it.
+
+    ``shown`` is the operator as written (``is-not`` for ``is``), for messages.
+    """
     match op:
         case "is":
             if isinstance(value, list | dict):
-                raise ValueError("'is' compares with a single value, not a list or object")
+                raise ValueError(f"'{shown}' compares with a single value, not a list or object")
             return lambda v: v is not _MISSING and _same(v, value)
         case "one-of":
             if not isinstance(value, list) or not value:
-                raise ValueError(f"'{op}' needs a non-empty list of values")
+                raise ValueError(f"'{shown}' needs a non-empty list of values")
             return lambda v: v is not _MISSING and any(_same(v, item) for item in value)
         case "contains":
             if isinstance(value, list | dict) or value is None:
-                raise ValueError("'contains' needs a single value to look for")
+                raise ValueError(f"'{shown}' needs a single value to look for")
             return lambda v: _contains(v, value)
         case "starts-with" | "ends-with":
             if not isinstance(value, str) or not value:
-                raise ValueError(f"'{op}' needs a non-empty string")
+                raise ValueError(f"'{shown}' needs a non-empty string")
             if op == "starts-with":
                 return lambda v: isinstance(v, str) and v.startswith(value)
             return lambda v: isinstance(v, str) and v.endswith(value)
         case "matches-regex":
             if not isinstance(value, str):
-                raise ValueError("'matches-regex' needs a regular expression as a string")
+                raise ValueError(f"'{shown}' needs a regular expression as a string")
             try:
                 pattern = re.compile(value)
             except re.error as exc:
@@ -116,15 +119,15 @@ def _positive_test(op: str, value: Any) -> Test:
             return lambda v: isinstance(v, str) and pattern.search(v) is not None
         case "greater-than" | "less-than":
             if not _is_number(value):
-                raise ValueError(f"'{op}' needs a number, not {value!r}")
+                raise ValueError(f"'{shown}' needs a number, not {value!r}")
             if op == "greater-than":
                 return lambda v: _is_number(v) and v > value
             return lambda v: _is_number(v) and v < value
         case "any":
             if value is not None:
-                raise ValueError("'any' takes no value")
+                raise ValueError(f"'{shown}' takes no value")
             return _has_value
-    raise ValueError(f"unknown operator {op!r}")
+    raise ValueError(f"unknown operator {shown!r}")
 
 
 _NEGATIONS: Final = {
@@ -139,8 +142,8 @@ _NEGATIONS: Final = {
 def compile_test(op: str, value: Any) -> Test:
     positive = _NEGATIONS.get(op)
     if positive is None:
-        return _positive_test(op, value)
-    test = _positive_test(positive, value)
+        return _positive_test(op, value, op)
+    test = _positive_test(positive, value, op)
     return lambda v: not test(v)
 
 
@@ -151,7 +154,8 @@ class Condition(BaseModel):
 
     choice: str = Field(pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$", max_length=500)
     op: Operator
-    # validate_default: an omitted value must still fit the operator ("is" needs one).
+    # validate_default: an omitted value is checked too ("one-of" needs a list;
+    # "is" without a value compares with null).
     value: Any = Field(default=None, validate_default=True)
 
     _path: tuple[str, ...] = PrivateAttr()
@@ -236,6 +240,8 @@ def _plain(error: Any) -> str:
         return str(error["ctx"]["error"])
     if error["type"] == "literal_error" and error["loc"][-1] == "op":
         return f"unknown operator {error['input']!r}; use one of: {', '.join(sorted(OPERATORS))}"
+    if error["type"] == "string_pattern_mismatch" and error["loc"][-1] == "choice":
+        return "must be a dotted path into the event data, like 'review.author'"
     if error["type"] == "missing":
         return "this field is required"
     if error["type"] == "extra_forbidden":

@@ -15,7 +15,7 @@ from switchboard.config.errors import IntegrationLoadError
 
 from .integration import Integration
 
-__all__ = ["ENTRY_POINT_GROUP", "describe_exception", "discover_integrations", "import_dotted_path"]
+__all__ = ["ENTRY_POINT_GROUP", "discover_integrations"]
 
 ENTRY_POINT_GROUP = "switchboard.integrations"
 

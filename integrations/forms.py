@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, SecretBytes, SecretStr, ValidationError
 from pydantic_core import ErrorDetails
 
 from switchboard.config.errors import ConfigValidationError
 
-__all__ = ["BASIC_FIELDS", "ConfigForm", "Fieldset", "plain_error", "secret_field"]
+__all__ = ["BASIC_FIELDS", "ConfigForm", "Fieldset", "secret_field"]
 
 #: The fields every form has, first, in the basic info fieldset.
 BASIC_FIELDS: tuple[str, ...] = ("name", "enabled")
@@ -96,7 +96,9 @@ class ConfigForm(BaseModel):
         secret = set()
         for name, info in cls.model_fields.items():
             extra = info.json_schema_extra
-            if info.annotation in (SecretStr, SecretBytes) or (
+            # SecretStr, or SecretStr | None (and the like): look inside unions.
+            types = {info.annotation, *get_args(info.annotation)}
+            if types & {SecretStr, SecretBytes} or (
                 isinstance(extra, dict) and extra.get("secret") is True
             ):
                 secret.add(name)

@@ -22,7 +22,7 @@ __all__ = ["EventHandler", "Subscription", "SubscriptionIndex", "compile_pattern
 
 EventHandler = Callable[["Event"], Awaitable[None]]
 
-_SEGMENT: Final = re.compile(r"^(\*|[a-z0-9_]+)$")
+_SEGMENT: Final = re.compile(r"\*|[a-z0-9_]+")
 #: How many distinct event types the match cache remembers before it starts over.
 _MATCH_CACHE_MAX: Final = 10_000
 
@@ -30,7 +30,7 @@ _MATCH_CACHE_MAX: Final = 10_000
 def compile_pattern(pattern: str) -> re.Pattern[str]:
     """The regex for a subscription pattern; ``ValueError`` says what is wrong with it."""
     segments = pattern.split(".")
-    if not pattern or not all(_SEGMENT.match(segment) for segment in segments):
+    if not pattern or not all(_SEGMENT.fullmatch(segment) for segment in segments):
         raise ValueError(
             f"Invalid event pattern {pattern!r}: use dot-separated lowercase segments "
             "([a-z0-9_]) or '*', like 'review.published', 'review.*' or '*'"
