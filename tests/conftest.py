@@ -1,0 +1,55 @@
+"""Fixtures: one private redis-server for the session, a clean database per test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import redis
+
+from switchboard.config import (
+    ConfigStore,
+    EmbeddedRedis,
+    Redis,
+    RedisKeys,
+    Settings,
+    open_redis,
+)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[EmbeddedRedis]:
+    """A redis-server on a free loopback port: never a developer's 6379."""
+    with EmbeddedRedis() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_server: EmbeddedRedis) -> str:
+    client = redis.Redis.from_url(redis_server.url)
+    try:
+        client.flushall()
+    finally:
+        client.close()
+    return redis_server.url
+
+
+@pytest.fixture
+def settings(redis_url: str) -> Settings:
+    return Settings(redis_url=redis_url, key_prefix="sbtest", config_poll_interval=0.1)
+
+
+@pytest.fixture
+def keys(settings: Settings) -> RedisKeys:
+    return RedisKeys(settings.key_prefix)
+
+
+@pytest.fixture
+async def redis_client(settings: Settings) -> AsyncIterator[Redis]:
+    async with open_redis(settings) as client:
+        yield client
+
+
+@pytest.fixture
+def store(redis_client: Redis, keys: RedisKeys) -> ConfigStore:
+    return ConfigStore(redis_client, keys)

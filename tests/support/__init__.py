@@ -1,0 +1,1 @@
+"""Helpers and sample integrations shared by the tests."""

@@ -1,0 +1,39 @@
+"""Waiting on a condition with a deadline: the tests' only way to wait."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = 10.0
+
+
+async def wait_for(
+    check: Callable[[], T], *, timeout: float = DEFAULT_TIMEOUT, what: str = "condition"
+) -> T:
+    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.005)  # yield to the loop between polls
+
+
+def wait_for_sync(
+    check: Callable[[], T], *, timeout: float = DEFAULT_TIMEOUT, what: str = "condition"
+) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.005)
