@@ -6,6 +6,7 @@ Nothing in Switchboard reads the environment on its own; the CLI builds a
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
@@ -47,6 +48,10 @@ class Settings(BaseSettings):
         "the fallback when a pub/sub message is lost.",
     )
     redis_connect_timeout: float = Field(default=5.0, gt=0, description="Seconds.")
+    data_dir: Path = Field(
+        default=Path(".switchboard"),
+        description="Where `switchboard dev` keeps its Redis data and state.",
+    )
 
     @field_validator("integrations", mode="before")
     @classmethod

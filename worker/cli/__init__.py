@@ -6,6 +6,7 @@ import click
 
 from .common import configure_logging
 from .configs import configs
+from .dev import dev
 from .integrations import integrations
 
 __all__ = ["cli", "main"]
@@ -23,6 +24,7 @@ def cli() -> None:
 
 cli.add_command(integrations)
 cli.add_command(configs)
+cli.add_command(dev)
 
 
 def main() -> None:

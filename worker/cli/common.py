@@ -60,10 +60,15 @@ def configure_logging() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
-def run(main: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
-    """Run a command's coroutine; report Switchboard's errors as one line, not a traceback."""
+def run(main: Callable[[Settings], Coroutine[Any, Any, T]], *, find_dev_redis: bool = True) -> T:
+    """Run a command's coroutine; report Switchboard's errors as one line, not a traceback.
+
+    ``find_dev_redis``: with REDIS_URL unset, use a running ``switchboard dev``'s Redis.
+    """
     try:
         settings = load_settings()
+        if find_dev_redis:
+            settings = with_dev_redis(settings)
         return asyncio.run(main(settings))
     except ConfigValidationError as exc:
         click.echo("error: invalid input", err=True)
@@ -74,8 +79,18 @@ def run(main: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
         fail(str(exc))
     except REDIS_DOWN_ERRORS as exc:
         # Redis went away after the session opened.
-        url = redact_url(load_settings().effective_redis_url)
+        url = redact_url(with_dev_redis(load_settings()).effective_redis_url)
         fail(str(RedisUnavailableError(url, describe_redis_error(exc))))
+
+
+def with_dev_redis(settings: Settings) -> Settings:
+    """With REDIS_URL unset, use a running ``switchboard dev``'s Redis when there is one."""
+    if settings.redis_url is not None:
+        return settings
+    from .dev import dev_redis_url  # dev imports this module
+
+    url = dev_redis_url(settings.data_dir)
+    return settings if url is None else settings.model_copy(update={"redis_url": url})
 
 
 @dataclass(frozen=True, slots=True)
