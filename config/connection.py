@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from urllib.parse import urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
 import redis.exceptions
 
-from .errors import RedisUnavailableError
+from .errors import RedisUnavailableError, SettingsError
 from .settings import Settings
 
 __all__ = ["REDIS_DOWN_ERRORS", "Redis", "open_redis", "redact_url"]
@@ -28,16 +28,15 @@ REDIS_DOWN_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+#: ``scheme://user:PASSWORD@``: a regex, not urlsplit, so a malformed URL
+#: (a non-numeric port, say) is still redacted instead of raising.
+_PASSWORD_IN_URL = re.compile(r"^(?P<head>[^:/]*://[^:/@]*:)[^/]*@")
+
+
 def redact_url(url: str) -> str:
     """``url`` with any password replaced by ``***``: safe for logs and messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    # Greedy up to the authority's last "@": an unencoded "@" in a password stays hidden.
+    return _PASSWORD_IN_URL.sub(r"\g<head>***@", url, count=1)
 
 
 @asynccontextmanager
@@ -47,11 +46,15 @@ async def open_redis(settings: Settings) -> AsyncIterator[Redis]:
     Raises ``RedisUnavailableError`` (with the redacted URL) when it does not.
     """
     url = settings.effective_redis_url
-    client = aioredis.Redis.from_url(
-        url,
-        socket_connect_timeout=settings.redis_connect_timeout,
-        health_check_interval=30,
-    )
+    try:
+        client = aioredis.Redis.from_url(
+            url,
+            socket_connect_timeout=settings.redis_connect_timeout,
+            health_check_interval=30,
+        )
+    except ValueError as exc:  # redis-py's word for a malformed URL
+        redacted = redact_url(url)
+        raise SettingsError(f"REDIS_URL {redacted} is not a valid Redis URL: {exc}") from None
     try:
         try:
             await client.ping()

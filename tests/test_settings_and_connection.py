@@ -51,6 +51,8 @@ def test_invalid_settings_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> 
         ("redis://:hunter2@host:6379/0", "redis://:***@host:6379/0"),
         ("redis://user:hunter2@host/0", "redis://user:***@host/0"),
         ("rediss://host:6380", "rediss://host:6380"),
+        ("redis://u:p@ss@host/0", "redis://u:***@host/0"),
+        ("redis://:hunter2@127.0.0.1:notaport/0", "redis://:***@127.0.0.1:notaport/0"),
     ],
 )
 def test_redact_url(url: str, expected: str) -> None:

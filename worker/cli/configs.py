@@ -177,7 +177,9 @@ def edit_config(
             new_settings: dict[str, Any] = {}
             if sets:
                 new_settings = _parse_sets(session.admin.form_for(record.integration_id), sets)
-            new_tenant: str | Unset | None = None if no_tenant else (tenant or UNSET)
+            new_tenant: str | Unset | None = (
+                None if no_tenant else (UNSET if tenant is None else tenant)
+            )
             updated = await session.admin.update(
                 config_id,
                 name=name,
