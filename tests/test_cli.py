@@ -1,0 +1,793 @@
+"""The ``switchboard`` command against a real Redis: configs and integrations.
+
+Every test drives the click command (or the installed console script) and
+checks what was stored by reading it back through the CLI, or through a sync
+Redis client where the raw storage matters.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+import redis
+from click.testing import CliRunner, Result
+
+from switchboard.worker.cli import cli
+from switchboard.worker.cli.common import MASK
+
+SAMPLE_PATH = "support.sample.SampleIntegration"
+SAMPLE_ID = "tests.sample"
+PREFIX = "clitest"
+TESTS_DIR = Path(__file__).resolve().parent
+
+#: Port 1 on loopback: nothing listens there, so the connection is refused.
+DOWN_URL = "redis://:hunter2@127.0.0.1:1/0"
+
+ALICE_CONDITIONS = {
+    "mode": "all",
+    "conditions": [{"choice": "review.author", "op": "is", "value": "alice"}],
+}
+ALWAYS = {"mode": "always", "conditions": []}
+
+
+# -- helpers ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def env(redis_url: str) -> dict[str, str]:
+    return {
+        "REDIS_URL": redis_url,
+        "SWITCHBOARD_INTEGRATIONS": SAMPLE_PATH,
+        "SWITCHBOARD_KEY_PREFIX": PREFIX,
+    }
+
+
+@pytest.fixture
+def runner(env: dict[str, str]) -> CliRunner:
+    return CliRunner(env=env)
+
+
+@pytest.fixture
+def raw_redis(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def invoke(runner: CliRunner, *args: str, env: dict[str, str] | None = None) -> Result:
+    result = runner.invoke(cli, list(args), env=env)
+    # The CLI ends by returning or through sys.exit, never with an uncaught exception.
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        f"{args}: uncaught {result.exception!r}"
+    )
+    return result
+
+
+def ok(runner: CliRunner, *args: str, env: dict[str, str] | None = None) -> str:
+    result = invoke(runner, *args, env=env)
+    assert result.exit_code == 0, f"{args}: exit {result.exit_code}\n{result.output}"
+    return result.stdout
+
+
+def add(runner: CliRunner, *args: str, name: str = "Team A") -> str:
+    config_id = ok(runner, "configs", "add", SAMPLE_ID, "--name", name, *args).strip()
+    assert config_id.startswith("cfg_")
+    return config_id
+
+
+def show(runner: CliRunner, config_id: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = orjson.loads(ok(runner, "configs", "show", config_id, "--json", env=env))
+    return data
+
+
+def list_json(
+    runner: CliRunner, *filters: str, env: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = orjson.loads(
+        ok(runner, "configs", "list", "--json", *filters, env=env)
+    )
+    return data
+
+
+def listed_ids(runner: CliRunner, *filters: str, env: dict[str, str] | None = None) -> list[str]:
+    return [record["id"] for record in list_json(runner, *filters, env=env)]
+
+
+def table(stdout: str) -> list[list[str]]:
+    """A table's rows (header first), split on runs of spaces (no cell here has one)."""
+    return [line.split() for line in stdout.splitlines()]
+
+
+def raw_record(client: redis.Redis, config_id: str) -> bytes:
+    raw = client.hget(f"{PREFIX}:configs", config_id)
+    assert isinstance(raw, bytes), f"{config_id} is not stored"
+    return raw
+
+
+def error_lines(result: Result) -> dict[str, str]:
+    """``field -> reason`` from an "error: invalid input" report."""
+    lines = result.stderr.splitlines()
+    assert lines[:1] == ["error: invalid input"], result.stderr
+    reasons = {}
+    for line in lines[1:]:
+        assert line.startswith("  "), result.stderr
+        field, _, reason = line.strip().partition(": ")
+        reasons[field] = reason
+    return reasons
+
+
+# -- configs add / show ------------------------------------------------------------
+
+
+def test_add_prints_id_and_show_returns_normalised_settings(runner: CliRunner) -> None:
+    config_id = add(
+        runner,
+        "--set",
+        "endpoint_url=https://x.test/hook",
+        "--set",
+        "client_id=c1",
+        "--set",
+        "retries=5",
+        name="N",
+    )
+    data = show(runner, config_id)
+    assert data["id"] == config_id
+    assert data["integration_id"] == SAMPLE_ID
+    assert data["name"] == "N"
+    assert data["enabled"] is True
+    assert data["tenant"] is None
+    assert data["orphaned"] is False
+    assert data["conditions"] == ALWAYS
+    assert data["settings"]["endpoint_url"] == "https://x.test/hook"
+    assert data["settings"]["client_id"] == "c1"
+    assert data["settings"]["retries"] == 5  # an int, not the "5" typed on the command line
+    assert data["created_at"] == data["updated_at"]
+
+
+def test_add_normalises_url(runner: CliRunner) -> None:
+    config_id = add(runner, "--set", "endpoint_url=HTTPS://X.TEST", "--set", "client_id=c1")
+    assert show(runner, config_id)["settings"]["endpoint_url"] == "https://x.test/"
+
+
+def test_add_json_prints_the_stored_record(runner: CliRunner) -> None:
+    out = ok(runner, "configs", "add", SAMPLE_ID, "--name", "J", "--set", "retries=4", "--json")
+    created = orjson.loads(out)
+    assert created["id"].startswith("cfg_")
+    assert created == show(runner, created["id"])
+
+
+def test_show_text_lists_fields_settings_and_conditions(runner: CliRunner) -> None:
+    config_id = add(runner, "--set", "client_id=c1", "--set", "retries=5", "--tenant", "acme")
+    lines = ok(runner, "configs", "show", config_id).splitlines()
+    assert f"id: {config_id}" in lines
+    assert f"integration_id: {SAMPLE_ID}" in lines
+    assert "name: Team A" in lines
+    assert "tenant: acme" in lines
+    assert "orphaned: False" in lines
+    assert '  client_id: "c1"' in lines
+    assert "  retries: 5" in lines
+    assert 'conditions: {"mode":"always","conditions":[]}' in lines
+
+
+def test_settings_with_integration_defaults_are_not_stored(runner: CliRunner) -> None:
+    # endpoint_url and client_id are required by the form, but the integration's
+    # default_settings supply them, so they are neither needed nor stored.
+    config_id = add(runner, "--set", "retries=2")
+    settings = show(runner, config_id)["settings"]
+    assert "endpoint_url" not in settings
+    assert "client_id" not in settings
+    assert settings["retries"] == 2
+    # Only keys of default_settings are left out; the form's own defaults are stored.
+    assert set(settings) == {"retries", "api_token"}
+
+
+def test_a_value_equal_to_the_default_but_given_is_stored(runner: CliRunner) -> None:
+    config_id = add(runner, "--set", "client_id=abc123")
+    assert show(runner, config_id)["settings"]["client_id"] == "abc123"
+
+
+@pytest.mark.parametrize(
+    ("args", "field", "reason"),
+    [
+        pytest.param(["--set", "endpoint_url=not a url"], "endpoint_url", "valid URL", id="url"),
+        pytest.param(["--set", "retries=99"], "retries", "less than or equal to 10", id="big"),
+        pytest.param(["--set", "retries=-1"], "retries", "greater than or equal to 0", id="neg"),
+        pytest.param(["--set", "retries=abc"], "retries", "valid integer", id="not-int"),
+        pytest.param(
+            ["--set", "colour=blue"], "colour", "not a setting of this integration", id="key"
+        ),
+        pytest.param(["--set", "name=x"], "name", "not a setting", id="basic-field"),
+        pytest.param(["--set", "retries"], "retries", "expected key=value", id="no-equals"),
+        pytest.param(["--set", "=5"], "=5", "expected key=value", id="no-key"),
+        pytest.param(["--conditions", "{bad"], "conditions", "not valid JSON", id="json"),
+        pytest.param(
+            [
+                "--conditions",
+                '{"mode":"all","conditions":[{"choice":"a.b","op":"sometimes","value":1}]}',
+            ],
+            "conditions.conditions.0.op",
+            "unknown operator 'sometimes'",
+            id="operator",
+        ),
+        pytest.param(
+            ["--conditions", '{"mode":"all","conditions":[]}'],
+            "conditions",
+            "needs at least one condition",
+            id="empty-all",
+        ),
+        pytest.param(
+            ["--conditions", '{"mode":"all","conditions":[{"choice":"a","op":"one-of"}]}'],
+            "conditions.conditions.0.value",
+            "needs a non-empty list",
+            id="missing-value",
+        ),
+        pytest.param(["--tenant", "  "], "tenant", "1 to 200 characters", id="tenant"),
+    ],
+)
+def test_add_invalid_input_exits_2_naming_field_and_reason(
+    runner: CliRunner, args: list[str], field: str, reason: str
+) -> None:
+    result = invoke(runner, "configs", "add", SAMPLE_ID, "--name", "Bad", *args)
+    assert result.exit_code == 2, result.output
+    reasons = error_lines(result)
+    assert field in reasons, result.stderr
+    assert reason in reasons[field]
+    assert result.stdout == ""
+    assert list_json(runner) == []
+
+
+def test_add_reports_every_invalid_field_at_once(runner: CliRunner) -> None:
+    result = invoke(
+        runner,
+        "configs",
+        "add",
+        SAMPLE_ID,
+        "--name",
+        "Bad",
+        "--set",
+        "endpoint_url=nope",
+        "--set",
+        "retries=99",
+    )
+    assert result.exit_code == 2
+    assert set(error_lines(result)) == {"endpoint_url", "retries"}
+
+
+def test_add_unknown_integration_names_it(runner: CliRunner) -> None:
+    result = invoke(runner, "configs", "add", "no.such.integration", "--name", "X")
+    assert result.exit_code != 0
+    assert "no.such.integration" in result.stderr
+    assert "Traceback" not in result.output
+    assert list_json(runner) == []
+
+
+def test_add_stores_tenant_disabled_and_conditions(runner: CliRunner) -> None:
+    config_id = add(
+        runner,
+        "--tenant",
+        "acme",
+        "--disabled",
+        "--conditions",
+        orjson.dumps(ALICE_CONDITIONS).decode(),
+    )
+    data = show(runner, config_id)
+    assert data["tenant"] == "acme"
+    assert data["enabled"] is False
+    assert data["conditions"] == ALICE_CONDITIONS
+
+
+# -- configs list ------------------------------------------------------------------
+
+
+@pytest.fixture
+def three_configs(runner: CliRunner) -> dict[str, str]:
+    """``a``: no tenant, enabled; ``b``: acme, enabled; ``c``: acme, disabled."""
+    return {
+        "a": add(runner, name="A"),
+        "b": add(runner, "--tenant", "acme", name="B"),
+        "c": add(runner, "--tenant", "acme", "--disabled", name="C"),
+    }
+
+
+def test_list_table(runner: CliRunner, three_configs: dict[str, str]) -> None:
+    rows = table(ok(runner, "configs", "list"))
+    assert rows[0] == ["ID", "INTEGRATION", "NAME", "TENANT", "ENABLED", "STATUS"]
+    assert rows[1:] == [
+        [three_configs["a"], SAMPLE_ID, "A", "-", "yes", "ok"],
+        [three_configs["b"], SAMPLE_ID, "B", "acme", "yes", "ok"],
+        [three_configs["c"], SAMPLE_ID, "C", "acme", "no", "ok"],
+    ]
+
+
+def test_list_json_oldest_first(runner: CliRunner, three_configs: dict[str, str]) -> None:
+    records = list_json(runner)
+    assert [r["id"] for r in records] == [three_configs[k] for k in "abc"]
+    assert [r["name"] for r in records] == ["A", "B", "C"]
+    assert [r["orphaned"] for r in records] == [False, False, False]
+    assert records[2] == show(runner, three_configs["c"])
+
+
+def test_list_empty(runner: CliRunner) -> None:
+    assert list_json(runner) == []
+    assert table(ok(runner, "configs", "list")) == [
+        ["ID", "INTEGRATION", "NAME", "TENANT", "ENABLED", "STATUS"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        pytest.param([], "abc", id="none"),
+        pytest.param(["--integration", SAMPLE_ID], "abc", id="integration"),
+        pytest.param(["--integration", "other.integration"], "", id="other-integration"),
+        pytest.param(["--tenant", "acme"], "bc", id="tenant"),
+        pytest.param(["--tenant", "globex"], "", id="other-tenant"),
+        pytest.param(["--enabled"], "ab", id="enabled"),
+        pytest.param(["--disabled"], "c", id="disabled"),
+        pytest.param(["--tenant", "acme", "--enabled"], "b", id="tenant-enabled"),
+        pytest.param(["--tenant", "acme", "--disabled"], "c", id="tenant-disabled"),
+    ],
+)
+def test_list_filters(
+    runner: CliRunner, three_configs: dict[str, str], filters: list[str], expected: str
+) -> None:
+    assert listed_ids(runner, *filters) == [three_configs[k] for k in expected]
+    rows = table(ok(runner, "configs", "list", *filters))
+    assert [row[0] for row in rows[1:]] == [three_configs[k] for k in expected]
+
+
+# -- configs edit / enable / disable / delete ----------------------------------------------
+
+
+@pytest.fixture
+def config_id(runner: CliRunner) -> str:
+    return add(
+        runner,
+        "--set",
+        "endpoint_url=https://x.test/hook",
+        "--set",
+        "client_id=c1",
+        "--set",
+        "retries=5",
+        "--tenant",
+        "acme",
+    )
+
+
+def test_edit_name(runner: CliRunner, config_id: str) -> None:
+    before = show(runner, config_id)
+    assert ok(runner, "configs", "edit", config_id, "--name", "Renamed").strip() == (
+        f"updated {config_id}"
+    )
+    after = show(runner, config_id)
+    assert after["name"] == "Renamed"
+    assert after["settings"] == before["settings"]
+    assert after["tenant"] == "acme"
+    assert after["created_at"] == before["created_at"]
+    assert after["updated_at"] > before["updated_at"]
+
+
+def test_edit_set_merges_into_stored_settings(runner: CliRunner, config_id: str) -> None:
+    ok(runner, "configs", "edit", config_id, "--set", "retries=7")
+    settings = show(runner, config_id)["settings"]
+    assert settings["retries"] == 7
+    assert settings["endpoint_url"] == "https://x.test/hook"
+    assert settings["client_id"] == "c1"
+
+
+def test_edit_unset_falls_back_to_defaults(runner: CliRunner, config_id: str) -> None:
+    ok(runner, "configs", "edit", config_id, "--unset", "client_id", "--unset", "retries")
+    settings = show(runner, config_id)["settings"]
+    # client_id is in default_settings: no longer stored, the integration's default applies.
+    assert "client_id" not in settings
+    # retries has only a form default: stored as that default.
+    assert settings["retries"] == 3
+    assert settings["endpoint_url"] == "https://x.test/hook"
+
+
+def test_edit_unset_and_set_together(runner: CliRunner, config_id: str) -> None:
+    ok(runner, "configs", "edit", config_id, "--unset", "endpoint_url", "--set", "client_id=c2")
+    settings = show(runner, config_id)["settings"]
+    assert "endpoint_url" not in settings
+    assert settings["client_id"] == "c2"
+
+
+def test_edit_tenant_moves_it_between_tenant_filters(runner: CliRunner, config_id: str) -> None:
+    ok(runner, "configs", "edit", config_id, "--tenant", "globex")
+    assert show(runner, config_id)["tenant"] == "globex"
+    assert listed_ids(runner, "--tenant", "globex") == [config_id]
+    assert listed_ids(runner, "--tenant", "acme") == []
+
+
+def test_edit_no_tenant(runner: CliRunner, config_id: str) -> None:
+    ok(runner, "configs", "edit", config_id, "--no-tenant")
+    assert show(runner, config_id)["tenant"] is None
+    assert listed_ids(runner, "--tenant", "acme") == []
+    assert listed_ids(runner) == [config_id]
+
+
+def test_edit_tenant_and_no_tenant_exclude_each_other(runner: CliRunner, config_id: str) -> None:
+    result = invoke(runner, "configs", "edit", config_id, "--tenant", "x", "--no-tenant")
+    assert result.exit_code == 2
+    assert "--no-tenant" in result.stderr
+    assert show(runner, config_id)["tenant"] == "acme"
+
+
+def test_edit_empty_tenant_is_refused_like_add(runner: CliRunner, config_id: str) -> None:
+    # `configs add --tenant ""` is refused (exit 2, "tenant: ..."); edit should not
+    # report "updated" while silently ignoring the value.
+    result = invoke(runner, "configs", "edit", config_id, "--tenant", "")
+    assert result.exit_code == 2, result.output
+    assert "tenant" in error_lines(result)
+    assert show(runner, config_id)["tenant"] == "acme"
+
+
+def test_edit_conditions(runner: CliRunner, config_id: str) -> None:
+    ok(
+        runner,
+        "configs",
+        "edit",
+        config_id,
+        "--conditions",
+        orjson.dumps(ALICE_CONDITIONS).decode(),
+    )
+    assert show(runner, config_id)["conditions"] == ALICE_CONDITIONS
+    ok(runner, "configs", "edit", config_id, "--conditions", '{"mode": "always"}')
+    assert show(runner, config_id)["conditions"] == ALWAYS
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        pytest.param(["--set", "retries=11"], "retries", id="retries"),
+        pytest.param(["--set", "endpoint_url=ftp://x.test/"], "endpoint_url", id="url"),
+        pytest.param(["--set", "colour=blue"], "colour", id="unknown-key"),
+        pytest.param(["--set", "retries"], "retries", id="no-equals"),
+        pytest.param(["--name", "   "], "name", id="blank-name"),
+        pytest.param(["--conditions", "[1"], "conditions", id="json"),
+        pytest.param(
+            ["--conditions", '{"mode":"any","conditions":[{"choice":"a","op":"nope"}]}'],
+            "conditions.conditions.0.op",
+            id="operator",
+        ),
+        # One bad value among good ones: nothing is applied.
+        pytest.param(["--name", "New", "--set", "retries=99"], "retries", id="partial"),
+    ],
+)
+def test_edit_invalid_input_exits_2_and_changes_nothing(
+    runner: CliRunner, config_id: str, args: list[str], field: str
+) -> None:
+    before = show(runner, config_id)
+    result = invoke(runner, "configs", "edit", config_id, *args)
+    assert result.exit_code == 2, result.output
+    assert field in error_lines(result)
+    assert show(runner, config_id) == before
+
+
+def test_disable_and_enable(runner: CliRunner, config_id: str) -> None:
+    assert ok(runner, "configs", "disable", config_id).strip() == f"disabled {config_id}"
+    assert show(runner, config_id)["enabled"] is False
+    assert listed_ids(runner, "--enabled") == []
+    assert listed_ids(runner, "--disabled") == [config_id]
+
+    assert ok(runner, "configs", "enable", config_id).strip() == f"enabled {config_id}"
+    data = show(runner, config_id)
+    assert data["enabled"] is True
+    assert data["settings"]["retries"] == 5
+    assert listed_ids(runner, "--enabled") == [config_id]
+    assert listed_ids(runner, "--disabled") == []
+
+
+def test_delete(runner: CliRunner, config_id: str, raw_redis: redis.Redis) -> None:
+    other = add(runner, name="Other")
+    assert ok(runner, "configs", "delete", config_id).strip() == f"deleted {config_id}"
+
+    result = invoke(runner, "configs", "show", config_id)
+    assert result.exit_code != 0
+    assert "No configuration with id" in result.stderr
+    assert config_id in result.stderr
+    assert listed_ids(runner) == [other]
+    assert listed_ids(runner, "--tenant", "acme") == []
+    assert raw_redis.hexists(f"{PREFIX}:configs", config_id) == 0
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(["show"], id="show"),
+        pytest.param(["edit", "--name", "X"], id="edit"),
+        pytest.param(["enable"], id="enable"),
+        pytest.param(["disable"], id="disable"),
+        pytest.param(["delete"], id="delete"),
+    ],
+)
+def test_commands_on_a_missing_id_fail_naming_it(runner: CliRunner, command: list[str]) -> None:
+    result = invoke(runner, "configs", command[0], "cfg_missing", *command[1:])
+    assert result.exit_code == 1
+    assert result.stderr == 'error: No configuration with id "cfg_missing".\n'
+    assert list_json(runner) == []
+
+
+# -- secrets ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def secret_id(runner: CliRunner) -> str:
+    return add(runner, "--set", "client_id=c1", "--set", "api_token=s3cret-value")
+
+
+def test_secret_is_masked_in_show_text(runner: CliRunner, secret_id: str) -> None:
+    out = ok(runner, "configs", "show", secret_id)
+    assert "s3cret-value" not in out
+    assert f'  api_token: "{MASK}"' in out.splitlines()
+    assert '  client_id: "c1"' in out.splitlines()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(["configs", "show", "{id}", "--json"], id="show"),
+        pytest.param(["configs", "list", "--json"], id="list"),
+    ],
+)
+def test_secret_is_masked_in_json(runner: CliRunner, secret_id: str, command: list[str]) -> None:
+    out = ok(runner, *(arg.format(id=secret_id) for arg in command))
+    assert "s3cret-value" not in out
+    data = orjson.loads(out)
+    record = data if isinstance(data, dict) else data[0]
+    assert record["settings"]["api_token"] == MASK
+    assert record["settings"]["client_id"] == "c1"
+
+
+def test_secret_is_stored_in_redis(secret_id: str, raw_redis: redis.Redis) -> None:
+    # Stored as given (encryption at rest is a later change), so an integration can use it.
+    stored = orjson.loads(raw_record(raw_redis, secret_id))
+    assert stored["settings"]["api_token"] == "s3cret-value"
+
+
+def test_secret_survives_an_edit_of_another_setting(
+    runner: CliRunner, secret_id: str, raw_redis: redis.Redis
+) -> None:
+    ok(runner, "configs", "edit", secret_id, "--set", "retries=4")
+    stored = orjson.loads(raw_record(raw_redis, secret_id))
+    assert stored["settings"]["api_token"] == "s3cret-value"
+    assert stored["settings"]["retries"] == 4
+
+
+# -- orphaned configurations -----------------------------------------------------
+
+
+@pytest.fixture
+def orphan_env(env: dict[str, str]) -> dict[str, str]:
+    return {**env, "SWITCHBOARD_INTEGRATIONS": ""}
+
+
+@pytest.fixture
+def orphan_id(runner: CliRunner) -> str:
+    return add(
+        runner,
+        "--set",
+        "endpoint_url=https://x.test/hook",
+        "--set",
+        "client_id=c1",
+        "--set",
+        "retries=5",
+        name="Orphan",
+    )
+
+
+def test_orphan_is_listed_as_orphaned(
+    runner: CliRunner, orphan_id: str, orphan_env: dict[str, str]
+) -> None:
+    rows = table(ok(runner, "configs", "list", env=orphan_env))
+    assert rows[1:] == [[orphan_id, SAMPLE_ID, "Orphan", "-", "yes", "orphaned"]]
+    [record] = list_json(runner, env=orphan_env)
+    assert record["id"] == orphan_id
+    assert record["orphaned"] is True
+    # With the integration installed again it is not orphaned.
+    assert table(ok(runner, "configs", "list"))[1][-1] == "ok"
+
+
+def test_orphan_show_masks_every_setting(
+    runner: CliRunner, orphan_id: str, orphan_env: dict[str, str]
+) -> None:
+    data = show(runner, orphan_id, env=orphan_env)
+    assert data["orphaned"] is True
+    assert data["settings"]
+    assert set(data["settings"]) >= {"endpoint_url", "client_id", "retries"}
+    assert set(data["settings"].values()) == {MASK}
+
+    out = ok(runner, "configs", "show", orphan_id, env=orphan_env)
+    assert "orphaned: True" in out.splitlines()
+    assert "x.test" not in out
+    assert '"c1"' not in out
+    assert f'  endpoint_url: "{MASK}"' in out.splitlines()
+    assert f'  retries: "{MASK}"' in out.splitlines()
+
+
+def test_orphan_can_be_renamed_and_disabled_but_not_have_settings_edited(
+    runner: CliRunner, orphan_id: str, orphan_env: dict[str, str]
+) -> None:
+    ok(runner, "configs", "edit", orphan_id, "--name", "Renamed", env=orphan_env)
+    ok(runner, "configs", "disable", orphan_id, env=orphan_env)
+
+    result = invoke(runner, "configs", "edit", orphan_id, "--set", "retries=1", env=orphan_env)
+    assert result.exit_code != 0
+    assert SAMPLE_ID in result.stderr
+
+    data = show(runner, orphan_id)  # through the installed integration: unmasked
+    assert data["name"] == "Renamed"
+    assert data["enabled"] is False
+    assert data["settings"]["retries"] == 5
+
+
+# -- integrations list -------------------------------------------------------------
+
+
+def _sample_row(out: str) -> tuple[dict[str, Any], list[str]]:
+    data = orjson.loads(out)
+    [row] = [r for r in data["integrations"] if r["id"] == SAMPLE_ID]
+    return row, data["load_errors"]
+
+
+def test_integrations_list_json(runner: CliRunner) -> None:
+    add(runner, name="A")
+    add(runner, "--tenant", "acme", name="B")
+    add(runner, "--disabled", name="C")
+    row, load_errors = _sample_row(ok(runner, "integrations", "list", "--json"))
+    assert row == {
+        "id": SAMPLE_ID,
+        "name": "Sample",
+        "description": "An integration for the tests.",
+        "configs": 3,
+        "enabled_configs": 2,
+        "enabled": True,
+        "icon_static_urls": {"1x": "/static/sample.png", "2x": "/static/sample@2x.png"},
+    }
+    assert load_errors == []
+
+
+def test_integrations_list_without_configs(runner: CliRunner) -> None:
+    row, _ = _sample_row(ok(runner, "integrations", "list", "--json"))
+    assert (row["configs"], row["enabled_configs"], row["enabled"]) == (0, 0, False)
+
+
+def test_integrations_list_table(runner: CliRunner) -> None:
+    add(runner, name="A")
+    add(runner, "--disabled", name="B")
+    lines = ok(runner, "integrations", "list").splitlines()
+    assert lines[0].split() == ["ID", "NAME", "CONFIGS", "ENABLED", "DESCRIPTION"]
+    [row] = [line for line in lines[1:] if line.startswith(SAMPLE_ID)]
+    assert row.split(maxsplit=4) == [
+        SAMPLE_ID,
+        "Sample",
+        "1/2",
+        "yes",
+        "An integration for the tests.",
+    ]
+
+
+def test_integrations_list_reports_a_broken_plugin_and_loads_the_rest(runner: CliRunner) -> None:
+    env = {"SWITCHBOARD_INTEGRATIONS": f"nope.missing.Thing, {SAMPLE_PATH}"}
+    result = invoke(runner, "integrations", "list", "--json", env=env)
+    assert result.exit_code == 0, result.output
+    row, load_errors = _sample_row(result.stdout)
+    assert row["name"] == "Sample"
+    assert len(load_errors) == 1
+    assert "nope.missing.Thing" in load_errors[0]
+
+
+# -- settings and Redis errors -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(["configs", "list"], id="configs-list"),
+        pytest.param(["configs", "show", "cfg_x"], id="configs-show"),
+        pytest.param(["configs", "add", SAMPLE_ID, "--name", "X"], id="configs-add"),
+        pytest.param(["configs", "delete", "cfg_x"], id="configs-delete"),
+        pytest.param(["integrations", "list"], id="integrations-list"),
+    ],
+)
+def test_unreachable_redis_is_one_line_without_the_password(
+    runner: CliRunner, command: list[str]
+) -> None:
+    result = invoke(runner, *command, env={"REDIS_URL": DOWN_URL})
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: ")
+    assert "unreachable" in line
+    assert "127.0.0.1:1" in line
+    assert "Traceback" not in result.output
+    assert "hunter2" not in result.output
+
+
+def test_unreachable_redis_says_the_connection_was_refused(runner: CliRunner) -> None:
+    # connection.describe_redis_error has a "connection refused" reason for exactly this.
+    result = invoke(runner, "configs", "list", env={"REDIS_URL": DOWN_URL})
+    assert result.exit_code == 1
+    assert result.stderr.rstrip().endswith(": connection refused"), result.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("localhost:6379", id="no-scheme"),
+        pytest.param("redis://:hunter2@127.0.0.1:notaport/0", id="bad-port"),
+    ],
+)
+def test_malformed_redis_url_is_one_line_not_a_traceback(runner: CliRunner, url: str) -> None:
+    # Not `invoke()`: an uncaught exception is what this test checks for, with a message.
+    result = runner.invoke(cli, ["configs", "list"], env={"REDIS_URL": url})
+    assert isinstance(result.exception, SystemExit), f"uncaught {result.exception!r}"
+    assert result.exit_code != 0
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: ")
+    assert "hunter2" not in result.output
+
+
+def test_invalid_setting_names_the_variable(runner: CliRunner) -> None:
+    result = invoke(runner, "configs", "list", env={"SWITCHBOARD_KEY_PREFIX": "bad prefix"})
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: Invalid settings")
+    assert "SWITCHBOARD_KEY_PREFIX" in line
+
+
+def test_key_prefix_separates_deployments(runner: CliRunner, raw_redis: redis.Redis) -> None:
+    config_id = add(runner, name="Mine")
+    assert raw_redis.hexists(f"{PREFIX}:configs", config_id) == 1
+    assert listed_ids(runner, env={"SWITCHBOARD_KEY_PREFIX": "elsewhere"}) == []
+
+
+# -- the installed console script ----------------------------------------------------------
+
+
+def _run_script(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    script = Path(sys.executable).parent / "switchboard"
+    assert script.is_file(), f"no console script at {script}"
+    return subprocess.run(
+        [str(script), *args],
+        env={**os.environ, "PYTHONPATH": str(TESTS_DIR), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_console_script_adds_and_lists(env: dict[str, str]) -> None:
+    added = _run_script(env, "configs", "add", SAMPLE_ID, "--name", "Script", "--set", "retries=6")
+    assert added.returncode == 0, added.stderr
+    config_id = added.stdout.strip()
+    assert config_id.startswith("cfg_")
+
+    listed = _run_script(env, "configs", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    [record] = orjson.loads(listed.stdout)
+    assert record["id"] == config_id
+    assert record["name"] == "Script"
+    assert record["integration_id"] == SAMPLE_ID
+    assert record["settings"]["retries"] == 6
+    assert record["orphaned"] is False
+
+
+def test_console_script_unreachable_redis_prints_no_traceback(env: dict[str, str]) -> None:
+    result = _run_script({**env, "REDIS_URL": DOWN_URL}, "configs", "list")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert "unreachable" in line
+    assert "127.0.0.1:1" in line
+    assert "hunter2" not in result.stderr
