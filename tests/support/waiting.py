@@ -24,16 +24,3 @@ async def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         await asyncio.sleep(0.005)  # yield to the loop between polls
-
-
-def wait_for_sync(
-    check: Callable[[], T], *, timeout: float = DEFAULT_TIMEOUT, what: str = "condition"
-) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.005)
