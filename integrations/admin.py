@@ -82,7 +82,7 @@ class ConfigAdmin:
             settings=self._stored_settings(integration, form, given),
             tenant=_check_tenant(tenant),
             enabled=form.enabled,
-            conditions=conditions_set.model_dump(exclude_defaults=False),
+            conditions=conditions_set.model_dump(),
         )
 
     async def update(
@@ -100,9 +100,7 @@ class ConfigAdmin:
         new_settings = dict(settings or {})
         removed = list(unset)
         conditions_json = (
-            None
-            if isinstance(conditions, Unset)
-            else ConditionSet.parse(conditions).model_dump(exclude_defaults=False)
+            None if isinstance(conditions, Unset) else ConditionSet.parse(conditions).model_dump()
         )
 
         def change(record: ConfigRecord) -> dict[str, Any]:

@@ -70,10 +70,9 @@ class IntegrationManager:
 
     def register(self, integration_cls: type[Integration]) -> Integration:
         """Make the one instance of ``integration_cls`` and register it."""
-        integration_id = getattr(integration_cls, "integration_id", None)
         if not (isinstance(integration_cls, type) and issubclass(integration_cls, Integration)):
             raise IntegrationRegistrationError(
-                str(integration_id or integration_cls), "not a subclass of Integration"
+                repr(integration_cls), "not a subclass of Integration"
             )
         integration_id = integration_cls.integration_id
         if not integration_id:

@@ -348,16 +348,22 @@ def test_list_filters(
 # -- configs edit / enable / disable / delete ----------------------------------------------
 
 
+#: Every setting of the sample integration given explicitly.
+FULL_SETTINGS = (
+    "--set",
+    "endpoint_url=https://x.test/hook",
+    "--set",
+    "client_id=c1",
+    "--set",
+    "retries=5",
+)
+
+
 @pytest.fixture
 def config_id(runner: CliRunner) -> str:
     return add(
         runner,
-        "--set",
-        "endpoint_url=https://x.test/hook",
-        "--set",
-        "client_id=c1",
-        "--set",
-        "retries=5",
+        *FULL_SETTINGS,
         "--tenant",
         "acme",
     )
@@ -575,12 +581,7 @@ def orphan_env(env: dict[str, str]) -> dict[str, str]:
 def orphan_id(runner: CliRunner) -> str:
     return add(
         runner,
-        "--set",
-        "endpoint_url=https://x.test/hook",
-        "--set",
-        "client_id=c1",
-        "--set",
-        "retries=5",
+        *FULL_SETTINGS,
         name="Orphan",
     )
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -29,10 +31,12 @@ from switchboard.config.connection import REDIS_DOWN_ERRORS, describe_redis_erro
 from switchboard.integrations import ConfigAdmin, IntegrationManager
 
 __all__ = [
+    "DEV_STATE_FILE",
     "EXIT_ERROR",
     "EXIT_INVALID",
     "AdminSession",
     "admin_session",
+    "dev_redis_url",
     "echo_json",
     "echo_table",
     "fail",
@@ -83,12 +87,25 @@ def run(main: Callable[[Settings], Coroutine[Any, Any, T]], *, find_dev_redis: b
         fail(str(RedisUnavailableError(url, describe_redis_error(exc))))
 
 
+#: Where a running `switchboard dev` records its Redis URL and pid, in the data folder.
+DEV_STATE_FILE = "dev.json"
+
+
+def dev_redis_url(data_dir: Path) -> str | None:
+    """The URL of a running ``switchboard dev``'s embedded Redis, if there is one."""
+    try:
+        state = orjson.loads((data_dir / DEV_STATE_FILE).read_bytes())
+        os.kill(int(state["pid"]), 0)  # is that dev process still alive?
+    except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+        return None
+    url = state.get("redis_url")
+    return url if isinstance(url, str) else None
+
+
 def with_dev_redis(settings: Settings) -> Settings:
     """With REDIS_URL unset, use a running ``switchboard dev``'s Redis when there is one."""
     if settings.redis_url is not None:
         return settings
-    from .dev import dev_redis_url  # dev imports this module
-
     url = dev_redis_url(settings.data_dir)
     return settings if url is None else settings.model_copy(update={"redis_url": url})
 

@@ -31,22 +31,9 @@ from switchboard.config import (
 )
 from switchboard.integrations import IntegrationManager
 
-from .common import run
+from .common import DEV_STATE_FILE, dev_redis_url, run
 
-__all__ = ["DEV_STATE_FILE", "dev", "dev_redis_url"]
-
-DEV_STATE_FILE = "dev.json"
-
-
-def dev_redis_url(data_dir: Path) -> str | None:
-    """The URL of a running ``switchboard dev``'s embedded Redis, if there is one."""
-    try:
-        state = orjson.loads((data_dir / DEV_STATE_FILE).read_bytes())
-        os.kill(int(state["pid"]), 0)  # is that dev process still alive?
-    except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
-        return None
-    url = state.get("redis_url")
-    return url if isinstance(url, str) else None
+__all__ = ["dev"]
 
 
 @contextlib.contextmanager
