@@ -4,7 +4,16 @@ Nothing here imports from ``switchboard.integrations`` or ``switchboard.worker``
 """
 
 from .cache import ChangeListener, ConfigCache
-from .connection import Redis, open_redis, redact_url
+from .connection import (
+    REDIS_DOWN_ERRORS,
+    Redis,
+    SyncRedis,
+    describe_redis_error,
+    open_redis,
+    redact_url,
+    redis_client,
+    sync_redis_client,
+)
 from .embedded import EmbeddedRedis, find_redis_server
 from .errors import (
     ConfigConflictError,
@@ -17,6 +26,7 @@ from .errors import (
     IntegrationNotRegisteredError,
     IntegrationRegistrationError,
     IntegrationStateError,
+    InvalidEventError,
     RecordFormatError,
     RedisUnavailableError,
     SettingsError,
@@ -24,15 +34,18 @@ from .errors import (
     SwitchboardError,
 )
 from .ids import new_id
-from .keys import CONFIG_CHANGE_LOG_MAX, RedisKeys
+from .keys import ARQ_JOB_KEY_PREFIX, CONFIG_CHANGE_LOG_MAX, REJECTED_EVENTS_MAX, RedisKeys
 from .records import CONFIG_SCHEMA_VERSION, ConfigRecord, new_config_id
 from .settings import DEFAULT_REDIS_URL, Settings, load_settings
 from .store import UNSET, ConfigChanges, ConfigStore, Unset, utc_now
 
 __all__ = [
+    "ARQ_JOB_KEY_PREFIX",
     "CONFIG_CHANGE_LOG_MAX",
     "CONFIG_SCHEMA_VERSION",
     "DEFAULT_REDIS_URL",
+    "REDIS_DOWN_ERRORS",
+    "REJECTED_EVENTS_MAX",
     "UNSET",
     "ChangeListener",
     "ConfigCache",
@@ -50,6 +63,7 @@ __all__ = [
     "IntegrationNotRegisteredError",
     "IntegrationRegistrationError",
     "IntegrationStateError",
+    "InvalidEventError",
     "RecordFormatError",
     "Redis",
     "RedisKeys",
@@ -58,12 +72,16 @@ __all__ = [
     "SettingsError",
     "StoreError",
     "SwitchboardError",
+    "SyncRedis",
     "Unset",
+    "describe_redis_error",
     "find_redis_server",
     "load_settings",
     "new_config_id",
     "new_id",
     "open_redis",
     "redact_url",
+    "redis_client",
+    "sync_redis_client",
     "utc_now",
 ]

@@ -6,17 +6,29 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import redis
 import redis.asyncio as aioredis
 import redis.exceptions
 
 from .errors import RedisUnavailableError, SettingsError
 from .settings import Settings
 
-__all__ = ["REDIS_DOWN_ERRORS", "Redis", "open_redis", "redact_url"]
+__all__ = [
+    "REDIS_DOWN_ERRORS",
+    "Redis",
+    "SyncRedis",
+    "describe_redis_error",
+    "open_redis",
+    "redact_url",
+    "redis_client",
+    "sync_redis_client",
+]
 
 #: A client that returns bytes. Switchboard decodes what it needs itself:
 #: orjson parses bytes directly, and most values are never decoded at all.
 Redis = aioredis.Redis
+#: The same for code with no event loop (``SyncEventClient``).
+SyncRedis = redis.Redis
 
 #: What redis-py raises when the server is not there (or went away).
 REDIS_DOWN_ERRORS: tuple[type[BaseException], ...] = (
@@ -39,6 +51,33 @@ def redact_url(url: str) -> str:
     return _PASSWORD_IN_URL.sub(r"\g<head>***@", url, count=1)
 
 
+def redis_client(settings: Settings) -> Redis:
+    """A client for ``settings``' Redis; it connects on first use (``open_redis`` checks first)."""
+    url = settings.effective_redis_url
+    try:
+        client: Redis = aioredis.Redis.from_url(
+            url, socket_connect_timeout=settings.redis_connect_timeout, health_check_interval=30
+        )
+    except ValueError as exc:  # redis-py's word for a malformed URL
+        raise _malformed_url(url, exc) from None
+    return client
+
+
+def sync_redis_client(settings: Settings) -> SyncRedis:
+    """``redis_client`` for code with no event loop."""
+    url = settings.effective_redis_url
+    try:
+        return redis.Redis.from_url(
+            url, socket_connect_timeout=settings.redis_connect_timeout, health_check_interval=30
+        )
+    except ValueError as exc:
+        raise _malformed_url(url, exc) from None
+
+
+def _malformed_url(url: str, exc: ValueError) -> SettingsError:
+    return SettingsError(f"REDIS_URL {redact_url(url)} is not a valid Redis URL: {exc}")
+
+
 @asynccontextmanager
 async def open_redis(settings: Settings) -> AsyncIterator[Redis]:
     """Connect to ``settings``' Redis and check it answers.
@@ -46,15 +85,7 @@ async def open_redis(settings: Settings) -> AsyncIterator[Redis]:
     Raises ``RedisUnavailableError`` (with the redacted URL) when it does not.
     """
     url = settings.effective_redis_url
-    try:
-        client = aioredis.Redis.from_url(
-            url,
-            socket_connect_timeout=settings.redis_connect_timeout,
-            health_check_interval=30,
-        )
-    except ValueError as exc:  # redis-py's word for a malformed URL
-        redacted = redact_url(url)
-        raise SettingsError(f"REDIS_URL {redacted} is not a valid Redis URL: {exc}") from None
+    client = redis_client(settings)
     try:
         try:
             await client.ping()

@@ -11,6 +11,7 @@ Catch ``SwitchboardError`` to catch them all. The tree (a test keeps it true)::
     │   ├── ConfigConflictError
     │   └── RecordFormatError
     ├── ConfigValidationError
+    ├── InvalidEventError
     └── IntegrationError
         ├── IntegrationAlreadyRegisteredError
         ├── IntegrationNotRegisteredError
@@ -38,6 +39,7 @@ __all__ = [
     "IntegrationNotRegisteredError",
     "IntegrationRegistrationError",
     "IntegrationStateError",
+    "InvalidEventError",
     "RecordFormatError",
     "RedisUnavailableError",
     "SettingsError",
@@ -107,6 +109,20 @@ class ConfigValidationError(SwitchboardError):
         self.errors = dict(errors)
         details = "; ".join(f"{field}: {reason}" for field, reason in self.errors.items())
         super().__init__(f"Invalid {subject}: {details}")
+
+
+class InvalidEventError(SwitchboardError):
+    """An event was refused where it entered: bad type, bad data, too large.
+
+    Producers raise it before anything is written; a worker records it in
+    the rejected-events log instead (``switchboard rejected list``).
+    """
+
+    def __init__(self, event_id: str | None, reason: str) -> None:
+        self.event_id = event_id
+        self.reason = reason
+        subject = f'Event "{event_id}"' if event_id else "The event"
+        super().__init__(f"{subject} was rejected: {reason}")
 
 
 class IntegrationError(SwitchboardError):

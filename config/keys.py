@@ -9,11 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CONFIG_CHANGE_LOG_MAX", "RedisKeys"]
+__all__ = ["ARQ_JOB_KEY_PREFIX", "CONFIG_CHANGE_LOG_MAX", "REJECTED_EVENTS_MAX", "RedisKeys"]
 
 #: How many entries the configuration change log keeps. A process whose last
 #: seen generation fell off the log reloads every configuration instead.
 CONFIG_CHANGE_LOG_MAX = 10_000
+
+#: How many rejected events the rejected-events log keeps (newest first).
+REJECTED_EVENTS_MAX = 10_000
+
+#: arq's own keys are not prefixed: ``arq:job:<job id>`` holds a queued job
+#: (its TTL is ``Settings.queue_retention``), ``arq:in-progress:<job id>``
+#: marks one a worker has taken (TTL: the job timeout plus 10 s) and
+#: ``arq:retry:<job id>`` counts its tries. The queue itself, a sorted set of
+#: job ids scored by due time in ms, is ``Settings.effective_queue_name``.
+ARQ_JOB_KEY_PREFIX = "arq:job:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +68,13 @@ class RedisKeys:
         if tenant is None:
             return f"{self.prefix}:configs:no-tenant"
         return f"{self.prefix}:configs:by-tenant:{tenant}"
+
+    # -- events ---------------------------------------------------------------------
+
+    @property
+    def rejected_events(self) -> str:
+        """List, newest first: events a worker could not accept (JSON records)."""
+        return f"{self.prefix}:events:rejected"
 
     @property
     def configs_changed_channel(self) -> str:

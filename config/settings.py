@@ -7,7 +7,7 @@ Nothing in Switchboard reads the environment on its own; the CLI builds a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -53,6 +53,72 @@ class Settings(BaseSettings):
         description="Where `switchboard dev` keeps its Redis data and state.",
     )
 
+    # -- the queue ---------------------------------------------------------------
+    queue_name: str = Field(
+        default="",
+        description="The arq queue (a Redis sorted set) events travel on. Empty: "
+        "`<key_prefix>:queue`.",
+    )
+    max_event_bytes: int = Field(
+        default=256 * 1024,
+        ge=1024,
+        description="The largest event accepted, in bytes of its JSON encoding.",
+    )
+    events_per_job: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="How many events of one `emit_many` call travel in one queue job.",
+    )
+    queue_retention: float = Field(
+        default=7 * 24 * 3600,
+        gt=0,
+        description="Seconds a queued event waits for a worker before Redis drops it.",
+    )
+
+    # -- the worker ----------------------------------------------------------------
+    worker_concurrency: int = Field(
+        default=16,
+        ge=1,
+        description="Queue jobs one worker process runs at once (each holds one or more events).",
+    )
+    queue_poll_interval: float = Field(
+        default=0.05,
+        gt=0,
+        le=5,
+        description="Seconds between a worker's checks of the queue when it is idle.",
+    )
+    handler_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds one integration's handler may take for one event.",
+    )
+    shutdown_grace: float = Field(
+        default=25.0,
+        ge=0,
+        description="Seconds a stopping worker (SIGTERM, SIGINT) waits for events in flight.",
+    )
+    http_connect_timeout: float = Field(
+        default=5.0, gt=0, description="Seconds to connect to an endpoint."
+    )
+    http_timeout: float = Field(
+        default=15.0,
+        gt=0,
+        description="Seconds one outbound request may take in all (connect, send, answer).",
+    )
+    http_max_connections: int = Field(
+        default=100, ge=1, description="Outbound requests one worker makes at once."
+    )
+    http_max_connections_per_host: int = Field(
+        default=10, ge=1, description="Outbound requests one worker makes at once to one host."
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="`text` (one readable line each) or `json` (one object each)."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Of the worker and `switchboard dev`."
+    )
+
     @field_validator("integrations", mode="before")
     @classmethod
     def _split_dotted_paths(cls, value: object) -> object:
@@ -63,6 +129,10 @@ class Settings(BaseSettings):
     @property
     def effective_redis_url(self) -> str:
         return self.redis_url or DEFAULT_REDIS_URL
+
+    @property
+    def effective_queue_name(self) -> str:
+        return self.queue_name or f"{self.key_prefix}:queue"
 
 
 def load_settings(**overrides: object) -> Settings:

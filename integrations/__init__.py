@@ -13,11 +13,20 @@ from switchboard.config.errors import (
     IntegrationNotRegisteredError,
     IntegrationRegistrationError,
     IntegrationStateError,
+    InvalidEventError,
 )
 
 from .admin import ConfigAdmin, parse_setting_value
 from .conditions import Condition, ConditionSet, Operator
 from .configs import IntegrationConfig
+from .delivery import (
+    Deliverer,
+    DeliveryOutcome,
+    DeliveryRequest,
+    DeliveryResponse,
+    DeliveryResult,
+    delivery_id,
+)
 from .discovery import ENTRY_POINT_GROUP, discover_integrations
 from .events import EVENT_TYPE_PATTERN, Event, is_event_type, new_event_id
 from .forms import ConfigForm, Fieldset, secret_field
@@ -33,6 +42,11 @@ __all__ = [
     "ConfigAdmin",
     "ConfigForm",
     "ConfigValidationError",
+    "Deliverer",
+    "DeliveryOutcome",
+    "DeliveryRequest",
+    "DeliveryResponse",
+    "DeliveryResult",
     "Event",
     "EventHandler",
     "Fieldset",
@@ -46,10 +60,12 @@ __all__ = [
     "IntegrationRegistrationError",
     "IntegrationState",
     "IntegrationStateError",
+    "InvalidEventError",
     "Operator",
     "Subscription",
     "SubscriptionIndex",
     "compile_pattern",
+    "delivery_id",
     "discover_integrations",
     "is_event_type",
     "new_event_id",

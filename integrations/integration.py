@@ -20,6 +20,7 @@ from .subscriptions import EventHandler, Subscription
 
 if TYPE_CHECKING:
     from .configs import IntegrationConfig
+    from .delivery import DeliveryRequest, DeliveryResult
     from .events import Event
     from .manager import IntegrationManager
 
@@ -124,6 +125,30 @@ class Integration:
         With neither: all of them.
         """
         return self._manager.get_configs(self.integration_id, event=event, tenant=tenant)
+
+    async def send(
+        self, config: IntegrationConfig, event: Event, request: DeliveryRequest
+    ) -> DeliveryResult:
+        """Make one outbound request for (``event``, ``config``) through the delivery engine.
+
+        This is the only way an integration talks to the outside world: the
+        engine pools connections, applies timeouts and concurrency limits,
+        logs the outcome and (as it grows) retries, records and signs. A
+        failed delivery is returned, not raised, so one bad endpoint never
+        stops a handler's loop over its configurations.
+        """
+        if config.integration is not self:
+            raise IntegrationStateError(
+                f'Integration "{self.integration_id}" cannot send for configuration '
+                f'"{config.id}", which belongs to "{config.integration_id}".'
+            )
+        deliverer = self._manager.deliverer
+        if deliverer is None:
+            raise IntegrationStateError(
+                f'Integration "{self.integration_id}" cannot send: no delivery engine runs '
+                "in this process (send() works inside a Switchboard worker)."
+            )
+        return await deliverer.deliver(config, event, request)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.integration_id} {self._state}>"

@@ -26,6 +26,7 @@ from switchboard.config.records import ConfigRecord
 from switchboard.config.store import UNSET, ConfigChanges, Unset
 
 from .configs import IntegrationConfig
+from .delivery import Deliverer
 from .discovery import describe_exception, discover_integrations
 from .events import Event
 from .integration import Integration
@@ -57,6 +58,8 @@ class IntegrationManager:
     def __init__(self) -> None:
         self.subscriptions = SubscriptionIndex()
         self.load_errors: list[IntegrationError] = []
+        #: The engine behind ``Integration.send()``; a worker sets it, other processes leave it.
+        self.deliverer: Deliverer | None = None
         self._integrations: dict[str, Integration] = {}
         self._cache: ConfigCache | None = None
         # integration id -> config id -> view, enabled or not

@@ -104,4 +104,8 @@ def test_the_same_class_found_twice_registers_once() -> None:
         ["support.sample.SampleIntegration", "support.sample:SampleIntegration"]
     )
     assert errors == []
-    assert [i.integration_id for i in manager.get_integrations()] == ["tests.sample"]
+    # The built-in webhook integration comes from this package's own entry point.
+    assert [i.integration_id for i in manager.get_integrations()] == [
+        "switchboard.webhook",
+        "tests.sample",
+    ]

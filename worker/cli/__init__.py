@@ -7,7 +7,10 @@ import click
 from .common import configure_logging
 from .configs import configs
 from .dev import dev
+from .emit import emit
 from .integrations import integrations
+from .rejected import rejected
+from .worker import worker
 
 __all__ = ["cli", "main"]
 
@@ -22,9 +25,12 @@ def cli() -> None:
     configure_logging()
 
 
-cli.add_command(integrations)
-cli.add_command(configs)
 cli.add_command(dev)
+cli.add_command(worker)
+cli.add_command(emit)
+cli.add_command(configs)
+cli.add_command(integrations)
+cli.add_command(rejected)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from switchboard.config import (
     ConfigRecord,
     ConfigStore,
     ConfigValidationError,
+    InvalidEventError,
     RedisKeys,
     RedisUnavailableError,
     Settings,
@@ -79,6 +80,8 @@ def run(main: Callable[[Settings], Coroutine[Any, Any, T]], *, find_dev_redis: b
         for field, reason in exc.errors.items():
             click.echo(f"  {field}: {reason}", err=True)
         sys.exit(EXIT_INVALID)
+    except InvalidEventError as exc:
+        fail(str(exc), EXIT_INVALID)
     except SwitchboardError as exc:
         fail(str(exc))
     except REDIS_DOWN_ERRORS as exc:

@@ -2,36 +2,25 @@
 
 With ``REDIS_URL`` unset it starts an embedded Redis that persists under the
 data folder, and records its URL in ``<data dir>/dev.json`` so that
-``switchboard`` commands in other shells find it. Then it follows the
-configurations, enabling integrations as they are configured, until Ctrl-C
-(or SIGTERM) stops all of it.
+``switchboard`` commands in other shells find it. Then it runs a worker in
+this process, logging each event and delivery, until Ctrl-C (or SIGTERM)
+drains the worker and stops all of it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
 import os
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import click
 import orjson
 
-from switchboard.config import (
-    ConfigCache,
-    ConfigStore,
-    EmbeddedRedis,
-    RedisKeys,
-    Settings,
-    open_redis,
-    redact_url,
-)
-from switchboard.integrations import IntegrationManager
+from switchboard.config import EmbeddedRedis, Settings, redact_url
 
 from .common import DEV_STATE_FILE, dev_redis_url, run
+from .worker import serve_worker
 
 __all__ = ["dev"]
 
@@ -49,33 +38,25 @@ def _embedded_redis(data_dir: Path) -> Iterator[str]:
         server.stop()
 
 
-async def _follow_configurations(settings: Settings) -> None:
-    manager = IntegrationManager()
-    manager.load_plugins(settings.integrations)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    async with open_redis(settings) as redis:
-        store = ConfigStore(redis, RedisKeys(settings.key_prefix))
-        async with ConfigCache(store, redis, poll_interval=settings.config_poll_interval) as cache:
-            with manager.running(cache):
-                installed = ", ".join(i.integration_id for i in manager.get_integrations())
-                click.echo(f"integrations: {installed or '(none installed)'}")
-                click.echo(f"configurations: {len(cache.records)} loaded; Ctrl-C stops everything")
-                await stop.wait()
+async def _run_services(settings: Settings) -> None:
+    click.echo(
+        f"worker: in this process (pid {os.getpid()}), queue {settings.effective_queue_name}, "
+        f"concurrency {settings.worker_concurrency}"
+    )
+    click.echo("web: not part of this version yet (see the README)")
+    click.echo("Ctrl-C stops everything; logs follow")
+    await serve_worker(settings)
     click.echo("stopped")
 
 
 @click.command()
 def dev() -> None:
     """Run Switchboard locally (an embedded Redis when REDIS_URL is unset)."""
-    logging.getLogger("switchboard").setLevel(logging.INFO)
 
     async def main(settings: Settings) -> None:
         if settings.redis_url is not None:
             click.echo(f"redis: {redact_url(settings.redis_url)} (from REDIS_URL)")
-            await _follow_configurations(settings)
+            await _run_services(settings)
             return
         data_dir = settings.data_dir.resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -84,6 +65,6 @@ def dev() -> None:
         with _embedded_redis(data_dir) as url:
             click.echo(f"redis: {url} (embedded, data in {data_dir / 'redis'})")
             click.echo("other shells: `switchboard ...` commands find this Redis by themselves")
-            await _follow_configurations(settings.model_copy(update={"redis_url": url}))
+            await _run_services(settings.model_copy(update={"redis_url": url}))
 
     run(main, find_dev_redis=False)

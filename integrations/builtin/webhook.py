@@ -1,0 +1,117 @@
+"""``switchboard.webhook``: POST each event as JSON to a URL.
+
+The body is ``{"id", "type", "timestamp", "tenant", "data"}``, the shape the
+Standard Webhooks specification recommends, with ``Content-Type:
+application/json``. ``event_types`` narrows which events a configuration
+gets (patterns, as for subscriptions); ``headers`` adds headers, and is
+secret because that is where an ``Authorization`` token goes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Final
+
+import orjson
+from pydantic import Field, HttpUrl, field_validator
+
+from switchboard.integrations.configs import IntegrationConfig
+from switchboard.integrations.delivery import DeliveryRequest
+from switchboard.integrations.events import Event
+from switchboard.integrations.forms import ConfigForm, Fieldset, secret_field
+from switchboard.integrations.integration import Integration
+from switchboard.integrations.subscriptions import compile_pattern
+
+if TYPE_CHECKING:
+    from switchboard.integrations.manager import IntegrationManager
+
+__all__ = ["WebhookForm", "WebhookIntegration"]
+
+_HEADER_NAME: Final = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+class WebhookForm(ConfigForm):
+    url: HttpUrl = Field(title="URL", description="Where to POST the events (http or https).")
+    event_types: list[str] = Field(
+        default_factory=lambda: ["*"],
+        min_length=1,
+        title="Event types",
+        description="Patterns of the event types to send: `review.published`, `review.*`, `*`.",
+    )
+    headers: dict[str, str] = secret_field(
+        default_factory=dict,
+        title="Extra headers",
+        description="Sent with every request, e.g. an Authorization header.",
+    )
+
+    fieldsets = (Fieldset(fields=("url", "event_types", "headers"), title="Endpoint"),)
+
+    @field_validator("event_types")
+    @classmethod
+    def _valid_patterns(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            compile_pattern(pattern)  # ValueError names the pattern and the rule
+        return patterns
+
+    @field_validator("headers")
+    @classmethod
+    def _valid_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name, value in headers.items():
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not a valid header name")
+            if "\r" in value or "\n" in value:
+                raise ValueError(f"the value of {name!r} contains a line break")
+        return headers
+
+
+class WebhookIntegration(Integration):
+    integration_id = "switchboard.webhook"
+    name = "Webhook"
+    description = "POST every event as JSON to a URL of your choice."
+    config_form_cls = WebhookForm
+
+    def __init__(self, manager: IntegrationManager) -> None:
+        super().__init__(manager)
+        # config id -> (the view it was compiled for, its event type patterns)
+        self._patterns: dict[str, tuple[IntegrationConfig, list[re.Pattern[str]]]] = {}
+
+    def initialize(self) -> None:
+        self.subscribe("*", self.on_event)
+
+    def shutdown(self) -> None:
+        self._patterns.clear()
+
+    async def on_event(self, event: Event) -> None:
+        configs = [c for c in await self.get_configs(event) if self._wants(c, event.type)]
+        if not configs:
+            return
+        body = orjson.dumps(
+            {
+                "id": event.id,
+                "type": event.type,
+                "timestamp": event.occurred_at.isoformat(),
+                "tenant": event.tenant,
+                "data": event.data,
+            }
+        )
+        sends = [
+            self.send(
+                config, event, DeliveryRequest(config.get("url"), body, headers=_headers(config))
+            )
+            for config in configs
+        ]
+        await asyncio.gather(*sends)
+
+    def _wants(self, config: IntegrationConfig, event_type: str) -> bool:
+        cached = self._patterns.get(config.id)
+        if cached is None or cached[0] is not config:
+            patterns = [compile_pattern(p) for p in config.get("event_types", ["*"])]
+            cached = self._patterns[config.id] = (config, patterns)
+        return any(pattern.fullmatch(event_type) for pattern in cached[1])
+
+
+def _headers(config: IntegrationConfig) -> Mapping[str, str]:
+    extra: Mapping[str, str] = config.get("headers") or {}
+    return {"Content-Type": "application/json", **extra}

@@ -1,0 +1,157 @@
+"""The delivery engine: how ``Integration.send()`` reaches the network.
+
+One aiohttp session per worker process, opened with ``async with``, pools
+connections for every integration. Two limits keep one endpoint from taking
+everything: at most ``http_max_connections`` requests at once in all, and
+``http_max_connections_per_host`` to any one host. The limits are our own
+semaphores rather than the connector's, so that the request timeout counts
+the attempt only, not the time spent waiting for a free slot.
+
+Redirects are not followed (a 3xx is a failure: a webhook URL that moved
+should be updated, and following it would carry the payload somewhere
+nobody configured). Only 2xx is success.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from types import TracebackType
+from typing import Final
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from switchboard.config import Settings
+from switchboard.integrations import (
+    DeliveryOutcome,
+    DeliveryRequest,
+    DeliveryResponse,
+    DeliveryResult,
+    Event,
+    IntegrationConfig,
+    delivery_id,
+)
+
+from .logs import fields
+
+__all__ = ["RESPONSE_BODY_LIMIT", "HttpDeliverer"]
+
+logger = logging.getLogger(__name__)
+
+#: How much of a response body is kept (for the attempt log and the integration).
+RESPONSE_BODY_LIMIT: Final = 4096
+
+
+class HttpDeliverer:
+    """The ``Deliverer`` a worker plugs into its ``IntegrationManager``."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._timeout = aiohttp.ClientTimeout(
+            total=settings.http_timeout, sock_connect=settings.http_connect_timeout
+        )
+        self._total_timeout = settings.http_timeout
+        self._slots = asyncio.Semaphore(settings.http_max_connections)
+        per_host = settings.http_max_connections_per_host
+        self._host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(per_host)
+        )
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> HttpDeliverer:
+        connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ttl_dns_cache=300)
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=self._timeout,
+            headers={"User-Agent": "Switchboard-Webhooks/0.1"},
+            # Keep no cookies: one endpoint's cookies must never reach another.
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def deliver(
+        self, config: IntegrationConfig, event: Event, request: DeliveryRequest
+    ) -> DeliveryResult:
+        session = self._session
+        if session is None:
+            raise RuntimeError("HttpDeliverer is not open: use `async with`")
+        the_id = delivery_id(event.id, config.id, request.key)
+        host = urlsplit(request.url).hostname or ""
+        response: DeliveryResponse | None = None
+        error: str | None = None
+        async with self._slots, self._host_slots[host]:
+            started = time.perf_counter()
+            try:
+                async with session.request(
+                    request.method,
+                    request.url,
+                    data=request.body,
+                    headers=request.headers,
+                    allow_redirects=False,
+                ) as answer:
+                    body = await _read_limited(answer.content, RESPONSE_BODY_LIMIT)
+                    response = DeliveryResponse(answer.status, answer.headers, body)
+            except TimeoutError:
+                error = f"timed out after {self._total_timeout:g} s"
+            except aiohttp.ClientError as exc:
+                error = _describe_client_error(exc)
+            except ValueError as exc:  # yarl: a URL aiohttp cannot use
+                error = f"invalid URL: {type(exc).__name__}"
+            duration = time.perf_counter() - started
+        if response is not None and not response.ok:
+            error = f"HTTP {response.status}"
+        outcome = DeliveryOutcome.DELIVERED if error is None else DeliveryOutcome.FAILED
+        result = DeliveryResult(the_id, outcome, 1, duration, response, error)
+        # Host, not URL: URLs can carry secrets (a Slack webhook's path is one).
+        log_fields = fields(
+            delivery_id=the_id,
+            event_id=event.id,
+            integration=config.integration_id,
+            config_id=config.id,
+            host=host,
+            status=response.status if response is not None else None,
+            ms=round(duration * 1000, 1),
+            error=error,
+        )
+        if error is None:
+            logger.info("delivery %s", outcome.value, extra=log_fields)
+        else:
+            logger.warning("delivery %s", outcome.value, extra=log_fields)
+        return result
+
+
+async def _read_limited(stream: aiohttp.StreamReader, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        chunk = await stream.read(limit - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _describe_client_error(exc: aiohttp.ClientError) -> str:
+    """A reason without the URL: aiohttp's messages can contain it."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"cannot connect: {exc.os_error.strerror or type(exc.os_error).__name__}"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "the server closed the connection"
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return "the response body was malformed"
+    if isinstance(exc, aiohttp.InvalidURL):
+        return "invalid URL"
+    return type(exc).__name__

@@ -1,0 +1,114 @@
+"""The arq jobs a worker runs: dispatch a batch of events, or record a rejected payload.
+
+arq hands each job a ``ctx`` dict; ours carries a ``JobServices`` under
+``"switchboard"``, built once per worker process by ``worker.runner``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any, Final
+
+import orjson
+from pydantic import ValidationError
+
+from switchboard.integrations import Event
+
+from .dispatcher import Dispatcher
+from .logs import fields
+from .rejected import RejectedEvent, RejectedEventLog
+
+__all__ = ["SERVICES", "JobServices", "dispatch_job", "reject_job"]
+
+logger = logging.getLogger(__name__)
+
+#: The key of ``JobServices`` in arq's job context.
+SERVICES: Final = "switchboard"
+
+_PREVIEW_CHARS: Final = 512
+
+
+@dataclass(frozen=True, slots=True)
+class JobServices:
+    dispatcher: Dispatcher
+    rejected: RejectedEventLog
+    max_event_bytes: int
+
+
+async def dispatch_job(ctx: dict[str, Any], encoded_events: list[Any]) -> int:
+    """Decode each event, reject the bad ones, dispatch the rest concurrently."""
+    services: JobServices = ctx[SERVICES]
+    job_id = ctx.get("job_id")
+    events: list[Event] = []
+    rejected: list[RejectedEvent] = []
+    for item in encoded_events:
+        event_or_rejection = _decode(item, services.max_event_bytes, job_id)
+        if isinstance(event_or_rejection, Event):
+            events.append(event_or_rejection)
+        else:
+            rejected.append(event_or_rejection)
+    if rejected:
+        await _record(services, rejected)
+    if len(events) == 1:
+        await services.dispatcher.dispatch(events[0])
+    elif events:
+        await asyncio.gather(*(services.dispatcher.dispatch(event) for event in events))
+    return len(events)
+
+
+async def reject_job(ctx: dict[str, Any], reason: str, preview: str) -> None:
+    """A payload the deserializer could not read as a job: keep it on record, run nothing."""
+    services: JobServices = ctx[SERVICES]
+    await _record(
+        services, [RejectedEvent(reason=reason, job_id=ctx.get("job_id"), preview=preview)]
+    )
+
+
+def _decode(item: Any, max_bytes: int, job_id: str | None) -> Event | RejectedEvent:
+    if not isinstance(item, str):
+        preview = orjson.dumps(item, default=repr)[:_PREVIEW_CHARS].decode(errors="replace")
+        return RejectedEvent(
+            reason="not an event (JSON text expected)", job_id=job_id, preview=preview
+        )
+    size = len(item.encode())
+    if size > max_bytes:
+        return RejectedEvent(
+            reason=f"the event is {size} bytes as JSON, over the limit of {max_bytes}",
+            event_id=_claimed_id(item[:_PREVIEW_CHARS]),
+            job_id=job_id,
+            preview=item[:_PREVIEW_CHARS],
+        )
+    try:
+        return Event.model_validate_json(item)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'event'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        return RejectedEvent(
+            reason=f"not a valid event: {problems}",
+            event_id=_claimed_id(item),
+            job_id=job_id,
+            preview=item[:_PREVIEW_CHARS],
+        )
+
+
+def _claimed_id(text: str) -> str | None:
+    """The ``id`` a malformed event claims, if that much of it can be read."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    claimed = value.get("id") if isinstance(value, dict) else None
+    return claimed if isinstance(claimed, str) else None
+
+
+async def _record(services: JobServices, rejected: list[RejectedEvent]) -> None:
+    for entry in rejected:
+        logger.error(
+            "event rejected",
+            extra=fields(event_id=entry.event_id, job_id=entry.job_id, reason=entry.reason),
+        )
+    await services.rejected.record(rejected)

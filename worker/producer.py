@@ -1,0 +1,173 @@
+"""Producers: how apps put events on the queue.
+
+``EventClient`` is for asyncio code, ``SyncEventClient`` for code with no
+event loop (a Django or Flask view). Both validate every event before
+writing anything (``InvalidEventError``), write a batch in one round trip
+(one MULTI/EXEC pipeline), and turn an unreachable Redis into
+``RedisUnavailableError`` naming the URL without its password::
+
+    async with EventClient(load_settings()) as events:
+        event_id = await events.emit("review.published", {"review_id": 42})
+
+    events = SyncEventClient(load_settings())  # once, at start-up
+    events.emit("review.published", {"review_id": 42}, tenant="acme")
+
+Register a pydantic model for an event type (``schemas=`` or
+``register_schema``) and its data is validated, and normalised to JSON, at
+emit time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from pydantic import BaseModel
+
+from switchboard.config import (
+    REDIS_DOWN_ERRORS,
+    RedisUnavailableError,
+    Settings,
+    describe_redis_error,
+    redact_url,
+    redis_client,
+    sync_redis_client,
+)
+from switchboard.integrations import Event
+
+from .queue import EventEncoder, EventSchemas, QueuedJob
+
+__all__ = ["EventClient", "SyncEventClient"]
+
+EventData = Mapping[str, Any] | BaseModel | None
+
+
+class _Producer:
+    def __init__(self, settings: Settings, schemas: EventSchemas | None) -> None:
+        self._encoder = EventEncoder(settings, schemas)
+        self._url = redact_url(settings.effective_redis_url)
+
+    def register_schema(self, event_type: str, model: type[BaseModel]) -> None:
+        """Validate the data of ``event_type`` events with ``model`` from now on."""
+        self._encoder.schemas[event_type] = model
+
+    def _unavailable(self, exc: BaseException) -> RedisUnavailableError:
+        return RedisUnavailableError(self._url, describe_redis_error(exc))
+
+    def _queue(self, pipe: _Pipeline, jobs: Sequence[QueuedJob]) -> None:
+        """Buffer the writes of ``jobs`` (the same calls on a sync and an async pipeline)."""
+        for job in jobs:
+            pipe.psetex(job.key, self._encoder.ttl_ms, job.payload)
+            pipe.zadd(self._encoder.queue_name, {job.id: job.enqueued_ms})
+
+
+class _Pipeline(Protocol):
+    def psetex(self, name: str, time_ms: int, value: bytes) -> Any: ...
+    def zadd(self, name: str, mapping: Mapping[str, int]) -> Any: ...
+
+
+class EventClient(_Producer):
+    """Emits events from asyncio code. Use it with ``async with`` (or call ``aclose()``)."""
+
+    def __init__(self, settings: Settings, *, schemas: EventSchemas | None = None) -> None:
+        super().__init__(settings, schemas)
+        self._redis = redis_client(settings)
+
+    async def emit(
+        self,
+        event_type: str,
+        data: EventData = None,
+        *,
+        tenant: str | None = None,
+        event_id: str | None = None,
+    ) -> str:
+        """Queue one event; returns its id (``event_id`` when given)."""
+        the_id, encoded = self._encoder.encode(event_type, data, tenant=tenant, event_id=event_id)
+        await self._write(self._encoder.jobs([encoded]))
+        return the_id
+
+    async def emit_many(self, events: Iterable[Event | Mapping[str, Any]]) -> list[str]:
+        """Queue a batch in one round trip; nothing is written if any event is invalid.
+
+        Each item is an ``Event`` or a mapping with ``type`` and optional
+        ``data``, ``tenant`` and ``id``.
+        """
+        ids, encoded = self._encoder.encode_many(events)
+        await self._write(self._encoder.jobs(encoded))
+        return ids
+
+    async def _write(self, jobs: Sequence[QueuedJob]) -> None:
+        if not jobs:
+            return
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                self._queue(pipe, jobs)
+                await pipe.execute()
+        except REDIS_DOWN_ERRORS as exc:
+            raise self._unavailable(exc) from None
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class SyncEventClient(_Producer):
+    """Emits events from code with no event loop. Thread-safe: share one per process."""
+
+    def __init__(self, settings: Settings, *, schemas: EventSchemas | None = None) -> None:
+        super().__init__(settings, schemas)
+        self._redis = sync_redis_client(settings)
+
+    def emit(
+        self,
+        event_type: str,
+        data: EventData = None,
+        *,
+        tenant: str | None = None,
+        event_id: str | None = None,
+    ) -> str:
+        """Queue one event; returns its id (``event_id`` when given)."""
+        the_id, encoded = self._encoder.encode(event_type, data, tenant=tenant, event_id=event_id)
+        self._write(self._encoder.jobs([encoded]))
+        return the_id
+
+    def emit_many(self, events: Iterable[Event | Mapping[str, Any]]) -> list[str]:
+        """Queue a batch in one round trip; see ``EventClient.emit_many``."""
+        ids, encoded = self._encoder.encode_many(events)
+        self._write(self._encoder.jobs(encoded))
+        return ids
+
+    def _write(self, jobs: Sequence[QueuedJob]) -> None:
+        if not jobs:
+            return
+        try:
+            with self._redis.pipeline(transaction=True) as pipe:
+                self._queue(pipe, jobs)
+                pipe.execute()
+        except REDIS_DOWN_ERRORS as exc:
+            raise self._unavailable(exc) from None
+
+    def close(self) -> None:
+        self._redis.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,55 @@
+"""The rejected-events log: what reached a worker but could not be accepted.
+
+A payload that is not JSON (a planted pickle), not a Switchboard job, or an
+event that is malformed or too large is never run and never dropped
+silently: the worker logs it with its ids and keeps it here, newest first,
+up to ``REJECTED_EVENTS_MAX`` entries, for ``switchboard rejected list``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Sequence
+from datetime import datetime
+from typing import cast
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from switchboard.config import REJECTED_EVENTS_MAX, Redis, RedisKeys, utc_now
+
+__all__ = ["RejectedEvent", "RejectedEventLog"]
+
+
+class RejectedEvent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    reason: str
+    #: What the payload claimed to be, when that much could be read.
+    event_id: str | None = None
+    job_id: str | None = None
+    #: The first bytes of the payload as text (the payload was already in Redis).
+    preview: str = ""
+    rejected_at: datetime = Field(default_factory=utc_now)
+
+
+class RejectedEventLog:
+    def __init__(self, redis: Redis, keys: RedisKeys, *, limit: int = REJECTED_EVENTS_MAX) -> None:
+        self._redis = redis
+        self._key = keys.rejected_events
+        self._limit = limit
+
+    async def record(self, entries: Sequence[RejectedEvent]) -> None:
+        """Keep ``entries`` (one round trip however many)."""
+        if not entries:
+            return
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.lpush(self._key, *(entry.model_dump_json() for entry in entries))
+            pipe.ltrim(self._key, 0, self._limit - 1)
+            await pipe.execute()
+
+    async def list(self, limit: int = 50) -> list[RejectedEvent]:
+        """The newest ``limit`` entries, newest first."""
+        raw = await cast("Awaitable[list[bytes]]", self._redis.lrange(self._key, 0, limit - 1))
+        return [RejectedEvent.model_validate_json(item) for item in raw]
+
+    async def count(self) -> int:
+        return await cast("Awaitable[int]", self._redis.llen(self._key))

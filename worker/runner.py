@@ -1,0 +1,189 @@
+"""One worker process's life: connect, run arq, drain on stop, ride out Redis outages.
+
+::
+
+    WorkerRunner.run(stop)
+      └─ until stopped: connect (Redis, config cache, HTTP session, arq pool)
+           ├─ arq polls the queue and runs jobs (worker.jobs) with JSON, never pickle
+           ├─ stop set (SIGTERM, SIGINT): take no more jobs, let those in flight
+           │   finish within Settings.shutdown_grace, hand the rest back, return
+           └─ Redis lost: log it, tear down, retry with backoff (0.5 s doubling to 5 s)
+
+Jobs handed back (grace over, or Redis lost) stay in the queue: arq runs
+them again once their in-progress mark expires, so an accepted event is
+never dropped, at the cost of running some deliveries twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, Final
+
+from arq.connections import ArqRedis
+from arq.worker import Worker, func
+
+from switchboard.config import (
+    REDIS_DOWN_ERRORS,
+    ConfigCache,
+    ConfigStore,
+    RedisKeys,
+    RedisUnavailableError,
+    Settings,
+    describe_redis_error,
+    open_redis,
+    redact_url,
+)
+from switchboard.integrations import IntegrationManager
+
+from .delivery import HttpDeliverer
+from .dispatcher import Dispatcher
+from .jobs import SERVICES, JobServices, dispatch_job, reject_job
+from .logs import fields
+from .queue import DISPATCH_JOB, REJECT_JOB, JobDecoder, serialize_job
+from .rejected import RejectedEventLog
+
+__all__ = ["WorkerRunner"]
+
+logger = logging.getLogger(__name__)
+
+_RETRY_FIRST: Final = 0.5
+_RETRY_MAX: Final = 5.0
+#: A job's time limit beyond the handler timeout: decoding, recording, arq's own writes.
+_JOB_TIMEOUT_MARGIN: Final = 30.0
+
+
+class WorkerRunner:
+    """Runs the arq worker for ``settings`` with ``manager``'s integrations until stopped."""
+
+    def __init__(self, settings: Settings, manager: IntegrationManager) -> None:
+        self._settings = settings
+        self._manager = manager
+        self._url = redact_url(settings.effective_redis_url)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Work until ``stop`` is set; Redis being away is waited out, never fatal."""
+        delay = _RETRY_FIRST
+        while not stop.is_set():
+            try:
+                await self._run_connected(stop)
+                return
+            except RedisUnavailableError as exc:
+                reason = exc.reason
+            except REDIS_DOWN_ERRORS as exc:
+                reason = describe_redis_error(exc)
+            logger.error(
+                "Redis is unreachable at %s (%s); retrying in %g s. Queued events wait in "
+                "Redis until then.",
+                self._url,
+                reason,
+                delay,
+                extra=fields(redis=self._url, reason=reason, retry_in_s=delay),
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, _RETRY_MAX)
+
+    async def _run_connected(self, stop: asyncio.Event) -> None:
+        settings = self._settings
+        keys = RedisKeys(settings.key_prefix)
+        async with open_redis(settings) as redis:
+            store = ConfigStore(redis, keys)
+            cache = ConfigCache(store, redis, poll_interval=settings.config_poll_interval)
+            async with cache, HttpDeliverer(settings) as deliverer, self._arq_pool() as pool:
+                with self._manager.running(cache):
+                    self._manager.deliverer = deliverer
+                    try:
+                        services = JobServices(
+                            dispatcher=Dispatcher(
+                                self._manager, handler_timeout=settings.handler_timeout
+                            ),
+                            rejected=RejectedEventLog(redis, keys),
+                            max_event_bytes=settings.max_event_bytes,
+                        )
+                        await self._work(pool, services, stop)
+                    finally:
+                        self._manager.deliverer = None
+
+    @contextlib.asynccontextmanager
+    async def _arq_pool(self) -> AsyncIterator[ArqRedis]:
+        settings = self._settings
+        pool = ArqRedis.from_url(
+            settings.effective_redis_url,
+            socket_connect_timeout=settings.redis_connect_timeout,
+            health_check_interval=30,
+        )
+        pool.job_serializer = serialize_job
+        pool.job_deserializer = JobDecoder(settings)
+        pool.default_queue_name = settings.effective_queue_name
+        try:
+            yield pool
+        finally:
+            await pool.aclose()
+
+    async def _work(self, pool: ArqRedis, services: JobServices, stop: asyncio.Event) -> None:
+        settings = self._settings
+        worker = Worker(
+            functions=[func(dispatch_job, name=DISPATCH_JOB), func(reject_job, name=REJECT_JOB)],
+            redis_pool=pool,
+            queue_name=settings.effective_queue_name,
+            max_jobs=settings.worker_concurrency,
+            job_timeout=settings.handler_timeout + _JOB_TIMEOUT_MARGIN,
+            keep_result=0,
+            poll_delay=settings.queue_poll_interval,
+            handle_signals=False,
+            ctx={SERVICES: services},
+            job_serializer=serialize_job,
+            job_deserializer=JobDecoder(settings),
+        )
+        logger.info(
+            "worker started",
+            extra=fields(
+                redis=self._url,
+                queue=settings.effective_queue_name,
+                concurrency=settings.worker_concurrency,
+                integrations=",".join(i.integration_id for i in self._manager.get_integrations()),
+            ),
+        )
+        arq_main = asyncio.ensure_future(worker.async_run())
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({arq_main, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if arq_main.done():
+                arq_main.result()  # the error that ended it (Redis lost), raised for run()
+                return
+            await self._drain(worker)
+        finally:
+            stopping.cancel()
+            await _cancel_and_wait([*worker.tasks.values(), arq_main])
+        with contextlib.suppress(*REDIS_DOWN_ERRORS):
+            await pool.delete(worker.health_check_key)
+        logger.info("worker stopped", extra=fields(jobs_complete=worker.jobs_complete))
+
+    async def _drain(self, worker: Worker) -> None:
+        """Take no more jobs; give those in flight ``shutdown_grace`` seconds to finish."""
+        worker.allow_pick_jobs = False
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._settings.shutdown_grace
+        logger.info(
+            "stopping: finishing the jobs in flight",
+            extra=fields(in_flight=len(worker.tasks), grace_s=self._settings.shutdown_grace),
+        )
+        # A poll under way when the flag was set may still start jobs: look again until none run.
+        while in_flight := [task for task in worker.tasks.values() if not task.done()]:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                logger.warning(
+                    "grace period over: jobs handed back to the queue",
+                    extra=fields(jobs=len(in_flight)),
+                )
+                return
+            await asyncio.wait(in_flight, timeout=remaining)
+
+
+async def _cancel_and_wait(tasks: Sequence[asyncio.Future[Any]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
