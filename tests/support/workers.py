@@ -1,0 +1,83 @@
+"""Running workers in tests: in this process (a task), or as real ``switchboard`` processes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from switchboard.config import Settings
+from switchboard.integrations import Integration, IntegrationManager
+from switchboard.worker.runner import WorkerRunner
+
+from .waiting import DEFAULT_TIMEOUT, wait_for
+
+TESTS_DIR = Path(__file__).resolve().parent.parent
+#: The installed console script, next to this interpreter.
+SWITCHBOARD = str(Path(sys.executable).parent / "switchboard")
+
+
+@asynccontextmanager
+async def running_worker(
+    settings: Settings, integrations: Iterable[type[Integration]] = ()
+) -> AsyncIterator[IntegrationManager]:
+    """A ``WorkerRunner`` in a task of this loop; stopped (drained) on exit."""
+    manager = IntegrationManager()
+    manager.load_plugins(settings.integrations)
+    for integration_cls in integrations:
+        manager.register(integration_cls)
+    stop = asyncio.Event()
+    task = asyncio.create_task(WorkerRunner(settings, manager).run(stop))
+    try:
+        yield manager
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=DEFAULT_TIMEOUT)
+
+
+class WorkerProcess:
+    """``switchboard worker`` in a subprocess, its stderr kept in a file to read."""
+
+    def __init__(
+        self, env: Mapping[str, str], log_path: Path, *args: str, cwd: Path | None = None
+    ) -> None:
+        self.log_path = log_path
+        self._log = log_path.open("wb")
+        full_env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")]),
+            **env,
+        }
+        self.process = subprocess.Popen(
+            [SWITCHBOARD, *(args or ("worker",))],
+            env=full_env,
+            cwd=cwd,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    async def wait_for_log(self, text: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        await wait_for(lambda: text in self.log, timeout=timeout, what=f"{text!r} in the log")
+
+    def signal(self, signum: int = signal.SIGTERM) -> None:
+        self.process.send_signal(signum)
+
+    async def wait_exit(self, *, timeout: float = DEFAULT_TIMEOUT) -> int:
+        code = await wait_for(lambda: self.process.poll() is not None, timeout=timeout, what="exit")
+        assert code
+        return self.process.returncode
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._log.close()

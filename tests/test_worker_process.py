@@ -1,0 +1,210 @@
+"""``switchboard worker`` and ``switchboard dev`` as real processes: stopping, and Redis outages."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+import redis
+from support.sink import Sink
+from support.waiting import wait_for
+from support.webhooks import add_webhook
+from support.workers import SWITCHBOARD, TESTS_DIR, WorkerProcess
+
+from switchboard.config import ConfigStore, EmbeddedRedis, RedisKeys, Settings, open_redis
+from switchboard.worker.producer import EventClient
+
+
+@pytest.fixture
+def worker_env(redis_url: str) -> dict[str, str]:
+    return {"REDIS_URL": redis_url, "SWITCHBOARD_KEY_PREFIX": "sbtest"}
+
+
+@pytest.fixture
+def processes() -> Iterator[list[WorkerProcess]]:
+    started: list[WorkerProcess] = []
+    yield started
+    for process in started:
+        process.kill()
+
+
+def _queued(settings: Settings) -> int:
+    client = redis.Redis.from_url(settings.effective_redis_url)
+    try:
+        return int(client.zcard(settings.effective_queue_name))
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+async def test_a_stop_signal_drains_what_is_in_flight_and_takes_nothing_new(
+    settings: Settings,
+    store: ConfigStore,
+    worker_env: dict[str, str],
+    processes: list[WorkerProcess],
+    tmp_path: Path,
+    signum: int,
+) -> None:
+    async with Sink() as sink:
+        gate = sink.on("/slow", gate=asyncio.Event()).gate
+        assert gate is not None
+        await add_webhook(store, "slow", sink.url("/slow"))
+        worker = WorkerProcess(worker_env, tmp_path / "worker.log")
+        processes.append(worker)
+        await worker.wait_for_log("worker started")
+        async with EventClient(settings) as client:
+            first = await client.emit("review.published", {"n": 1})
+            await wait_for(lambda: sink.arrived == 1, what="the delivery to reach the sink")
+            worker.signal(signum)
+            await worker.wait_for_log("stopping: finishing the jobs in flight")
+            second = await client.emit("review.published", {"n": 2})
+        assert worker.process.poll() is None  # still finishing the first delivery
+        gate.set()
+        assert await worker.wait_exit() == 0
+    assert [r.json["id"] for r in sink.received] == [first]
+    assert "delivery delivered" in worker.log
+    # The event emitted after the signal waits in the queue for the next worker.
+    assert _queued(settings) == 1
+    assert second not in worker.log
+
+
+async def test_when_the_grace_period_ends_the_job_goes_back_to_the_queue(
+    settings: Settings,
+    store: ConfigStore,
+    worker_env: dict[str, str],
+    processes: list[WorkerProcess],
+    tmp_path: Path,
+) -> None:
+    async with Sink() as sink:
+        gate = sink.on("/stuck", gate=asyncio.Event()).gate
+        assert gate is not None
+        await add_webhook(store, "stuck", sink.url("/stuck"))
+        env = {**worker_env, "SWITCHBOARD_SHUTDOWN_GRACE": "0.3"}
+        worker = WorkerProcess(env, tmp_path / "worker.log")
+        processes.append(worker)
+        await worker.wait_for_log("worker started")
+        async with EventClient(settings) as client:
+            event_id = await client.emit("review.published", {"n": 1})
+        await wait_for(lambda: sink.arrived == 1, what="the delivery to reach the sink")
+        worker.signal(signal.SIGTERM)
+        assert await worker.wait_exit() == 0
+        assert "grace period over" in worker.log
+        # Not lost: the job is back in the queue, and the next worker delivers it.
+        assert _queued(settings) == 1
+        gate.set()
+        again = WorkerProcess(worker_env, tmp_path / "again.log")
+        processes.append(again)
+        received = await sink.wait_for_count(1, timeout=30)
+        assert [r.json["id"] for r in received] == [event_id]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def test_an_unreachable_redis_is_named_without_its_password(
+    processes: list[WorkerProcess], tmp_path: Path
+) -> None:
+    port = _free_port()
+    env = {"REDIS_URL": f"redis://:hunter2@127.0.0.1:{port}/0", "SWITCHBOARD_KEY_PREFIX": "sbtest"}
+    worker = WorkerProcess(env, tmp_path / "worker.log")
+    processes.append(worker)
+    await worker.wait_for_log(
+        f"Redis is unreachable at redis://:***@127.0.0.1:{port}/0 (connection refused); retrying"
+    )
+    assert "hunter2" not in worker.log
+    worker.signal(signal.SIGTERM)
+    assert await worker.wait_exit() == 0  # stopping while waiting for Redis is clean too
+
+
+async def test_the_worker_waits_for_redis_and_resumes_when_it_is_back(
+    processes: list[WorkerProcess], tmp_path: Path
+) -> None:
+    port = _free_port()
+    settings = Settings(redis_url=f"redis://127.0.0.1:{port}/0", key_prefix="sbtest")
+    env = {"REDIS_URL": settings.effective_redis_url, "SWITCHBOARD_KEY_PREFIX": "sbtest"}
+    worker = WorkerProcess(env, tmp_path / "worker.log")
+    processes.append(worker)
+    await worker.wait_for_log("Redis is unreachable")
+    server = EmbeddedRedis(data_dir=tmp_path / "redis", port=port)
+    server.start()
+    try:
+        async with Sink() as sink:
+            async with open_redis(settings) as client:
+                await add_webhook(ConfigStore(client, RedisKeys("sbtest")), "w", sink.url("/w"))
+            await worker.wait_for_log("worker started", timeout=20)
+            await _emit_and_receive(settings, sink, 1)
+
+            # Redis goes away mid-run, and comes back on the same port with its data.
+            server.stop()
+            await wait_for(lambda: worker.log.count("Redis is unreachable") >= 2, timeout=20)
+            server.start()
+            await wait_for(lambda: worker.log.count("worker started") >= 2, timeout=20)
+            await _emit_and_receive(settings, sink, 2)
+    finally:
+        server.stop()
+    assert worker.process.poll() is None  # never gave up
+
+
+async def _emit_and_receive(settings: Settings, sink: Sink, count: int) -> None:
+    async with EventClient(settings) as client:
+        event_id = await client.emit("review.published", {"n": count})
+    received = await sink.wait_for_count(count, timeout=20)
+    assert received[-1].json["id"] == event_id
+
+
+async def _run_cli(cwd: Path, env: dict[str, str], *args: str) -> str:
+    process = await asyncio.create_subprocess_exec(
+        SWITCHBOARD,
+        *args,
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    return out.decode().strip()
+
+
+async def test_switchboard_dev_runs_redis_and_a_worker_until_ctrl_c(tmp_path: Path) -> None:
+    """The README's newcomer session: dev in one shell; configs add and emit in another."""
+    env = {
+        k: v for k, v in os.environ.items() if k != "REDIS_URL" and not k.startswith("SWITCHBOARD_")
+    }
+    env["PYTHONPATH"] = str(TESTS_DIR)
+    dev = WorkerProcess(env, tmp_path / "dev.log", "dev", cwd=tmp_path)
+    try:
+        await dev.wait_for_log("worker started", timeout=30)
+        assert f"(embedded, data in {tmp_path.resolve() / '.switchboard' / 'redis'})" in dev.log
+        state = orjson.loads((tmp_path / ".switchboard" / "dev.json").read_bytes())
+        async with Sink() as sink:
+            await _run_cli(
+                tmp_path,
+                env,
+                "configs", "add", "switchboard.webhook", "--name", "demo",
+                "--set", f"url={sink.url('/demo')}",
+            )  # fmt: skip
+            event_id = await _run_cli(tmp_path, env, "emit", "demo.hello", '{"hello": "world"}')
+            [received] = await sink.wait_for_count(1, timeout=20)
+        assert received.json["id"] == event_id
+        assert received.json["data"] == {"hello": "world"}
+        dev.signal(signal.SIGINT)
+        assert await dev.wait_exit(timeout=30) == 0
+        assert "stopped" in dev.log
+        assert not (tmp_path / ".switchboard" / "dev.json").exists()
+        embedded = redis.Redis.from_url(state["redis_url"])
+        with pytest.raises(redis.ConnectionError):
+            embedded.ping()  # the embedded Redis stopped with it
+        embedded.close()
+    finally:
+        dev.kill()
