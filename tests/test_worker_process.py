@@ -9,6 +9,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiohttp
 import orjson
 import pytest
 import redis
@@ -208,3 +209,53 @@ async def test_switchboard_dev_runs_redis_and_a_worker_until_ctrl_c(tmp_path: Pa
         embedded.close()
     finally:
         dev.kill()
+
+
+def _procfile() -> dict[str, str]:
+    lines = (TESTS_DIR.parent / "Procfile").read_text().splitlines()
+    return dict(line.split(": ", 1) for line in lines if line.strip())
+
+
+async def _health(port: int) -> tuple[int, dict[str, object]]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{port}/healthz") as response,
+    ):
+        return response.status, await response.json()
+
+
+async def test_the_procfile_lines_work_as_they_stand(
+    settings: Settings,
+    store: ConfigStore,
+    worker_env: dict[str, str],
+    processes: list[WorkerProcess],
+    tmp_path: Path,
+) -> None:
+    procfile = _procfile()
+    assert set(procfile) == {"worker", "web"}
+    port = _free_port()
+    web = WorkerProcess(
+        worker_env | {"PORT": str(port)}, tmp_path / "web.log", shell_command=procfile["web"]
+    )
+    worker = WorkerProcess(worker_env, tmp_path / "worker.log", shell_command=procfile["worker"])
+    processes += [web, worker]
+    await web.wait_for_log(f"web: http://0.0.0.0:{port}/")
+    assert await _health(port) == (200, {"status": "ok", "redis": "ok", "queue_depth": 0})
+    await worker.wait_for_log("worker started")
+    async with Sink() as sink:
+        await add_webhook(store, "w", sink.url("/w"))
+        await _emit_and_receive(settings, sink, 1)
+    for process in (web, worker):
+        process.signal(signal.SIGTERM)
+        assert await process.wait_exit() == 0
+
+
+async def test_health_is_503_while_redis_is_unreachable(
+    processes: list[WorkerProcess], tmp_path: Path
+) -> None:
+    port = _free_port()
+    env = {"REDIS_URL": f"redis://127.0.0.1:{_free_port()}/0"}
+    web = WorkerProcess(env, tmp_path / "web.log", "web", "--port", str(port))
+    processes.append(web)
+    await web.wait_for_log(f"web: http://127.0.0.1:{port}/")
+    assert await _health(port) == (503, {"status": "unavailable", "redis": "connection refused"})

@@ -44,7 +44,12 @@ class WorkerProcess:
     """``switchboard worker`` in a subprocess, its stderr kept in a file to read."""
 
     def __init__(
-        self, env: Mapping[str, str], log_path: Path, *args: str, cwd: Path | None = None
+        self,
+        env: Mapping[str, str],
+        log_path: Path,
+        *args: str,
+        cwd: Path | None = None,
+        shell_command: str | None = None,
     ) -> None:
         self.log_path = log_path
         self._log = log_path.open("wb")
@@ -53,8 +58,12 @@ class WorkerProcess:
             "PYTHONPATH": os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")]),
             **env,
         }
+        argv = [SWITCHBOARD, *(args or ("worker",))]
+        if shell_command is not None:  # as a Procfile runner would: through sh, on PATH
+            argv = ["/bin/sh", "-c", f"exec {shell_command}"]
+            full_env["PATH"] = os.pathsep.join([str(Path(SWITCHBOARD).parent), full_env["PATH"]])
         self.process = subprocess.Popen(
-            [SWITCHBOARD, *(args or ("worker",))],
+            argv,
             env=full_env,
             cwd=cwd,
             stdout=self._log,

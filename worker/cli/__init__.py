@@ -10,6 +10,7 @@ from .dev import dev
 from .emit import emit
 from .integrations import integrations
 from .rejected import rejected
+from .web import web_command
 from .worker import worker
 
 __all__ = ["cli", "main"]
@@ -27,6 +28,7 @@ def cli() -> None:
 
 cli.add_command(dev)
 cli.add_command(worker)
+cli.add_command(web_command)
 cli.add_command(emit)
 cli.add_command(configs)
 cli.add_command(integrations)

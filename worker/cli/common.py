@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -44,6 +45,7 @@ __all__ = [
     "masked_settings",
     "record_json",
     "run",
+    "stop_on_signals",
 ]
 
 T = TypeVar("T")
@@ -88,6 +90,20 @@ def run(main: Callable[[Settings], Coroutine[Any, Any, T]], *, find_dev_redis: b
         # Redis went away after the session opened.
         url = redact_url(with_dev_redis(load_settings()).effective_redis_url)
         fail(str(RedisUnavailableError(url, describe_redis_error(exc))))
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[asyncio.Event]:
+    """An event set by SIGTERM or SIGINT (Ctrl-C): what long-running commands stop on."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        yield stop
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
 
 
 #: Where a running `switchboard dev` records its Redis URL and pid, in the data folder.

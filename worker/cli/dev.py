@@ -9,8 +9,10 @@ drains the worker and stops all of it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,10 +21,15 @@ import orjson
 
 from switchboard.config import EmbeddedRedis, Settings, redact_url
 
-from .common import DEV_STATE_FILE, dev_redis_url, run
+from ..logs import configure_logging
+from .common import DEV_STATE_FILE, dev_redis_url, run, stop_on_signals
+from .web import serve_web
 from .worker import serve_worker
 
-__all__ = ["dev"]
+__all__ = ["DEV_WEB_PORT", "dev"]
+
+#: Where `switchboard dev` serves the web app when the port is free.
+DEV_WEB_PORT = 8000
 
 
 @contextlib.contextmanager
@@ -38,14 +45,27 @@ def _embedded_redis(data_dir: Path) -> Iterator[str]:
         server.stop()
 
 
+def _web_port(preferred: int) -> int:
+    """``preferred`` if it is free on loopback, else 0 (any free port): dev must not fail on it."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", preferred))
+        except OSError:
+            return 0
+    return preferred
+
+
 async def _run_services(settings: Settings) -> None:
+    configure_logging(settings)
     click.echo(
         f"worker: in this process (pid {os.getpid()}), queue {settings.effective_queue_name}, "
         f"concurrency {settings.worker_concurrency}"
     )
-    click.echo("web: not part of this version yet (see the README)")
-    click.echo("Ctrl-C stops everything; logs follow")
-    await serve_worker(settings)
+    with stop_on_signals() as stop:
+        web = asyncio.create_task(serve_web(settings, "127.0.0.1", _web_port(DEV_WEB_PORT), stop))
+        click.echo("Ctrl-C stops everything; logs follow")
+        await serve_worker(settings, stop)
+        await web
     click.echo("stopped")
 
 

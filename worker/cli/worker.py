@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 
 import click
 
@@ -12,25 +11,16 @@ from switchboard.integrations import IntegrationManager
 
 from ..logs import configure_logging
 from ..runner import WorkerRunner
-from .common import run
+from .common import run, stop_on_signals
 
 __all__ = ["serve_worker", "worker"]
 
 
-async def serve_worker(settings: Settings) -> None:
-    """Run a worker in this process until SIGTERM or SIGINT, then drain and return."""
-    configure_logging(settings)
+async def serve_worker(settings: Settings, stop: asyncio.Event) -> None:
+    """Run a worker with the installed integrations until ``stop`` is set, then drain."""
     manager = IntegrationManager()
     manager.load_plugins(settings.integrations)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        await WorkerRunner(settings, manager).run(stop)
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
+    await WorkerRunner(settings, manager).run(stop)
 
 
 @click.command()
@@ -40,4 +30,10 @@ def worker() -> None:
     Run as many as you like, on as many machines, against one Redis: each
     event is dispatched by one of them.
     """
-    run(serve_worker)
+
+    async def main(settings: Settings) -> None:
+        configure_logging(settings)
+        with stop_on_signals() as stop:
+            await serve_worker(settings, stop)
+
+    run(main)
