@@ -116,7 +116,13 @@ class EmbeddedRedis:
                 *persistence,
             ]  # fmt: skip
             process = subprocess.Popen(  # noqa: S603 - a fixed argument list, no shell
-                args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                # Its own session: a terminal's Ctrl-C reaches `switchboard dev`, which drains
+                # its worker first and stops this server last, not the server at once.
+                start_new_session=True,
             )
             deadline = time.monotonic() + _START_TIMEOUT
             while time.monotonic() < deadline and process.poll() is None:
