@@ -1,6 +1,6 @@
 """A webhook receiver for trying Switchboard out: prints each request it gets.
 
-    .venv/bin/python examples/receiver.py        # listens on http://127.0.0.1:9000/
+.venv/bin/python examples/receiver.py        # listens on http://127.0.0.1:9000/
 """
 
 from __future__ import annotations

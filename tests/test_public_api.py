@@ -28,7 +28,9 @@ def test_all_names_exist_and_are_sorted(package: str) -> None:
     assert missing == []
 
 
-@pytest.mark.parametrize("package", ["switchboard.config", "switchboard.integrations"])
+@pytest.mark.parametrize(
+    "package", ["switchboard.config", "switchboard.integrations", "switchboard.worker"]
+)
 def test_every_public_name_of_every_module_is_reexported(package: str) -> None:
     """A name a module declares public is reachable from its package."""
     module = importlib.import_module(package)
