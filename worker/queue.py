@@ -19,9 +19,11 @@ rejected-events log (``switchboard rejected list``) and lets the worker go on.
 
 from __future__ import annotations
 
+import itertools
+import os
 import time
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, Final
 
 import orjson
@@ -46,6 +48,9 @@ __all__ = [
 DISPATCH_JOB: Final = "switchboard.dispatch"
 REJECT_JOB: Final = "switchboard.reject"
 
+#: The keys a mapping in an ``emit_many`` batch may have.
+_BATCH_ITEM_KEYS: Final = frozenset({"type", "data", "tenant", "id", "occurred_at"})
+
 #: How much of an unreadable payload the rejected-events log keeps.
 _PREVIEW_BYTES: Final = 512
 
@@ -57,15 +62,25 @@ def serialize_job(value: Any) -> bytes:
     return orjson.dumps(value, default=repr)
 
 
+_job_sequence = itertools.count()
+
+
+def _job_id(enqueued_ms: int) -> str:
+    """Unique, and ordered within one producer: jobs due in the same millisecond
+    (one ``emit_many`` batch) share a queue score, and Redis then orders them by id."""
+    sequence = next(_job_sequence) & 0xFFFFFF
+    return f"{enqueued_ms:012x}{sequence:06x}{os.urandom(7).hex()}"
+
+
 class QueuedJob:
     """One job ready to write: ``arq:job:<id>`` and its entry in the queue."""
 
     __slots__ = ("enqueued_ms", "id", "key", "payload")
 
     def __init__(self, encoded_events: Sequence[str]) -> None:
-        self.id = uuid.uuid4().hex
-        self.key = ARQ_JOB_KEY_PREFIX + self.id
         self.enqueued_ms = _now_ms()
+        self.id = _job_id(self.enqueued_ms)
+        self.key = ARQ_JOB_KEY_PREFIX + self.id
         job = {"f": DISPATCH_JOB, "a": [encoded_events], "k": {}, "t": 1, "et": self.enqueued_ms}
         self.payload = orjson.dumps(job)
 
@@ -87,6 +102,7 @@ class EventEncoder:
         *,
         tenant: str | None = None,
         event_id: str | None = None,
+        occurred_at: datetime | None = None,
     ) -> tuple[str, str]:
         """``(event id, event JSON)``, or ``InvalidEventError`` saying what is wrong."""
         schema = self.schemas.get(event_type)
@@ -99,6 +115,8 @@ class EventEncoder:
             fields["tenant"] = tenant
         if event_id is not None:
             fields["id"] = event_id
+        if occurred_at is not None:
+            fields["occurred_at"] = occurred_at
         try:
             event = Event.model_validate(fields)
             encoded = event.model_dump_json()
@@ -118,30 +136,34 @@ class EventEncoder:
     def encode_many(
         self, events: Iterable[Event | Mapping[str, Any]]
     ) -> tuple[list[str], list[str]]:
-        """``(ids, JSON texts)`` of a batch; the first invalid event stops it, naming its index."""
+        """``(ids, JSON texts)`` of a batch; the first invalid event stops it, naming its index.
+
+        Each item is an ``Event`` or a mapping with the keys of one (``type``,
+        and optionally ``data``, ``tenant``, ``id``, ``occurred_at``).
+        """
         ids: list[str] = []
         encoded: list[str] = []
         for index, item in enumerate(events):
-            if isinstance(item, Event):
-                fields: Mapping[str, Any] = {
-                    "type": item.type,
-                    "data": item.data,
-                    "tenant": item.tenant,
-                    "event_id": item.id,
-                }
-            else:
-                fields = {
-                    "type": item.get("type"),
-                    "data": item.get("data"),
-                    "tenant": item.get("tenant"),
-                    "event_id": item.get("id"),
-                }
             try:
+                if isinstance(item, Event):
+                    fields: Mapping[str, Any] = {
+                        "type": item.type,
+                        "data": item.data,
+                        "tenant": item.tenant,
+                        "id": item.id,
+                        "occurred_at": item.occurred_at,
+                    }
+                else:
+                    fields = item
+                    unknown = set(fields) - _BATCH_ITEM_KEYS
+                    if unknown:
+                        raise InvalidEventError(fields.get("id"), f"unknown keys {sorted(unknown)}")
                 event_id, text = self.encode(
-                    fields["type"],
-                    fields["data"],
-                    tenant=fields["tenant"],
-                    event_id=fields["event_id"],
+                    fields.get("type"),  # type: ignore[arg-type]  # validated by encode()
+                    fields.get("data"),
+                    tenant=fields.get("tenant"),
+                    event_id=fields.get("id"),
+                    occurred_at=fields.get("occurred_at"),
                 )
             except InvalidEventError as exc:
                 raise InvalidEventError(

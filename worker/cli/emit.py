@@ -19,7 +19,7 @@ __all__ = ["emit"]
 @click.argument("event_type", metavar="TYPE")
 @click.argument("data", metavar="[JSON|-]", required=False, default="{}")
 @click.option("--tenant", help="The tenant the event belongs to.")
-@click.option("--id", "event_id", help="The event's id (emitting the same id twice is idempotent).")
+@click.option("--id", "event_id", help="The event's id (default: a generated evt_... id).")
 def emit(event_type: str, data: str, tenant: str | None, event_id: str | None) -> None:
     """Emit an event of TYPE with JSON data (an object; `-` reads it from stdin).
 
