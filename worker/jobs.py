@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 SERVICES: Final = "switchboard"
 
 _PREVIEW_CHARS: Final = 512
+_ID_FIELD: Final = re.compile(r'"id"\s*:\s*"([^"\\]{1,200})"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +78,7 @@ def _decode(item: Any, max_bytes: int, job_id: str | None) -> Event | RejectedEv
     if size > max_bytes:
         return RejectedEvent(
             reason=f"the event is {size} bytes as JSON, over the limit of {max_bytes}",
-            event_id=_claimed_id(item[:_PREVIEW_CHARS]),
+            event_id=_claimed_id(item[:_PREVIEW_CHARS]),  # cut short: the regex finds it
             job_id=job_id,
             preview=item[:_PREVIEW_CHARS],
         )
@@ -100,7 +102,9 @@ def _claimed_id(text: str) -> str | None:
     try:
         value = orjson.loads(text)
     except orjson.JSONDecodeError:
-        return None
+        # Not JSON, or cut short for the preview: look for the id field itself.
+        found = _ID_FIELD.search(text)
+        return found.group(1) if found else None
     claimed = value.get("id") if isinstance(value, dict) else None
     return claimed if isinstance(claimed, str) else None
 
