@@ -1,0 +1,94 @@
+"""Logs: one line per event and per delivery at INFO, text or JSON, never a secret."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+from support.sink import Sink
+from support.webhooks import add_webhook
+from support.workers import WorkerProcess
+
+from switchboard.config import ConfigStore, Settings
+from switchboard.worker import EventClient, JsonFormatter, TextFormatter, fields
+
+SECRETS = ("s3cr3t-path-token", "Bearer tok-123", "pw-456")
+#: The INFO lines a worker writes besides its one line per event and per delivery.
+LIFECYCLE = ("worker started", "stopping:", "worker stopped", "Integration ")
+
+
+def _record(message: str, **values: object) -> logging.LogRecord:
+    record = logging.LogRecord("switchboard.test", logging.INFO, __file__, 1, message, (), None)
+    for key, value in fields(**values).items():
+        setattr(record, key, value)
+    return record
+
+
+def test_text_lines_are_key_value_and_leave_out_missing_values() -> None:
+    line = TextFormatter().format(
+        _record("event dispatched", event_id="evt_1", tenant=None, reason="two words")
+    )
+    assert line.endswith("INFO event dispatched event_id=evt_1 reason='two words'")
+    assert "tenant" not in line
+
+
+def test_json_lines_carry_the_fields_and_the_exception() -> None:
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        record = _record("handler failed", integration="x.y", event_id="evt_2")
+        record.exc_info = sys.exc_info()
+    entry = orjson.loads(JsonFormatter().format(record))
+    assert entry["message"] == "handler failed"
+    assert entry["level"] == "info"
+    assert (entry["integration"], entry["event_id"]) == ("x.y", "evt_2")
+    assert "RuntimeError: boom" in entry["exception"]
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+async def test_a_worker_logs_one_line_per_event_and_delivery_and_no_secret(
+    settings: Settings, store: ConfigStore, redis_url: str, tmp_path: Path, log_format: str
+) -> None:
+    env = {
+        "REDIS_URL": redis_url,
+        "SWITCHBOARD_KEY_PREFIX": "sbtest",
+        "SWITCHBOARD_LOG_FORMAT": log_format,
+    }
+    async with Sink() as sink:
+        await add_webhook(
+            store,
+            "secretive",
+            sink.url("/hooks/s3cr3t-path-token"),
+            settings={"headers": {"Authorization": "Bearer tok-123"}},
+        )
+        worker = WorkerProcess(env, tmp_path / "worker.log")
+        try:
+            await worker.wait_for_log("worker started")
+            async with EventClient(settings) as client:
+                for n in range(3):
+                    await client.emit("user.updated", {"password": "pw-456", "n": n})
+            received = await sink.wait_for_count(3)
+            assert received[0].headers["Authorization"] == "Bearer tok-123"  # it was sent
+            worker.signal(signal.SIGTERM)
+            assert await worker.wait_exit() == 0
+        finally:
+            worker.kill()
+
+    log = worker.log
+    for secret in SECRETS:
+        assert secret not in log
+    lines = log.splitlines()
+    if log_format == "json":
+        entries = [orjson.loads(line) for line in lines]  # every line is one JSON object
+        info = [e["message"] for e in entries if e["level"] == "info"]
+        deliveries = [e for e in entries if e["message"] == "delivery delivered"]
+        assert {e["host"] for e in deliveries} == {"127.0.0.1"}
+        assert all(e["status"] == 200 for e in deliveries)
+    else:
+        info = [line.split(" INFO ", 1)[1] for line in lines if " INFO " in line]
+    per_event = [m for m in info if not m.startswith(LIFECYCLE)]
+    assert sorted(m.split(" ")[1] for m in per_event) == ["delivered"] * 3 + ["dispatched"] * 3
