@@ -18,6 +18,7 @@ from .queue import (
     EventSchemas,
     JobDecoder,
     QueuedJob,
+    oversize,
     serialize_job,
 )
 from .rejected import RejectedEvent, RejectedEventLog
@@ -48,6 +49,7 @@ __all__ = [
     "create_app",
     "dispatch_job",
     "fields",
+    "oversize",
     "reject_job",
     "serialize_job",
 ]

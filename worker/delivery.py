@@ -114,6 +114,9 @@ class HttpDeliverer:
             error = f"HTTP {response.status}"
         outcome = DeliveryOutcome.DELIVERED if error is None else DeliveryOutcome.FAILED
         result = DeliveryResult(the_id, outcome, 1, duration, response, error)
+        level = logging.INFO if error is None else logging.WARNING
+        if not logger.isEnabledFor(level):
+            return result
         # Host, not URL: URLs can carry secrets (a Slack webhook's path is one).
         log_fields = fields(
             delivery_id=the_id,
@@ -125,10 +128,7 @@ class HttpDeliverer:
             ms=round(duration * 1000, 1),
             error=error,
         )
-        if error is None:
-            logger.info("delivery %s", outcome.value, extra=log_fields)
-        else:
-            logger.warning("delivery %s", outcome.value, extra=log_fields)
+        logger.log(level, "delivery %s", outcome.value, extra=log_fields)
         return result
 
 

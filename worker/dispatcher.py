@@ -43,18 +43,23 @@ class Dispatcher:
         else:
             outcomes = await asyncio.gather(*(self._run(s, event) for s in subscriptions))
             failed = outcomes.count(False)
+        if logger.isEnabledFor(logging.INFO):
+            self._log_dispatched(event, len(subscriptions), failed, started)
+        return DispatchReport(event.id, len(subscriptions), failed)
+
+    @staticmethod
+    def _log_dispatched(event: Event, handlers: int, failed: int, started: float) -> None:
         logger.info(
             "event dispatched",
             extra=fields(
                 event_id=event.id,
                 type=event.type,
                 tenant=event.tenant,
-                handlers=len(subscriptions),
+                handlers=handlers,
                 failed=failed,
                 ms=round((time.perf_counter() - started) * 1000, 1),
             ),
         )
-        return DispatchReport(event.id, len(subscriptions), failed)
 
     async def _run(self, subscription: Subscription, event: Event) -> bool:
         deadline = asyncio.timeout(self._timeout)

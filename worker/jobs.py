@@ -19,6 +19,7 @@ from switchboard.integrations import Event
 
 from .dispatcher import Dispatcher
 from .logs import fields
+from .queue import oversize
 from .rejected import RejectedEvent, RejectedEventLog
 
 __all__ = ["SERVICES", "JobServices", "dispatch_job", "reject_job"]
@@ -74,8 +75,8 @@ def _decode(item: Any, max_bytes: int, job_id: str | None) -> Event | RejectedEv
         return RejectedEvent(
             reason="not an event (JSON text expected)", job_id=job_id, preview=preview
         )
-    size = len(item.encode())
-    if size > max_bytes:
+    size = oversize(item, max_bytes)
+    if size:
         return RejectedEvent(
             reason=f"the event is {size} bytes as JSON, over the limit of {max_bytes}",
             event_id=_claimed_id(item[:_PREVIEW_CHARS]),  # cut short: the regex finds it

@@ -136,7 +136,7 @@ class WorkerRunner:
             handle_signals=False,
             ctx={SERVICES: services},
             job_serializer=serialize_job,
-            job_deserializer=JobDecoder(settings),
+            job_deserializer=pool.job_deserializer,
         )
         logger.info(
             "worker started",
