@@ -28,6 +28,7 @@ from typing import Any, Final
 
 import orjson
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from switchboard.config import InvalidEventError, Settings
 from switchboard.config.keys import ARQ_JOB_KEY_PREFIX
@@ -207,9 +208,17 @@ def oversize(text: str, limit: int) -> int:
 
 def _describe(exc: ValidationError) -> str:
     return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or 'event'}: {plain_error(err)}"
-        for err in exc.errors()
+        f"{'.'.join(str(p) for p in err['loc']) or 'event'}: {_plain(err)}" for err in exc.errors()
     )
+
+
+def _plain(error: ErrorDetails) -> str:
+    if error["loc"] == ("type",) and error["type"] == "string_pattern_mismatch":
+        return (
+            f"{error['input']!r} is not an event type: use lowercase dot-separated "
+            "segments of a-z, 0-9 and _, like 'review.published'"
+        )
+    return plain_error(error)
 
 
 class JobDecoder:
