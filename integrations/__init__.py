@@ -32,11 +32,13 @@ from .events import EVENT_TYPE_PATTERN, Event, is_event_type, new_event_id
 from .forms import ConfigForm, Fieldset, secret_field
 from .integration import Integration, IntegrationState
 from .manager import IntegrationManager
+from .signing import SECRET_PREFIX, generate_secret, secret_key, signature_header
 from .subscriptions import EventHandler, Subscription, SubscriptionIndex, compile_pattern
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "EVENT_TYPE_PATTERN",
+    "SECRET_PREFIX",
     "Condition",
     "ConditionSet",
     "ConfigAdmin",
@@ -67,8 +69,11 @@ __all__ = [
     "compile_pattern",
     "delivery_id",
     "discover_integrations",
+    "generate_secret",
     "is_event_type",
     "new_event_id",
     "parse_setting_value",
     "secret_field",
+    "secret_key",
+    "signature_header",
 ]

@@ -14,14 +14,15 @@ there is no form to check them against.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
 from switchboard.config.errors import ConfigValidationError, IntegrationNotRegisteredError
 from switchboard.config.records import ConfigRecord
-from switchboard.config.store import UNSET, ConfigStore, Unset
+from switchboard.config.store import UNSET, ConfigStore, Unset, utc_now
 
 from .conditions import ConditionSet
 from .forms import ConfigForm
@@ -54,9 +55,16 @@ def parse_setting_value(form_cls: type[ConfigForm], key: str, raw: str) -> Any:
 class ConfigAdmin:
     """Validated create, edit, enable, disable and delete of configurations."""
 
-    def __init__(self, manager: IntegrationManager, store: ConfigStore) -> None:
+    def __init__(
+        self,
+        manager: IntegrationManager,
+        store: ConfigStore,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self._manager = manager
         self._store = store
+        self._clock = clock
 
     @property
     def store(self) -> ConfigStore:
@@ -111,6 +119,7 @@ class ConfigAdmin:
                 integration = self._manager.get_integration(record.integration_id)
                 given = {k: v for k, v in record.settings.items() if k not in removed}
                 given.update(new_settings)
+                given = integration.prepare_settings_update(record.settings, given, self._clock())
                 form = self._validate(integration, name=new_name, enabled=new_enabled, given=given)
                 updates["settings"] = self._stored_settings(integration, form, given)
                 new_name = form.name

@@ -8,7 +8,8 @@ enables and disables it as configurations change, in every process.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -125,6 +126,24 @@ class Integration:
         With neither: all of them.
         """
         return self._manager.get_configs(self.integration_id, event=event, tenant=tenant)
+
+    def signing_secrets(self, config: IntegrationConfig, now: datetime) -> Sequence[str]:
+        """The Standard Webhooks secrets to sign ``config``'s deliveries with (none: unsigned).
+
+        More than one while a secret is being rotated: receivers accept either.
+        """
+        return ()
+
+    def prepare_settings_update(
+        self, old: Mapping[str, Any], new: dict[str, Any], now: datetime
+    ) -> dict[str, Any]:
+        """Adjust a configuration's settings as they change, before they are validated.
+
+        ``old`` is what is stored, ``new`` what will be (old merged with the
+        edit). The webhook integration keeps a replaced secret here, so that
+        deliveries are signed with both for a while.
+        """
+        return new
 
     async def send(
         self, config: IntegrationConfig, event: Event, request: DeliveryRequest

@@ -21,9 +21,9 @@ import pytest
 from aiohttp import web
 from support.sink import Sink
 from support.waiting import wait_for
+from support.webhooks import WebhookRig, webhook_rig
 
 from switchboard.config import (
-    ConfigCache,
     ConfigRecord,
     ConfigStore,
     ConfigValidationError,
@@ -34,7 +34,6 @@ from switchboard.config import (
     utc_now,
 )
 from switchboard.integrations import (
-    ConfigAdmin,
     DeliveryOutcome,
     DeliveryRequest,
     DeliveryResult,
@@ -440,42 +439,12 @@ async def test_send_with_another_integrations_config_raises(
 # -- the webhook integration ----------------------------------------------------------
 
 
-@dataclass
-class WebhookRig:
-    """A manager following the store, with an open deliverer: the webhook's handler runs as live."""
-
-    manager: IntegrationManager
-    admin: ConfigAdmin
-    store: ConfigStore
-    cache: ConfigCache
-
-    @property
-    def webhook(self) -> WebhookIntegration:
-        integration = self.manager.get_integration(WEBHOOK)
-        assert isinstance(integration, WebhookIntegration)
-        return integration
-
-    async def create(self, **kwargs: Any) -> str:
-        """Create a webhook configuration and wait until this process's cache has it."""
-        record = await self.admin.create(WEBHOOK, **kwargs)
-        generation = (await self.store.changes_since(-1)).generation
-        await wait_for(lambda: self.cache.generation >= generation, what="the cache to catch up")
-        return record.id
-
-
 @pytest.fixture
 async def rig(
     settings: Settings, store: ConfigStore, redis_client: Redis
 ) -> AsyncIterator[WebhookRig]:
-    manager = IntegrationManager()
-    manager.register(WebhookIntegration)
-    async with (
-        ConfigCache(store, redis_client, poll_interval=settings.config_poll_interval) as cache,
-        HttpDeliverer(settings) as deliverer,
-    ):
-        with manager.running(cache):
-            manager.deliverer = deliverer
-            yield WebhookRig(manager, ConfigAdmin(manager, store), store, cache)
+    async with webhook_rig(settings, store, redis_client) as rig:
+        yield rig
 
 
 async def test_webhook_posts_the_standard_body_with_extra_headers(

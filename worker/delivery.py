@@ -7,6 +7,11 @@ everything: at most ``http_max_connections`` requests at once in all, and
 semaphores rather than the connector's, so that the request timeout counts
 the attempt only, not the time spent waiting for a free slot.
 
+Every attempt carries the Standard Webhooks headers: ``webhook-id`` (the
+delivery id, the receiver's idempotency key), ``webhook-timestamp`` and,
+when the integration has signing secrets for the configuration,
+``webhook-signature``.
+
 Redirects are not followed (a 3xx is a failure: a webhook URL that moved
 should be updated, and following it would carry the payload somewhere
 nobody configured). Only 2xx is success.
@@ -15,9 +20,12 @@ nobody configured). Only 2xx is success.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Final
 from urllib.parse import urlsplit
@@ -33,6 +41,8 @@ from switchboard.integrations import (
     Event,
     IntegrationConfig,
     delivery_id,
+    secret_key,
+    signature_header,
 )
 
 from .logs import fields
@@ -48,7 +58,8 @@ RESPONSE_BODY_LIMIT: Final = 4096
 class HttpDeliverer:
     """The ``Deliverer`` a worker plugs into its ``IntegrationManager``."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
         self._timeout = aiohttp.ClientTimeout(
             total=settings.http_timeout, sock_connect=settings.http_connect_timeout
         )
@@ -89,6 +100,7 @@ class HttpDeliverer:
             raise RuntimeError("HttpDeliverer is not open: use `async with`")
         the_id = delivery_id(event.id, config.id, request.key)
         host = urlsplit(request.url).hostname or ""
+        headers = self._standard_headers(config, the_id, request)
         response: DeliveryResponse | None = None
         error: str | None = None
         async with self._slots, self._host_slots[host]:
@@ -98,7 +110,7 @@ class HttpDeliverer:
                     request.method,
                     request.url,
                     data=request.body,
-                    headers=request.headers,
+                    headers=headers,
                     allow_redirects=False,
                 ) as answer:
                     body = await _read_limited(answer.content, RESPONSE_BODY_LIMIT)
@@ -130,6 +142,23 @@ class HttpDeliverer:
         )
         logger.log(level, "delivery %s", outcome.value, extra=log_fields)
         return result
+
+    def _standard_headers(
+        self, config: IntegrationConfig, the_id: str, request: DeliveryRequest
+    ) -> dict[str, str]:
+        now = self._clock()
+        timestamp = int(now)
+        headers = {**request.headers, "webhook-id": the_id, "webhook-timestamp": str(timestamp)}
+        secrets = config.integration.signing_secrets(config, datetime.fromtimestamp(now, UTC))
+        if secrets:
+            keys = [_signing_key(secret) for secret in secrets]
+            headers["webhook-signature"] = signature_header(keys, the_id, timestamp, request.body)
+        return headers
+
+
+@functools.lru_cache(maxsize=1024)
+def _signing_key(secret: str) -> bytes:
+    return secret_key(secret)
 
 
 async def _read_limited(stream: aiohttp.StreamReader, limit: int) -> bytes:

@@ -1,5 +1,5 @@
 """The integrations that ship with Switchboard, registered through entry points."""
 
-from .webhook import WebhookForm, WebhookIntegration
+from .webhook import SECRET_ROTATION_OVERLAP, WebhookForm, WebhookIntegration
 
-__all__ = ["WebhookForm", "WebhookIntegration"]
+__all__ = ["SECRET_ROTATION_OVERLAP", "WebhookForm", "WebhookIntegration"]

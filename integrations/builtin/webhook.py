@@ -5,29 +5,40 @@ Standard Webhooks specification recommends, with ``Content-Type:
 application/json``. ``event_types`` narrows which events a configuration
 gets (patterns, as for subscriptions); ``headers`` adds headers, and is
 secret because that is where an ``Authorization`` token goes.
+
+Every delivery is signed by the Standard Webhooks scheme with ``secret``
+(``whsec_`` + base64, generated when not given). Setting a new secret keeps
+the old one as ``previous_secret`` for ``SECRET_ROTATION_OVERLAP`` (24 h),
+and both sign until then, so a receiver can switch over without losing a
+message.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Final
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
 
 import orjson
-from pydantic import Field, HttpUrl, field_validator
+from pydantic import AwareDatetime, Field, HttpUrl, SecretStr, field_validator
 
 from switchboard.integrations.configs import IntegrationConfig
 from switchboard.integrations.delivery import DeliveryRequest
 from switchboard.integrations.events import Event
 from switchboard.integrations.forms import ConfigForm, Fieldset, secret_field
 from switchboard.integrations.integration import Integration
+from switchboard.integrations.signing import generate_secret, secret_key
 from switchboard.integrations.subscriptions import compile_pattern
 
 if TYPE_CHECKING:
     from switchboard.integrations.manager import IntegrationManager
 
-__all__ = ["WebhookForm", "WebhookIntegration"]
+__all__ = ["SECRET_ROTATION_OVERLAP", "WebhookForm", "WebhookIntegration"]
+
+#: How long a replaced secret keeps signing beside the new one.
+SECRET_ROTATION_OVERLAP: Final = timedelta(hours=24)
 
 _HEADER_NAME: Final = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
@@ -46,7 +57,32 @@ class WebhookForm(ConfigForm):
         description="Sent with every request, e.g. an Authorization header.",
     )
 
-    fieldsets = (Fieldset(fields=("url", "event_types", "headers"), title="Endpoint"),)
+    secret: SecretStr = Field(
+        default_factory=lambda: SecretStr(generate_secret()),
+        title="Signing secret",
+        description="Standard Webhooks secret (whsec_ + base64 of 24 or more bytes); "
+        "generated when not given.",
+    )
+    previous_secret: SecretStr | None = Field(
+        default=None,
+        title="Previous signing secret",
+        description="Set by a rotation; signs beside the new one until it expires.",
+    )
+    previous_secret_expires_at: AwareDatetime | None = Field(default=None)
+
+    fieldsets = (
+        Fieldset(fields=("url", "event_types", "headers"), title="Endpoint"),
+        Fieldset(
+            fields=("secret", "previous_secret", "previous_secret_expires_at"), title="Signing"
+        ),
+    )
+
+    @field_validator("secret", "previous_secret")
+    @classmethod
+    def _valid_secret(cls, secret: SecretStr | None) -> SecretStr | None:
+        if secret is not None:
+            secret_key(secret.get_secret_value())
+        return secret
 
     @field_validator("event_types")
     @classmethod
@@ -79,6 +115,28 @@ class WebhookIntegration(Integration):
 
     def initialize(self) -> None:
         self.subscribe("*", self.on_event)
+
+    def signing_secrets(self, config: IntegrationConfig, now: datetime) -> Sequence[str]:
+        secrets = [config.get("secret")]
+        previous = config.get("previous_secret")
+        expires = config.get("previous_secret_expires_at")
+        if previous and expires and now < datetime.fromisoformat(expires):
+            secrets.append(previous)
+        return [secret for secret in secrets if secret]
+
+    def prepare_settings_update(
+        self, old: Mapping[str, Any], new: dict[str, Any], now: datetime
+    ) -> dict[str, Any]:
+        old_secret = old.get("secret")
+        if old_secret and new.get("secret") != old_secret:
+            new["previous_secret"] = old_secret
+            new["previous_secret_expires_at"] = (now + SECRET_ROTATION_OVERLAP).isoformat()
+        else:
+            expires = new.get("previous_secret_expires_at")
+            if expires and datetime.fromisoformat(expires) <= now:
+                new.pop("previous_secret", None)
+                new.pop("previous_secret_expires_at", None)
+        return new
 
     def shutdown(self) -> None:
         self._patterns.clear()

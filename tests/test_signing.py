@@ -1,0 +1,110 @@
+"""Standard Webhooks signatures, checked by the reference library (``standardwebhooks``)."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+from support.sink import Received, Sink
+from support.webhooks import webhook_rig
+
+from switchboard.config import ConfigStore, ConfigValidationError, Redis, Settings, utc_now
+from switchboard.integrations import Event, delivery_id, generate_secret, secret_key
+
+
+def test_a_generated_secret_is_whsec_and_32_random_bytes() -> None:
+    first, second = generate_secret(), generate_secret()
+    assert first.startswith("whsec_")
+    assert len(secret_key(first)) == 32
+    assert first != second
+
+
+@pytest.mark.parametrize(
+    ("secret", "says"),
+    [
+        ("abc", "starts with 'whsec_'"),
+        ("whsec_not base64!", "base64"),
+        ("whsec_" + base64.b64encode(b"x" * 23).decode(), "at least 24 bytes"),
+    ],
+)
+def test_an_invalid_secret_is_refused_in_plain_words(secret: str, says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        secret_key(secret)
+
+
+@pytest.fixture
+async def sink() -> AsyncIterator[Sink]:
+    async with Sink() as sink:
+        yield sink
+
+
+def _verifies(secret: str, received: Received) -> bool:
+    try:
+        Webhook(secret).verify(received.body, received.headers)
+    except WebhookVerificationError:
+        return False
+    return True
+
+
+async def test_every_delivery_is_signed_with_a_generated_secret(
+    settings: Settings, store: ConfigStore, redis_client: Redis, sink: Sink
+) -> None:
+    async with webhook_rig(settings, store, redis_client) as rig:
+        config_id = await rig.create(name="hook", settings={"url": sink.url("/hook")})
+        event = Event(type="review.published", data={"review_id": 1})
+        await rig.webhook.on_event(event)
+    secret = (await store.get(config_id)).settings["secret"]
+    [received] = sink.received
+    assert received.headers["webhook-id"] == delivery_id(event.id, config_id)
+    assert abs(int(received.headers["webhook-timestamp"]) - utc_now().timestamp()) < 60
+    assert _verifies(secret, received)
+    assert not _verifies(generate_secret(), received)  # the check itself can fail
+
+
+async def test_a_given_secret_is_used_and_a_bad_one_refused(
+    settings: Settings, store: ConfigStore, redis_client: Redis, sink: Sink
+) -> None:
+    secret = generate_secret()
+    async with webhook_rig(settings, store, redis_client) as rig:
+        await rig.create(name="hook", settings={"url": sink.url("/hook"), "secret": secret})
+        await rig.webhook.on_event(Event(type="review.published"))
+        with pytest.raises(ConfigValidationError, match="secret"):
+            await rig.admin.create(
+                "switchboard.webhook", name="bad", settings={"url": sink.url("/"), "secret": "x"}
+            )
+    assert _verifies(secret, sink.received[0])
+
+
+async def _rotate(
+    settings: Settings, store: ConfigStore, redis: Redis, sink: Sink, rotated_ago: timedelta
+) -> tuple[str, str, Received]:
+    """Create with secret A, rotate to B ``rotated_ago``, deliver now."""
+    old, new = generate_secret(), generate_secret()
+    rotated_at = utc_now() - rotated_ago
+    async with webhook_rig(settings, store, redis, admin_clock=lambda: rotated_at) as rig:
+        config_id = await rig.create(name="hook", settings={"url": sink.url("/r"), "secret": old})
+        await rig.admin.update(config_id, settings={"secret": new})
+        await rig.caught_up()
+        await rig.webhook.on_event(Event(type="review.published"))
+    return old, new, sink.received[-1]
+
+
+async def test_during_a_rotation_both_secrets_sign(
+    settings: Settings, store: ConfigStore, redis_client: Redis, sink: Sink
+) -> None:
+    old, new, received = await _rotate(settings, store, redis_client, sink, timedelta(hours=23))
+    assert len(received.headers["webhook-signature"].split(" ")) == 2
+    assert _verifies(old, received)
+    assert _verifies(new, received)
+
+
+async def test_24_hours_after_a_rotation_only_the_new_secret_signs(
+    settings: Settings, store: ConfigStore, redis_client: Redis, sink: Sink
+) -> None:
+    old, new, received = await _rotate(settings, store, redis_client, sink, timedelta(hours=25))
+    assert len(received.headers["webhook-signature"].split(" ")) == 1
+    assert _verifies(new, received)
+    assert not _verifies(old, received)
