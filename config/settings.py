@@ -6,6 +6,7 @@ Nothing in Switchboard reads the environment on its own; the CLI builds a
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -112,12 +113,25 @@ class Settings(BaseSettings):
     http_max_connections_per_host: int = Field(
         default=10, ge=1, description="Outbound requests one worker makes at once to one host."
     )
+    allow_cidrs: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = Field(
+        default=(),
+        description="Networks outbound requests may reach although the SSRF guard refuses "
+        "them (comma-separated CIDRs, e.g. `127.0.0.0/8,::1/128` for local testing). Empty: "
+        "public addresses only.",
+    )
     log_format: Literal["text", "json"] = Field(
         default="text", description="`text` (one readable line each) or `json` (one object each)."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Of the worker and `switchboard dev`."
     )
+
+    @field_validator("allow_cidrs", mode="before")
+    @classmethod
+    def _split_cidrs(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @field_validator("integrations", mode="before")
     @classmethod

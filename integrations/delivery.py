@@ -102,6 +102,8 @@ class DeliveryResult:
     duration: float
     response: DeliveryResponse | None = None
     error: str | None = None
+    #: The failure cannot get better by trying again (a blocked address, an invalid URL).
+    permanent: bool = False
 
     @property
     def delivered(self) -> bool:

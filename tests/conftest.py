@@ -16,6 +16,9 @@ from switchboard.config import (
     open_redis,
 )
 
+#: What the tests allow through the SSRF guard (and `switchboard dev` does too).
+LOOPBACK_CIDRS = "127.0.0.0/8,::1/128"
+
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[EmbeddedRedis]:
@@ -36,7 +39,13 @@ def redis_url(redis_server: EmbeddedRedis) -> str:
 
 @pytest.fixture
 def settings(redis_url: str) -> Settings:
-    return Settings(redis_url=redis_url, key_prefix="sbtest", config_poll_interval=0.1)
+    # Test traffic goes to local servers only: let the SSRF guard pass loopback.
+    return Settings(
+        redis_url=redis_url,
+        key_prefix="sbtest",
+        config_poll_interval=0.1,
+        allow_cidrs=LOOPBACK_CIDRS,  # type: ignore[arg-type]  # validated from the string
+    )
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from .queue import (
 )
 from .rejected import RejectedEvent, RejectedEventLog
 from .runner import WorkerRunner
+from .ssrf import AddressPolicy, BlockedAddressError, GuardedResolver, block_reason
 from .web import create_app
 
 __all__ = [
@@ -30,11 +31,14 @@ __all__ = [
     "REJECT_JOB",
     "RESPONSE_BODY_LIMIT",
     "SERVICES",
+    "AddressPolicy",
+    "BlockedAddressError",
     "DispatchReport",
     "Dispatcher",
     "EventClient",
     "EventEncoder",
     "EventSchemas",
+    "GuardedResolver",
     "HttpDeliverer",
     "JobDecoder",
     "JobServices",
@@ -45,6 +49,7 @@ __all__ = [
     "SyncEventClient",
     "TextFormatter",
     "WorkerRunner",
+    "block_reason",
     "configure_logging",
     "create_app",
     "dispatch_job",

@@ -46,6 +46,7 @@ from switchboard.integrations import (
 )
 
 from .logs import fields
+from .ssrf import AddressPolicy, BlockedAddressError, GuardedResolver
 
 __all__ = ["RESPONSE_BODY_LIMIT", "HttpDeliverer"]
 
@@ -70,9 +71,15 @@ class HttpDeliverer:
             lambda: asyncio.Semaphore(per_host)
         )
         self._session: aiohttp.ClientSession | None = None
+        self._policy = AddressPolicy(settings.allow_cidrs)
 
     async def __aenter__(self) -> HttpDeliverer:
-        connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ttl_dns_cache=300)
+        connector = aiohttp.TCPConnector(
+            limit=0,
+            limit_per_host=0,
+            ttl_dns_cache=300,
+            resolver=GuardedResolver(self._policy),
+        )
         self._session = aiohttp.ClientSession(
             connector=connector,
             timeout=self._timeout,
@@ -103,6 +110,10 @@ class HttpDeliverer:
         headers = self._standard_headers(config, the_id, request)
         response: DeliveryResponse | None = None
         error: str | None = None
+        permanent = False
+        blocked = self._policy.check_literal(host)
+        if blocked is not None:  # aiohttp does not resolve IP literals: check them here
+            return self._finish(config, event, the_id, host, None, str(blocked), 0.0, True)
         async with self._slots, self._host_slots[host]:
             started = time.perf_counter()
             try:
@@ -117,15 +128,31 @@ class HttpDeliverer:
                     response = DeliveryResponse(answer.status, answer.headers, body)
             except TimeoutError:
                 error = f"timed out after {self._total_timeout:g} s"
+            except aiohttp.ClientConnectorError as exc:
+                permanent = isinstance(exc.os_error, BlockedAddressError)
+                error = str(exc.os_error) if permanent else _describe_client_error(exc)
+            except (aiohttp.InvalidURL, ValueError) as exc:  # yarl: a URL aiohttp cannot use
+                error, permanent = f"invalid URL: {type(exc).__name__}", True
             except aiohttp.ClientError as exc:
                 error = _describe_client_error(exc)
-            except ValueError as exc:  # yarl: a URL aiohttp cannot use
-                error = f"invalid URL: {type(exc).__name__}"
             duration = time.perf_counter() - started
         if response is not None and not response.ok:
             error = f"HTTP {response.status}"
+        return self._finish(config, event, the_id, host, response, error, duration, permanent)
+
+    def _finish(
+        self,
+        config: IntegrationConfig,
+        event: Event,
+        the_id: str,
+        host: str,
+        response: DeliveryResponse | None,
+        error: str | None,
+        duration: float,
+        permanent: bool,
+    ) -> DeliveryResult:
         outcome = DeliveryOutcome.DELIVERED if error is None else DeliveryOutcome.FAILED
-        result = DeliveryResult(the_id, outcome, 1, duration, response, error)
+        result = DeliveryResult(the_id, outcome, 1, duration, response, error, permanent)
         level = logging.INFO if error is None else logging.WARNING
         if not logger.isEnabledFor(level):
             return result

@@ -14,6 +14,7 @@ import contextlib
 import os
 import socket
 from collections.abc import Iterator
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 
 import click
@@ -26,7 +27,10 @@ from .common import DEV_STATE_FILE, dev_redis_url, run, stop_on_signals
 from .web import serve_web
 from .worker import serve_worker
 
-__all__ = ["DEV_WEB_PORT", "dev"]
+__all__ = ["DEV_WEB_PORT", "LOOPBACK_NETWORKS", "dev"]
+
+#: What `switchboard dev` lets through the SSRF guard unless SWITCHBOARD_ALLOW_CIDRS says.
+LOOPBACK_NETWORKS = (IPv4Network("127.0.0.0/8"), IPv6Network("::1/128"))
 
 #: Where `switchboard dev` serves the web app when the port is free.
 DEV_WEB_PORT = 8000
@@ -57,6 +61,11 @@ def _web_port(preferred: int) -> int:
 
 async def _run_services(settings: Settings) -> None:
     configure_logging(settings)
+    if not settings.allow_cidrs:
+        # Trying things out means local receivers; production workers allow none by default.
+        settings = settings.model_copy(update={"allow_cidrs": LOOPBACK_NETWORKS})
+    allowed = ", ".join(str(network) for network in settings.allow_cidrs)
+    click.echo(f"outbound: public addresses, and {allowed} (SWITCHBOARD_ALLOW_CIDRS)")
     click.echo(
         f"worker: in this process (pid {os.getpid()}), queue {settings.effective_queue_name}, "
         f"concurrency {settings.worker_concurrency}"
