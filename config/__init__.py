@@ -29,6 +29,7 @@ from .errors import (
     InvalidEventError,
     RecordFormatError,
     RedisUnavailableError,
+    SecretKeyError,
     SettingsError,
     StoreError,
     SwitchboardError,
@@ -36,6 +37,7 @@ from .errors import (
 from .ids import new_id
 from .keys import ARQ_JOB_KEY_PREFIX, CONFIG_CHANGE_LOG_MAX, REJECTED_EVENTS_MAX, RedisKeys
 from .records import CONFIG_SCHEMA_VERSION, ConfigRecord, new_config_id
+from .secrets import ENCRYPTED_PREFIX, SecretBox, generate_secret_key, is_encrypted
 from .settings import DEFAULT_REDIS_URL, Settings, load_settings
 from .store import UNSET, ConfigChanges, ConfigStore, Unset, utc_now
 
@@ -44,6 +46,7 @@ __all__ = [
     "CONFIG_CHANGE_LOG_MAX",
     "CONFIG_SCHEMA_VERSION",
     "DEFAULT_REDIS_URL",
+    "ENCRYPTED_PREFIX",
     "REDIS_DOWN_ERRORS",
     "REJECTED_EVENTS_MAX",
     "UNSET",
@@ -68,6 +71,8 @@ __all__ = [
     "Redis",
     "RedisKeys",
     "RedisUnavailableError",
+    "SecretBox",
+    "SecretKeyError",
     "Settings",
     "SettingsError",
     "StoreError",
@@ -76,6 +81,8 @@ __all__ = [
     "Unset",
     "describe_redis_error",
     "find_redis_server",
+    "generate_secret_key",
+    "is_encrypted",
     "load_settings",
     "new_config_id",
     "new_id",

@@ -10,6 +10,7 @@ Catch ``SwitchboardError`` to catch them all. The tree (a test keeps it true)::
     │   ├── ConfigNotFoundError
     │   ├── ConfigConflictError
     │   └── RecordFormatError
+    ├── SecretKeyError
     ├── ConfigValidationError
     ├── InvalidEventError
     └── IntegrationError
@@ -42,6 +43,7 @@ __all__ = [
     "InvalidEventError",
     "RecordFormatError",
     "RedisUnavailableError",
+    "SecretKeyError",
     "SettingsError",
     "StoreError",
     "SwitchboardError",
@@ -67,6 +69,10 @@ class RedisUnavailableError(SwitchboardError):
 
 class EmbeddedRedisError(SwitchboardError):
     """A private redis-server could not be found or started."""
+
+
+class SecretKeyError(SwitchboardError):
+    """Secrets cannot be encrypted or decrypted: no key, a malformed key, or the wrong key."""
 
 
 class StoreError(SwitchboardError):

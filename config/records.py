@@ -9,16 +9,20 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import RecordFormatError
+from .errors import RecordFormatError, SecretKeyError
 from .ids import new_id
+from .secrets import SecretBox, is_encrypted
 
 __all__ = ["CONFIG_SCHEMA_VERSION", "ConfigRecord", "new_config_id"]
 
 #: The schema version written by this release. Bump it with a migration below.
-CONFIG_SCHEMA_VERSION = 1
+CONFIG_SCHEMA_VERSION = 2
 
 #: ``version -> function`` turning a record dict of that version into the next one.
-_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    # 2 lists the settings that are secret (stored encrypted); 1 had none listed.
+    1: lambda data: {**data, "schema_version": 2, "secret_settings": []},
+}
 
 
 def new_config_id() -> str:
@@ -42,16 +46,39 @@ class ConfigRecord(BaseModel):
     enabled: bool = True
     tenant: str | None = None
     settings: dict[str, Any] = Field(default_factory=dict)
+    #: Which settings are secret: encrypted at rest, masked when shown.
+    secret_settings: tuple[str, ...] = ()
     conditions: dict[str, Any] = Field(default_factory=lambda: {"mode": "always"})
     created_at: datetime
     updated_at: datetime
 
-    def to_json(self) -> bytes:
-        return orjson.dumps(self.model_dump())
+    def to_json(self, secrets: SecretBox | None = None) -> bytes:
+        """The stored form: secret settings encrypted with ``secrets``.
+
+        ``SecretKeyError`` when there is a secret value to store and no key.
+        """
+        data = self.model_dump()
+        sealed = [key for key in self.secret_settings if self.settings.get(key) is not None]
+        if sealed:
+            if secrets is None:
+                raise SecretKeyError(
+                    f'Configuration "{self.id}" has secret settings ({", ".join(sealed)}) and '
+                    "SWITCHBOARD_SECRET_KEY is not set, so they cannot be stored encrypted."
+                )
+            settings = data["settings"]
+            for key in sealed:
+                settings[key] = secrets.encrypt(settings[key])
+        return orjson.dumps(data)
 
     @classmethod
-    def from_json(cls, record_id: str, raw: bytes | str) -> ConfigRecord:
-        """Parse (and migrate) a stored record; ``RecordFormatError`` names the id and the fault."""
+    def from_json(
+        cls, record_id: str, raw: bytes | str, secrets: SecretBox | None = None
+    ) -> ConfigRecord:
+        """Parse (and migrate) a stored record, decrypting its secrets with ``secrets``.
+
+        ``RecordFormatError`` names the id and the fault (including a missing
+        or wrong key: the record is then unusable here, not dropped).
+        """
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
@@ -70,9 +97,29 @@ class ConfigRecord(BaseModel):
         while version < CONFIG_SCHEMA_VERSION:
             data = _MIGRATIONS[version](data)
             version = data["schema_version"]
+        if data.get("secret_settings"):
+            _open_secrets(record_id, data, secrets)
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             raise RecordFormatError(record_id, f"{where}: {first['msg']}") from None
+
+
+def _open_secrets(record_id: str, data: dict[str, Any], secrets: SecretBox | None) -> None:
+    settings = data.get("settings")
+    if not isinstance(settings, dict):
+        return  # model validation reports it
+    for key in data["secret_settings"]:
+        value = settings.get(key)
+        if not is_encrypted(value):
+            continue  # stored before encryption: plain until `switchboard secrets rotate`
+        if secrets is None:
+            raise RecordFormatError(
+                record_id, "its secrets are encrypted and SWITCHBOARD_SECRET_KEY is not set"
+            )
+        try:
+            settings[key] = secrets.decrypt(value)
+        except SecretKeyError as exc:
+            raise RecordFormatError(record_id, str(exc)) from None

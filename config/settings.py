@@ -10,7 +10,7 @@ from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .errors import SettingsError
@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         default=Path(".switchboard"),
         description="Where `switchboard dev` keeps its Redis data and state.",
+    )
+
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Keys that encrypt secret settings at rest (comma-separated: the first "
+        "encrypts, all decrypt). `switchboard secrets generate-key` makes one; "
+        "`switchboard dev` keeps one in its data folder.",
     )
 
     # -- the queue ---------------------------------------------------------------
@@ -143,6 +150,13 @@ class Settings(BaseSettings):
     @property
     def effective_redis_url(self) -> str:
         return self.redis_url or DEFAULT_REDIS_URL
+
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        if self.secret_key is None:
+            return ()
+        raw = self.secret_key.get_secret_value()
+        return tuple(key.strip() for key in raw.split(",") if key.strip())
 
     @property
     def effective_queue_name(self) -> str:

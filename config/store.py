@@ -9,7 +9,7 @@ compare fails and ``update`` re-reads and re-applies its change.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, cast
@@ -18,6 +18,8 @@ from .connection import Redis
 from .errors import ConfigConflictError, ConfigNotFoundError, RecordFormatError
 from .keys import CONFIG_CHANGE_LOG_MAX, RedisKeys
 from .records import ConfigRecord, new_config_id
+from .secrets import SecretBox
+from .settings import Settings
 
 __all__ = ["UNSET", "ConfigChanges", "ConfigStore", "Unset", "utc_now"]
 
@@ -87,7 +89,9 @@ return out
 """
 
 #: Fields an update may change; the rest are fixed at creation.
-_MUTABLE_FIELDS: Final = frozenset({"name", "enabled", "tenant", "settings", "conditions"})
+_MUTABLE_FIELDS: Final = frozenset(
+    {"name", "enabled", "tenant", "settings", "secret_settings", "conditions"}
+)
 #: A writer loses a compare-and-set only to another writer's success, so up to
 #: this many concurrent editors of one record all succeed.
 _UPDATE_ATTEMPTS: Final = 25
@@ -119,7 +123,7 @@ class ConfigChanges:
 
 
 def _decode_pairs(
-    flat: list[Any],
+    flat: list[Any], secrets: SecretBox | None
 ) -> tuple[dict[str, ConfigRecord | None], dict[str, RecordFormatError]]:
     records: dict[str, ConfigRecord | None] = {}
     broken: dict[str, RecordFormatError] = {}
@@ -130,7 +134,7 @@ def _decode_pairs(
             records[config_id] = None
             continue
         try:
-            records[config_id] = ConfigRecord.from_json(config_id, raw)
+            records[config_id] = ConfigRecord.from_json(config_id, raw, secrets)
         except RecordFormatError as exc:
             broken[config_id] = exc
     return records, broken
@@ -146,14 +150,21 @@ class ConfigStore:
         *,
         clock: Callable[[], datetime] = utc_now,
         change_log_max: int = CONFIG_CHANGE_LOG_MAX,
+        secrets: SecretBox | None = None,
     ) -> None:
         self._redis = redis
+        self._secrets = secrets
         self._keys = keys
         self._clock = clock
         self._change_log_max = change_log_max
         self._save = redis.register_script(_SAVE_SCRIPT)
         self._changes = redis.register_script(_CHANGES_SCRIPT)
         self._list = redis.register_script(_LIST_SCRIPT)
+
+    @classmethod
+    def for_settings(cls, redis: Redis, settings: Settings) -> ConfigStore:
+        """The store of ``settings``' deployment: its key prefix and its secret keys."""
+        return cls(redis, RedisKeys(settings.key_prefix), secrets=SecretBox.from_settings(settings))
 
     @property
     def keys(self) -> RedisKeys:
@@ -171,6 +182,7 @@ class ConfigStore:
         enabled: bool = True,
         conditions: Mapping[str, Any] | None = None,
         config_id: str | None = None,
+        secret_settings: Iterable[str] = (),
     ) -> ConfigRecord:
         now = self._clock()
         record = ConfigRecord(
@@ -180,6 +192,7 @@ class ConfigStore:
             enabled=enabled,
             tenant=tenant,
             settings=dict(settings or {}),
+            secret_settings=tuple(sorted(secret_settings)),
             conditions=dict(conditions or {"mode": "always"}),
             created_at=now,
             updated_at=now,
@@ -203,7 +216,7 @@ class ConfigStore:
             raw = await self._read_raw(config_id)
             if raw is None:
                 raise ConfigNotFoundError(config_id)
-            current = ConfigRecord.from_json(config_id, raw)
+            current = ConfigRecord.from_json(config_id, raw, self._secrets)
             updates = dict(change(current))
             fixed = set(updates) - _MUTABLE_FIELDS
             if fixed:
@@ -226,7 +239,7 @@ class ConfigStore:
             if raw is None:
                 raise ConfigNotFoundError(config_id)
             try:
-                current = ConfigRecord.from_json(config_id, raw)
+                current = ConfigRecord.from_json(config_id, raw, self._secrets)
             except RecordFormatError:
                 # An unreadable record can still be deleted; its index entries
                 # are unknown, and a later full listing ignores missing ids.
@@ -277,7 +290,7 @@ class ConfigStore:
         args: list[bytes | str | int] = [
             config_id,
             expected or b"",
-            new.to_json() if new is not None else b"",
+            new.to_json(self._secrets) if new is not None else b"",
             self._keys.configs_changed_channel,
             len(old_keys),
             self._change_log_max,
@@ -291,7 +304,7 @@ class ConfigStore:
         raw = await self._read_raw(config_id)
         if raw is None:
             raise ConfigNotFoundError(config_id)
-        return ConfigRecord.from_json(config_id, raw)
+        return ConfigRecord.from_json(config_id, raw, self._secrets)
 
     async def list(
         self,
@@ -308,7 +321,7 @@ class ConfigStore:
             keys.append(self._keys.configs_by_tenant(tenant))
         if enabled:
             keys.append(self._keys.configs_enabled)
-        records, broken = _decode_pairs(await self._list(keys=keys))
+        records, broken = _decode_pairs(await self._list(keys=keys), self._secrets)
         found = [r for r in records.values() if r is not None]
         if enabled is False:
             found = [r for r in found if not r.enabled]
@@ -333,5 +346,5 @@ class ConfigStore:
         changes = ConfigChanges(generation=int(reply[0]))
         if len(reply) > 1:
             changes.full = bool(reply[1])
-            changes.records, changes.broken = _decode_pairs(reply[2])
+            changes.records, changes.broken = _decode_pairs(reply[2], self._secrets)
         return changes

@@ -84,10 +84,12 @@ class ConfigAdmin:
         given = dict(settings or {})
         form = self._validate(integration, name=name, enabled=enabled, given=given)
         conditions_set = ConditionSet.parse(conditions)
+        stored = self._stored_settings(integration, form, given)
         return await self._store.create(
             integration_id=integration_id,
             name=form.name,
-            settings=self._stored_settings(integration, form, given),
+            settings=stored,
+            secret_settings=form.secret_fields() & stored.keys(),
             tenant=_check_tenant(tenant),
             enabled=form.enabled,
             conditions=conditions_set.model_dump(),
@@ -121,7 +123,9 @@ class ConfigAdmin:
                 given.update(new_settings)
                 given = integration.prepare_settings_update(record.settings, given, self._clock())
                 form = self._validate(integration, name=new_name, enabled=new_enabled, given=given)
-                updates["settings"] = self._stored_settings(integration, form, given)
+                stored = self._stored_settings(integration, form, given)
+                updates["settings"] = stored
+                updates["secret_settings"] = tuple(sorted(form.secret_fields() & stored.keys()))
                 new_name = form.name
             elif name is not None:
                 new_name = name.strip()
@@ -134,6 +138,18 @@ class ConfigAdmin:
             if conditions_json is not None:
                 updates["conditions"] = conditions_json
             return updates
+
+        return await self._store.update(config_id, change)
+
+    async def reseal(self, config_id: str) -> ConfigRecord:
+        """Store a configuration again: its secrets marked from the form and encrypted with the
+        first key of ``SWITCHBOARD_SECRET_KEY`` (after a key rotation, or an upgrade)."""
+
+        def change(record: ConfigRecord) -> dict[str, Any]:
+            if self.is_orphaned(record):
+                return {}
+            secret = self.form_for(record.integration_id).secret_fields()
+            return {"secret_settings": tuple(sorted(secret & record.settings.keys()))}
 
         return await self._store.update(config_id, change)
 

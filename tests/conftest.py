@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import redis
+from support.env import LOOPBACK_CIDRS, TEST_SECRET_KEY
 
 from switchboard.config import (
     ConfigStore,
@@ -15,9 +16,6 @@ from switchboard.config import (
     Settings,
     open_redis,
 )
-
-#: What the tests allow through the SSRF guard (and `switchboard dev` does too).
-LOOPBACK_CIDRS = "127.0.0.0/8,::1/128"
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +43,7 @@ def settings(redis_url: str) -> Settings:
         key_prefix="sbtest",
         config_poll_interval=0.1,
         allow_cidrs=LOOPBACK_CIDRS,  # type: ignore[arg-type]  # validated from the string
+        secret_key=TEST_SECRET_KEY,  # type: ignore[arg-type]
     )
 
 
@@ -60,5 +59,5 @@ async def redis_client(settings: Settings) -> AsyncIterator[Redis]:
 
 
 @pytest.fixture
-def store(redis_client: Redis, keys: RedisKeys) -> ConfigStore:
-    return ConfigStore(redis_client, keys)
+def store(redis_client: Redis, settings: Settings) -> ConfigStore:
+    return ConfigStore.for_settings(redis_client, settings)

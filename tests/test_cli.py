@@ -18,7 +18,9 @@ import orjson
 import pytest
 import redis
 from click.testing import CliRunner, Result
+from support.env import TEST_ENV, TEST_SECRET_KEY
 
+from switchboard.config import ENCRYPTED_PREFIX, SecretBox
 from switchboard.worker.cli import cli
 from switchboard.worker.cli.common import MASK
 
@@ -46,6 +48,7 @@ def env(redis_url: str) -> dict[str, str]:
         "REDIS_URL": redis_url,
         "SWITCHBOARD_INTEGRATIONS": SAMPLE_PATH,
         "SWITCHBOARD_KEY_PREFIX": PREFIX,
+        **TEST_ENV,
     }
 
 
@@ -554,19 +557,28 @@ def test_secret_is_masked_in_json(runner: CliRunner, secret_id: str, command: li
     assert record["settings"]["client_id"] == "c1"
 
 
-def test_secret_is_stored_in_redis(secret_id: str, raw_redis: redis.Redis) -> None:
-    # Stored as given (encryption at rest is a later change), so an integration can use it.
-    stored = orjson.loads(raw_record(raw_redis, secret_id))
-    assert stored["settings"]["api_token"] == "s3cret-value"
+def _stored_secret(raw_redis: redis.Redis, config_id: str) -> str:
+    """The api_token as Redis holds it (checked encrypted), decrypted with the tests' key."""
+    raw = raw_record(raw_redis, config_id)
+    assert b"s3cret-value" not in raw
+    stored = orjson.loads(raw)
+    assert stored["secret_settings"] == ["api_token"]
+    token = stored["settings"]["api_token"]
+    assert token.startswith(ENCRYPTED_PREFIX)
+    decrypted: str = SecretBox([TEST_SECRET_KEY]).decrypt(token)
+    return decrypted
+
+
+def test_secret_is_stored_encrypted_in_redis(secret_id: str, raw_redis: redis.Redis) -> None:
+    assert _stored_secret(raw_redis, secret_id) == "s3cret-value"
 
 
 def test_secret_survives_an_edit_of_another_setting(
     runner: CliRunner, secret_id: str, raw_redis: redis.Redis
 ) -> None:
     ok(runner, "configs", "edit", secret_id, "--set", "retries=4")
-    stored = orjson.loads(raw_record(raw_redis, secret_id))
-    assert stored["settings"]["api_token"] == "s3cret-value"
-    assert stored["settings"]["retries"] == 4
+    assert _stored_secret(raw_redis, secret_id) == "s3cret-value"
+    assert orjson.loads(raw_record(raw_redis, secret_id))["settings"]["retries"] == 4
 
 
 # -- orphaned configurations -----------------------------------------------------
@@ -792,3 +804,45 @@ def test_console_script_unreachable_redis_prints_no_traceback(env: dict[str, str
     assert "unreachable" in line
     assert "127.0.0.1:1" in line
     assert "hunter2" not in result.stderr
+
+
+# -- secret keys -------------------------------------------------------------------
+
+
+def test_generate_key_prints_a_usable_key(runner: CliRunner) -> None:
+    key = ok(runner, "secrets", "generate-key").strip()
+    box = SecretBox([key])
+    assert box.decrypt(box.encrypt({"a": 1})) == {"a": 1}
+    assert ok(runner, "secrets", "generate-key").strip() != key
+
+
+def test_rotate_re_encrypts_with_the_new_key(
+    runner: CliRunner, secret_id: str, raw_redis: redis.Redis, env: dict[str, str]
+) -> None:
+    new_key = ok(runner, "secrets", "generate-key").strip()
+    both = {**env, "SWITCHBOARD_SECRET_KEY": f"{new_key},{TEST_SECRET_KEY}"}
+    only_new = {**env, "SWITCHBOARD_SECRET_KEY": new_key}
+    # Before the rotation, the new key alone cannot read the record.
+    listing = invoke(runner, "configs", "list", env=only_new)
+    assert f'"{secret_id}" cannot be read' in listing.stderr
+    assert "cannot be decrypted with any key" in listing.stderr
+    assert "re-encrypted 1 configurations" in ok(runner, "secrets", "rotate", env=both)
+    assert show(runner, secret_id, env=only_new)["settings"]["api_token"] == MASK
+    token = orjson.loads(raw_record(raw_redis, secret_id))["settings"]["api_token"]
+    assert SecretBox([new_key]).decrypt(token) == "s3cret-value"
+
+
+def test_rotate_without_a_key_is_refused(runner: CliRunner, env: dict[str, str]) -> None:
+    result = invoke(runner, "secrets", "rotate", env={**env, "SWITCHBOARD_SECRET_KEY": ""})
+    assert result.exit_code == 1
+    assert "SWITCHBOARD_SECRET_KEY is not set" in result.stderr
+
+
+def test_a_secret_needs_a_key_to_be_stored(runner: CliRunner, env: dict[str, str]) -> None:
+    keyless = {**env, "SWITCHBOARD_SECRET_KEY": ""}
+    result = invoke(
+        runner, "configs", "add", SAMPLE_ID, "--name", "x", "--set", "api_token=t", env=keyless
+    )
+    assert result.exit_code == 1
+    assert "SWITCHBOARD_SECRET_KEY is not set" in result.stderr
+    assert "api_token" in result.stderr

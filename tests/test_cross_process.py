@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 import pytest
+from support.env import TEST_ENV
 
 from switchboard.config import ConfigStore, Redis, RedisKeys
 
@@ -49,6 +50,7 @@ async def watcher(redis_url: str) -> AsyncIterator[Watcher]:
         "SWITCHBOARD_KEY_PREFIX": "sbtest",
         "SWITCHBOARD_CONFIG_POLL_INTERVAL": str(POLL_INTERVAL),
         "PYTHONPATH": str(TESTS_DIR),
+        **TEST_ENV,
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "support.watcher",

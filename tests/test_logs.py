@@ -13,7 +13,7 @@ from support.sink import Sink
 from support.webhooks import add_webhook
 from support.workers import WorkerProcess
 
-from switchboard.config import ConfigStore, Settings
+from switchboard.config import ConfigStore, Redis, Settings
 from switchboard.worker import EventClient, JsonFormatter, TextFormatter, fields
 
 SECRETS = ("s3cr3t-path-token", "Bearer tok-123", "pw-456")
@@ -51,7 +51,12 @@ def test_json_lines_carry_the_fields_and_the_exception() -> None:
 
 @pytest.mark.parametrize("log_format", ["text", "json"])
 async def test_a_worker_logs_one_line_per_event_and_delivery_and_no_secret(
-    settings: Settings, store: ConfigStore, redis_url: str, tmp_path: Path, log_format: str
+    settings: Settings,
+    store: ConfigStore,
+    redis_client: Redis,
+    redis_url: str,
+    tmp_path: Path,
+    log_format: str,
 ) -> None:
     env = {
         "REDIS_URL": redis_url,
@@ -81,6 +86,8 @@ async def test_a_worker_logs_one_line_per_event_and_delivery_and_no_secret(
     log = worker.log
     for secret in SECRETS:
         assert secret not in log
+    # At rest too: the secret header is nowhere in Redis (the event data is the app's own).
+    assert b"Bearer tok-123" not in await _everything_in(redis_client)
     lines = log.splitlines()
     if log_format == "json":
         entries = [orjson.loads(line) for line in lines]  # every line is one JSON object
@@ -92,3 +99,23 @@ async def test_a_worker_logs_one_line_per_event_and_delivery_and_no_secret(
         info = [line.split(" INFO ", 1)[1] for line in lines if " INFO " in line]
     per_event = [m for m in info if not m.startswith(LIFECYCLE)]
     assert sorted(m.split(" ")[1] for m in per_event) == ["delivered"] * 3 + ["dispatched"] * 3
+
+
+async def _everything_in(client: Redis) -> bytes:
+    """Every key and value in the database, as one blob to search."""
+    blob = bytearray()
+    async for key in client.scan_iter():
+        blob += key
+        kind = (await client.type(key)).decode()
+        if kind == "string":
+            blob += await client.get(key) or b""
+        elif kind == "hash":
+            for field, value in (await client.hgetall(key)).items():
+                blob += field + value
+        elif kind == "list":
+            blob += b"".join(await client.lrange(key, 0, -1))
+        elif kind in ("set", "zset"):
+            blob += b"".join(
+                await client.zrange(key, 0, -1) if kind == "zset" else await client.smembers(key)
+            )
+    return bytes(blob)

@@ -18,6 +18,10 @@ from switchboard.config import (
     RecordFormatError,
     Redis,
     RedisKeys,
+    SecretBox,
+    SecretKeyError,
+    Settings,
+    generate_secret_key,
 )
 
 
@@ -162,9 +166,66 @@ async def test_records_are_versioned_json(store: ConfigStore, keys: RedisKeys) -
     record = await store.create(integration_id="i", name="n", settings={"x": 1})
     raw = await store._redis.hget(keys.configs, record.id)
     data = orjson.loads(raw)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert data["settings"] == {"x": 1}
+    assert data["secret_settings"] == []
     assert data["id"] == record.id
+
+
+async def test_a_version_1_record_is_read_with_no_secret_settings(
+    store: ConfigStore, keys: RedisKeys
+) -> None:
+    """Records written before secrets were listed keep working (their values stay plain)."""
+    current = orjson.loads((await store.create(integration_id="i", name="old")).to_json())
+    del current["secret_settings"]
+    current.update(id="cfg_v1", schema_version=1, settings={"token": "plain"})
+    await store._redis.hset(keys.configs, "cfg_v1", orjson.dumps(current))
+    record = await store.get("cfg_v1")
+    assert (record.schema_version, record.secret_settings) == (2, ())
+    assert record.settings == {"token": "plain"}
+
+
+async def test_secret_settings_are_encrypted_at_rest_and_plain_when_read(
+    store: ConfigStore, keys: RedisKeys, settings: Settings
+) -> None:
+    record = await store.create(
+        integration_id="i",
+        name="n",
+        settings={"token": "t0ps3cret", "nested": {"a": ["b"]}, "plain": "visible"},
+        secret_settings={"token", "nested"},
+    )
+    raw = await store._redis.hget(keys.configs, record.id)
+    assert b"t0ps3cret" not in raw
+    assert b"visible" in raw
+    assert (await store.get(record.id)).settings == record.settings
+    # Without the key, or with another one: unreadable (reported, not fatal).
+    for other in (None, SecretBox([generate_secret_key()])):
+        blind = ConfigStore(store._redis, keys, secrets=other)
+        with pytest.raises(RecordFormatError, match=record.id):
+            await blind.get(record.id)
+        records, broken = await blind.list()
+        assert records == []
+        assert list(broken) == [record.id]
+    # And without a key, a secret is never written in plain.
+    keyless = ConfigStore(store._redis, keys)
+    with pytest.raises(SecretKeyError, match="SWITCHBOARD_SECRET_KEY is not set"):
+        await keyless.create(
+            integration_id="i", name="x", settings={"k": "v"}, secret_settings={"k"}
+        )
+
+
+async def test_rotating_keys_the_old_key_still_decrypts(
+    store: ConfigStore, keys: RedisKeys, settings: Settings
+) -> None:
+    record = await store.create(
+        integration_id="i", name="n", settings={"token": "t"}, secret_settings={"token"}
+    )
+    new_key = generate_secret_key()
+    rotated = ConfigStore(store._redis, keys, secrets=SecretBox([new_key, *settings.secret_keys]))
+    assert (await rotated.get(record.id)).settings == {"token": "t"}
+    await rotated.update(record.id, lambda r: {})  # re-encrypts with the new key
+    only_new = ConfigStore(store._redis, keys, secrets=SecretBox([new_key]))
+    assert (await only_new.get(record.id)).settings == {"token": "t"}
 
 
 async def test_unreadable_records_are_reported_not_fatal(

@@ -13,12 +13,13 @@ import aiohttp
 import orjson
 import pytest
 import redis
+from support.env import TEST_SECRET_KEY
 from support.sink import Sink
 from support.waiting import wait_for
 from support.webhooks import add_webhook
 from support.workers import SWITCHBOARD, TESTS_DIR, WorkerProcess
 
-from switchboard.config import ConfigStore, EmbeddedRedis, RedisKeys, Settings, open_redis
+from switchboard.config import ConfigStore, EmbeddedRedis, Settings, open_redis
 from switchboard.worker.producer import EventClient
 
 
@@ -131,7 +132,11 @@ async def test_the_worker_waits_for_redis_and_resumes_when_it_is_back(
     processes: list[WorkerProcess], tmp_path: Path
 ) -> None:
     port = _free_port()
-    settings = Settings(redis_url=f"redis://127.0.0.1:{port}/0", key_prefix="sbtest")
+    settings = Settings(
+        redis_url=f"redis://127.0.0.1:{port}/0",
+        key_prefix="sbtest",
+        secret_key=TEST_SECRET_KEY,  # type: ignore[arg-type]
+    )
     env = {"REDIS_URL": settings.effective_redis_url, "SWITCHBOARD_KEY_PREFIX": "sbtest"}
     worker = WorkerProcess(env, tmp_path / "worker.log")
     processes.append(worker)
@@ -141,7 +146,7 @@ async def test_the_worker_waits_for_redis_and_resumes_when_it_is_back(
     try:
         async with Sink() as sink:
             async with open_redis(settings) as client:
-                await add_webhook(ConfigStore(client, RedisKeys("sbtest")), "w", sink.url("/w"))
+                await add_webhook(ConfigStore.for_settings(client, settings), "w", sink.url("/w"))
             await worker.wait_for_log("worker started", timeout=20)
             await _emit_and_receive(settings, sink, 1)
 
@@ -183,10 +188,15 @@ async def test_switchboard_dev_runs_redis_and_a_worker_until_ctrl_c(tmp_path: Pa
         k: v for k, v in os.environ.items() if k != "REDIS_URL" and not k.startswith("SWITCHBOARD_")
     }
     env["PYTHONPATH"] = str(TESTS_DIR)
-    dev = WorkerProcess(env, tmp_path / "dev.log", "dev", cwd=tmp_path)
+    # A newcomer's shell: no REDIS_URL and no SWITCHBOARD_* settings at all.
+    dev = WorkerProcess(env, tmp_path / "dev.log", "dev", cwd=tmp_path, test_env=False)
     try:
         await dev.wait_for_log("worker started", timeout=30)
         assert f"(embedded, data in {tmp_path.resolve() / '.switchboard' / 'redis'})" in dev.log
+        key_file = tmp_path / ".switchboard" / "secret.key"
+        assert key_file.stat().st_mode & 0o777 == 0o600
+        assert f"secrets: encrypted at rest with the key in {key_file.resolve()}" in dev.log
+        assert "outbound: public addresses, and 127.0.0.0/8, ::1/128" in dev.log
         state = orjson.loads((tmp_path / ".switchboard" / "dev.json").read_bytes())
         async with Sink() as sink:
             await _run_cli(

@@ -90,7 +90,7 @@ class WorkerRunner:
         settings = self._settings
         keys = RedisKeys(settings.key_prefix)
         async with open_redis(settings) as redis:
-            store = ConfigStore(redis, keys)
+            store = ConfigStore.for_settings(redis, settings)
             cache = ConfigCache(store, redis, poll_interval=settings.config_poll_interval)
             async with cache, HttpDeliverer(settings) as deliverer, self._arq_pool() as pool:
                 with self._manager.running(cache):

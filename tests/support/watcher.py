@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from switchboard.config import ConfigCache, ConfigStore, RedisKeys, load_settings, open_redis
+from switchboard.config import ConfigCache, ConfigStore, load_settings, open_redis
 from switchboard.integrations import Event, Integration, IntegrationManager
 
 
@@ -44,7 +44,7 @@ async def main() -> None:
     manager = IntegrationManager()
     manager.register(ReportingIntegration)
     async with open_redis(settings) as redis:
-        store = ConfigStore(redis, RedisKeys(settings.key_prefix))
+        store = ConfigStore.for_settings(redis, settings)
         cache = ConfigCache(store, redis, poll_interval=settings.config_poll_interval)
         async with cache:
             with manager.running(cache):

@@ -15,6 +15,7 @@ from switchboard.config import Settings
 from switchboard.integrations import Integration, IntegrationManager
 from switchboard.worker.runner import WorkerRunner
 
+from .env import TEST_ENV
 from .waiting import DEFAULT_TIMEOUT, wait_for
 
 TESTS_DIR = Path(__file__).resolve().parent.parent
@@ -50,14 +51,14 @@ class WorkerProcess:
         *args: str,
         cwd: Path | None = None,
         shell_command: str | None = None,
+        test_env: bool = True,
     ) -> None:
         self.log_path = log_path
         self._log = log_path.open("wb")
         full_env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")]),
-            # The tests' endpoints are on loopback, which the SSRF guard refuses by default.
-            "SWITCHBOARD_ALLOW_CIDRS": "127.0.0.0/8,::1/128",
+            **(TEST_ENV if test_env else {}),
             **env,
         }
         argv = [SWITCHBOARD, *(args or ("worker",))]

@@ -10,6 +10,7 @@ from .dev import dev
 from .emit import emit
 from .integrations import integrations
 from .rejected import rejected
+from .secrets import secrets
 from .web import web_command
 from .worker import worker
 
@@ -33,6 +34,7 @@ cli.add_command(emit)
 cli.add_command(configs)
 cli.add_command(integrations)
 cli.add_command(rejected)
+cli.add_command(secrets)
 
 
 def main() -> None:

@@ -15,16 +15,17 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 import orjson
+from pydantic import SecretStr
 
 from switchboard.config import (
     ConfigRecord,
     ConfigStore,
     ConfigValidationError,
     InvalidEventError,
-    RedisKeys,
     RedisUnavailableError,
     Settings,
     SwitchboardError,
+    generate_secret_key,
     load_settings,
     open_redis,
     redact_url,
@@ -33,12 +34,14 @@ from switchboard.config.connection import REDIS_DOWN_ERRORS, describe_redis_erro
 from switchboard.integrations import ConfigAdmin, IntegrationManager
 
 __all__ = [
+    "DEV_SECRET_KEY_FILE",
     "DEV_STATE_FILE",
     "EXIT_ERROR",
     "EXIT_INVALID",
     "AdminSession",
     "admin_session",
     "dev_redis_url",
+    "dev_secret_key",
     "echo_json",
     "echo_table",
     "fail",
@@ -108,6 +111,23 @@ def stop_on_signals() -> Iterator[asyncio.Event]:
 
 #: Where a running `switchboard dev` records its Redis URL and pid, in the data folder.
 DEV_STATE_FILE = "dev.json"
+#: The secret key `switchboard dev` makes and keeps when SWITCHBOARD_SECRET_KEY is unset.
+DEV_SECRET_KEY_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
+
+
+def dev_secret_key(data_dir: Path, *, create: bool = False) -> str | None:
+    """The key in the data folder (made, readable by its owner only, when ``create``)."""
+    path = data_dir / DEV_SECRET_KEY_FILE
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        if not create:
+            return None
+    key = generate_secret_key()
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key + "\n")
+    return key
 
 
 def dev_redis_url(data_dir: Path) -> str | None:
@@ -122,11 +142,18 @@ def dev_redis_url(data_dir: Path) -> str | None:
 
 
 def with_dev_redis(settings: Settings) -> Settings:
-    """With REDIS_URL unset, use a running ``switchboard dev``'s Redis when there is one."""
+    """With REDIS_URL unset, use a running ``switchboard dev``'s Redis when there is one,
+    and its secret key unless SWITCHBOARD_SECRET_KEY is set."""
     if settings.redis_url is not None:
         return settings
     url = dev_redis_url(settings.data_dir)
-    return settings if url is None else settings.model_copy(update={"redis_url": url})
+    if url is None:
+        return settings
+    updates: dict[str, object] = {"redis_url": url}
+    key = dev_secret_key(settings.data_dir) if settings.secret_key is None else None
+    if key is not None:
+        updates["secret_key"] = SecretStr(key)
+    return settings.model_copy(update=updates)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +170,7 @@ async def admin_session(settings: Settings) -> AsyncIterator[AdminSession]:
     manager = IntegrationManager()
     manager.load_plugins(settings.integrations)
     async with open_redis(settings) as redis:
-        store = ConfigStore(redis, RedisKeys(settings.key_prefix))
+        store = ConfigStore.for_settings(redis, settings)
         yield AdminSession(settings, manager, store, ConfigAdmin(manager, store))
 
 

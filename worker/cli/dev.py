@@ -19,11 +19,19 @@ from pathlib import Path
 
 import click
 import orjson
+from pydantic import SecretStr
 
 from switchboard.config import EmbeddedRedis, Settings, redact_url
 
 from ..logs import configure_logging
-from .common import DEV_STATE_FILE, dev_redis_url, run, stop_on_signals
+from .common import (
+    DEV_SECRET_KEY_FILE,
+    DEV_STATE_FILE,
+    dev_redis_url,
+    dev_secret_key,
+    run,
+    stop_on_signals,
+)
 from .web import serve_web
 from .worker import serve_worker
 
@@ -61,6 +69,11 @@ def _web_port(preferred: int) -> int:
 
 async def _run_services(settings: Settings) -> None:
     configure_logging(settings)
+    if settings.secret_key is None:
+        data_dir = settings.data_dir.resolve()
+        key = dev_secret_key(data_dir, create=True)
+        settings = settings.model_copy(update={"secret_key": SecretStr(key or "")})
+        click.echo(f"secrets: encrypted at rest with the key in {data_dir / DEV_SECRET_KEY_FILE}")
     if not settings.allow_cidrs:
         # Trying things out means local receivers; production workers allow none by default.
         settings = settings.model_copy(update={"allow_cidrs": LOOPBACK_NETWORKS})
