@@ -6,7 +6,7 @@ Apps need only the producers::
     from switchboard.worker import EventClient, SyncEventClient
 """
 
-from .delivery import RESPONSE_BODY_LIMIT, HttpDeliverer
+from .delivery import RESPONSE_BODY_LIMIT, Attempted, HttpDeliverer, log_delivery
 from .dispatcher import Dispatcher, DispatchReport
 from .jobs import SERVICES, JobServices, dispatch_job, reject_job
 from .logs import JsonFormatter, TextFormatter, configure_logging, fields
@@ -32,6 +32,7 @@ __all__ = [
     "RESPONSE_BODY_LIMIT",
     "SERVICES",
     "AddressPolicy",
+    "Attempted",
     "BlockedAddressError",
     "DispatchReport",
     "Dispatcher",
@@ -54,6 +55,7 @@ __all__ = [
     "create_app",
     "dispatch_job",
     "fields",
+    "log_delivery",
     "oversize",
     "reject_job",
     "serialize_job",

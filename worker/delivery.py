@@ -20,11 +20,13 @@ nobody configured). Only 2xx is success.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Final
@@ -48,12 +50,57 @@ from switchboard.integrations import (
 from .logs import fields
 from .ssrf import AddressPolicy, BlockedAddressError, GuardedResolver
 
-__all__ = ["RESPONSE_BODY_LIMIT", "HttpDeliverer"]
+__all__ = ["RESPONSE_BODY_LIMIT", "Attempted", "HttpDeliverer", "log_delivery"]
 
 logger = logging.getLogger(__name__)
 
 #: How much of a response body is kept (for the attempt log and the integration).
 RESPONSE_BODY_LIMIT: Final = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Attempted:
+    """What one attempt came to. ``error_class``: None (2xx), http, timeout, connect,
+    blocked, invalid_url or protocol."""
+
+    host: str
+    response: DeliveryResponse | None
+    error: str | None
+    error_class: str | None
+    duration: float
+    permanent: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def result(self, the_id: str, outcome: DeliveryOutcome, attempt: int) -> DeliveryResult:
+        return DeliveryResult(
+            the_id, outcome, attempt, self.duration, self.response, self.error, self.permanent
+        )
+
+
+def log_delivery(
+    result: DeliveryResult, config: IntegrationConfig, event_id: str, host: str
+) -> None:
+    """The one line per delivery outcome: ids and the host, never the URL (it can hold a
+    secret, as a Slack webhook's does) or the payload."""
+    level = logging.INFO if result.error is None else logging.WARNING
+    if not logger.isEnabledFor(level):
+        return
+    response = result.response
+    log_fields = fields(
+        delivery_id=result.delivery_id,
+        event_id=event_id,
+        integration=config.integration_id,
+        config_id=config.id,
+        host=host,
+        attempt=result.attempt,
+        status=response.status if response is not None else None,
+        ms=round(result.duration * 1000, 1),
+        error=result.error,
+    )
+    logger.log(level, "delivery %s", result.outcome.value, extra=log_fields)
 
 
 class HttpDeliverer:
@@ -102,19 +149,36 @@ class HttpDeliverer:
     async def deliver(
         self, config: IntegrationConfig, event: Event, request: DeliveryRequest
     ) -> DeliveryResult:
+        """One attempt, logged, recorded nowhere: the engine (``worker.engine``) adds the rest."""
+        the_id = delivery_id(event.id, config.id, request.key)
+        attempted = await self.attempt(config, the_id, request)
+        outcome = DeliveryOutcome.DELIVERED if attempted.ok else DeliveryOutcome.FAILED
+        result = attempted.result(the_id, outcome, 1)
+        log_delivery(result, config, event.id, attempted.host)
+        return result
+
+    async def attempt(
+        self,
+        config: IntegrationConfig,
+        the_id: str,
+        request: DeliveryRequest,
+        *,
+        lane: asyncio.Semaphore | None = None,
+    ) -> Attempted:
+        """Make the request once. ``lane``: a further limit (the retry lane's)."""
         session = self._session
         if session is None:
             raise RuntimeError("HttpDeliverer is not open: use `async with`")
-        the_id = delivery_id(event.id, config.id, request.key)
         host = urlsplit(request.url).hostname or ""
-        headers = self._standard_headers(config, the_id, request)
-        response: DeliveryResponse | None = None
-        error: str | None = None
-        permanent = False
         blocked = self._policy.check_literal(host)
         if blocked is not None:  # aiohttp does not resolve IP literals: check them here
-            return self._finish(config, event, the_id, host, None, str(blocked), 0.0, True)
-        async with self._slots, self._host_slots[host]:
+            return Attempted(host, None, str(blocked), "blocked", 0.0, permanent=True)
+        headers = self._standard_headers(config, the_id, request)
+        async with contextlib.AsyncExitStack() as stack:
+            if lane is not None:
+                await stack.enter_async_context(lane)
+            await stack.enter_async_context(self._slots)
+            await stack.enter_async_context(self._host_slots[host])
             started = time.perf_counter()
             try:
                 async with session.request(
@@ -128,47 +192,24 @@ class HttpDeliverer:
                     response = DeliveryResponse(answer.status, answer.headers, body)
             except TimeoutError:
                 error = f"timed out after {self._total_timeout:g} s"
+                return Attempted(host, None, error, "timeout", time.perf_counter() - started)
             except aiohttp.ClientConnectorError as exc:
-                permanent = isinstance(exc.os_error, BlockedAddressError)
-                error = str(exc.os_error) if permanent else _describe_client_error(exc)
+                duration = time.perf_counter() - started
+                if isinstance(exc.os_error, BlockedAddressError):
+                    error = str(exc.os_error)
+                    return Attempted(host, None, error, "blocked", duration, permanent=True)
+                error = _describe_client_error(exc)
+                return Attempted(host, None, error, "connect", duration)
             except (aiohttp.InvalidURL, ValueError) as exc:  # yarl: a URL aiohttp cannot use
-                error, permanent = f"invalid URL: {type(exc).__name__}", True
+                error = f"invalid URL: {type(exc).__name__}"
+                return Attempted(host, None, error, "invalid_url", 0.0, permanent=True)
             except aiohttp.ClientError as exc:
                 error = _describe_client_error(exc)
+                return Attempted(host, None, error, "protocol", time.perf_counter() - started)
             duration = time.perf_counter() - started
-        if response is not None and not response.ok:
-            error = f"HTTP {response.status}"
-        return self._finish(config, event, the_id, host, response, error, duration, permanent)
-
-    def _finish(
-        self,
-        config: IntegrationConfig,
-        event: Event,
-        the_id: str,
-        host: str,
-        response: DeliveryResponse | None,
-        error: str | None,
-        duration: float,
-        permanent: bool,
-    ) -> DeliveryResult:
-        outcome = DeliveryOutcome.DELIVERED if error is None else DeliveryOutcome.FAILED
-        result = DeliveryResult(the_id, outcome, 1, duration, response, error, permanent)
-        level = logging.INFO if error is None else logging.WARNING
-        if not logger.isEnabledFor(level):
-            return result
-        # Host, not URL: URLs can carry secrets (a Slack webhook's path is one).
-        log_fields = fields(
-            delivery_id=the_id,
-            event_id=event.id,
-            integration=config.integration_id,
-            config_id=config.id,
-            host=host,
-            status=response.status if response is not None else None,
-            ms=round(duration * 1000, 1),
-            error=error,
-        )
-        logger.log(level, "delivery %s", outcome.value, extra=log_fields)
-        return result
+        if not response.ok:
+            return Attempted(host, response, f"HTTP {response.status}", "http", duration)
+        return Attempted(host, response, None, None, duration)
 
     def _standard_headers(
         self, config: IntegrationConfig, the_id: str, request: DeliveryRequest
