@@ -35,7 +35,15 @@ from .errors import (
     SwitchboardError,
 )
 from .ids import new_id
-from .keys import ARQ_JOB_KEY_PREFIX, CONFIG_CHANGE_LOG_MAX, REJECTED_EVENTS_MAX, RedisKeys
+from .keys import (
+    ARQ_JOB_KEY_PREFIX,
+    CONFIG_ATTEMPTS_KEPT,
+    CONFIG_CHANGE_LOG_MAX,
+    EVENT_DEDUP_TTL,
+    REJECTED_EVENTS_MAX,
+    RETRY_LEASE,
+    RedisKeys,
+)
 from .records import CONFIG_SCHEMA_VERSION, ConfigRecord, new_config_id
 from .secrets import ENCRYPTED_PREFIX, SecretBox, generate_secret_key, is_encrypted
 from .settings import DEFAULT_REDIS_URL, Settings, load_settings
@@ -43,12 +51,15 @@ from .store import UNSET, ConfigChanges, ConfigStore, Unset, utc_now
 
 __all__ = [
     "ARQ_JOB_KEY_PREFIX",
+    "CONFIG_ATTEMPTS_KEPT",
     "CONFIG_CHANGE_LOG_MAX",
     "CONFIG_SCHEMA_VERSION",
     "DEFAULT_REDIS_URL",
     "ENCRYPTED_PREFIX",
+    "EVENT_DEDUP_TTL",
     "REDIS_DOWN_ERRORS",
     "REJECTED_EVENTS_MAX",
+    "RETRY_LEASE",
     "UNSET",
     "ChangeListener",
     "ConfigCache",

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ARQ_JOB_KEY_PREFIX", "CONFIG_CHANGE_LOG_MAX", "REJECTED_EVENTS_MAX", "RedisKeys"]
+__all__ = [
+    "ARQ_JOB_KEY_PREFIX",
+    "CONFIG_ATTEMPTS_KEPT",
+    "CONFIG_CHANGE_LOG_MAX",
+    "EVENT_DEDUP_TTL",
+    "REJECTED_EVENTS_MAX",
+    "RETRY_LEASE",
+    "RedisKeys",
+]
 
 #: How many entries the configuration change log keeps. A process whose last
 #: seen generation fell off the log reloads every configuration instead.
@@ -17,6 +25,15 @@ CONFIG_CHANGE_LOG_MAX = 10_000
 
 #: How many rejected events the rejected-events log keeps (newest first).
 REJECTED_EVENTS_MAX = 10_000
+
+#: How many recent attempts each configuration keeps for the UI.
+CONFIG_ATTEMPTS_KEPT = 100
+
+#: Seconds an event id is remembered: the same id emitted again within it is dispatched once.
+EVENT_DEDUP_TTL = 24 * 3600
+
+#: Seconds a worker holds a due retry it took; if it dies, another takes the retry after this.
+RETRY_LEASE = 60
 
 #: arq's own keys are not prefixed: ``arq:job:<job id>`` holds a queued job
 #: (its TTL is ``Settings.queue_retention``), ``arq:in-progress:<job id>``
@@ -75,6 +92,43 @@ class RedisKeys:
     def rejected_events(self) -> str:
         """List, newest first: events a worker could not accept (JSON records)."""
         return f"{self.prefix}:events:rejected"
+
+    def event_seen(self, event_id: str) -> str:
+        """String (TTL ``EVENT_DEDUP_TTL``): the id of the job that first carried this event."""
+        return f"{self.prefix}:events:seen:{event_id}"
+
+    # -- deliveries -------------------------------------------------------------------
+
+    def delivery(self, delivery_id: str) -> str:
+        """String (TTL ``Settings.delivery_retention``): one delivery and its attempt log, JSON."""
+        return f"{self.prefix}:delivery:{delivery_id}"
+
+    @property
+    def deliveries(self) -> str:
+        """Sorted set: delivery id -> last update (ms); trimmed to the retention."""
+        return f"{self.prefix}:deliveries"
+
+    def deliveries_by_config(self, config_id: str) -> str:
+        """Sorted set: one configuration's delivery ids -> last update (ms)."""
+        return f"{self.prefix}:deliveries:by-config:{config_id}"
+
+    @property
+    def retries(self) -> str:
+        """Sorted set: delivery id -> when its next attempt is due (ms)."""
+        return f"{self.prefix}:deliveries:retries"
+
+    @property
+    def dead_letters(self) -> str:
+        """Sorted set: delivery id -> when it became a dead letter (ms)."""
+        return f"{self.prefix}:deliveries:dead"
+
+    def config_attempts(self, config_id: str) -> str:
+        """List, newest first: a configuration's last ``CONFIG_ATTEMPTS_KEPT`` attempts, JSON."""
+        return f"{self.prefix}:configs:attempts:{config_id}"
+
+    def config_health(self, config_id: str) -> str:
+        """Hash: failing_since (s) and failures, while a configuration fails; gone on success."""
+        return f"{self.prefix}:configs:health:{config_id}"
 
     @property
     def configs_changed_channel(self) -> str:

@@ -106,6 +106,41 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds a stopping worker (SIGTERM, SIGINT) waits for events in flight.",
     )
+    retry_schedule: Annotated[tuple[float, ...], NoDecode] = Field(
+        default=(0, 5, 300, 1800, 7200, 18000, 36000, 36000),
+        description="Seconds before each retry of a failed delivery (comma-separated): "
+        "immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; then it is a dead letter.",
+    )
+    retry_jitter: float = Field(
+        default=0.2, ge=0, le=1, description="Each retry delay varies by up to this fraction."
+    )
+    retry_after_max: float = Field(
+        default=86_400.0,
+        gt=0,
+        description="The longest a receiver's Retry-After may push a retry, in seconds.",
+    )
+    retry_concurrency: int = Field(
+        default=16,
+        ge=1,
+        description="Retries one worker runs at once: their own lane, so a backlog of retries "
+        "never starves first attempts.",
+    )
+    delivery_retention: float = Field(
+        default=7 * 24 * 3600.0,
+        gt=0,
+        description="Seconds delivery records and their attempt logs are kept.",
+    )
+    health_disable_after: float = Field(
+        default=5 * 24 * 3600.0,
+        gt=0,
+        description="A configuration failing without a success for this long (seconds) is "
+        "disabled.",
+    )
+    health_min_failures: int = Field(
+        default=20,
+        ge=1,
+        description="...and only after at least this many failed attempts.",
+    )
     http_connect_timeout: float = Field(
         default=5.0, gt=0, description="Seconds to connect to an endpoint."
     )
@@ -132,6 +167,20 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Of the worker and `switchboard dev`."
     )
+
+    @field_validator("retry_schedule", mode="before")
+    @classmethod
+    def _split_schedule(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("retry_schedule")
+    @classmethod
+    def _non_negative(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if any(delay < 0 for delay in value):
+            raise ValueError("retry delays cannot be negative")
+        return value
 
     @field_validator("allow_cidrs", mode="before")
     @classmethod

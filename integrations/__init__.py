@@ -25,6 +25,7 @@ from .delivery import (
     DeliveryRequest,
     DeliveryResponse,
     DeliveryResult,
+    Verdict,
     delivery_id,
 )
 from .discovery import ENTRY_POINT_GROUP, discover_integrations
@@ -66,6 +67,7 @@ __all__ = [
     "Operator",
     "Subscription",
     "SubscriptionIndex",
+    "Verdict",
     "compile_pattern",
     "delivery_id",
     "discover_integrations",

@@ -31,6 +31,7 @@ __all__ = [
     "DeliveryRequest",
     "DeliveryResponse",
     "DeliveryResult",
+    "Verdict",
     "delivery_id",
 ]
 
@@ -88,8 +89,20 @@ class DeliveryResponse:
 
 class DeliveryOutcome(StrEnum):
     DELIVERED = "delivered"
-    #: The attempt failed (an error status, a timeout, a refused connection).
+    #: This attempt failed; another is scheduled (the worker retries it, not the handler).
+    RETRYING = "retrying"
+    #: Failed for good: retries exhausted, or a permanent failure. A dead letter.
     FAILED = "failed"
+
+
+class Verdict(StrEnum):
+    """How an integration judges a response (``Integration.classify_response``)."""
+
+    DELIVERED = "delivered"
+    #: Try again later, on the retry schedule.
+    RETRY = "retry"
+    #: Trying again cannot help (a revoked Slack webhook, say): a dead letter at once.
+    PERMANENT = "permanent"
 
 
 @dataclass(frozen=True, slots=True)

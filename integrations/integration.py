@@ -21,7 +21,7 @@ from .subscriptions import EventHandler, Subscription
 
 if TYPE_CHECKING:
     from .configs import IntegrationConfig
-    from .delivery import DeliveryRequest, DeliveryResult
+    from .delivery import DeliveryRequest, DeliveryResponse, DeliveryResult, Verdict
     from .events import Event
     from .manager import IntegrationManager
 
@@ -43,6 +43,9 @@ class Integration:
     description: ClassVar[str | None] = None
     default_settings: ClassVar[Mapping[str, Any]] = MappingProxyType({})
     config_form_cls: ClassVar[type[ConfigForm]] = ConfigForm
+    #: Seconds before each retry of this integration's failed deliveries; ``None``: the
+    #: worker's ``SWITCHBOARD_RETRY_SCHEDULE``.
+    retry_schedule: ClassVar[Sequence[float] | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -126,6 +129,16 @@ class Integration:
         With neither: all of them.
         """
         return self._manager.get_configs(self.integration_id, event=event, tenant=tenant)
+
+    def classify_response(
+        self, config: IntegrationConfig, response: DeliveryResponse
+    ) -> Verdict | None:
+        """Judge a response where the default rules (2xx delivered, 410 permanent and the
+        configuration disabled, anything else retried) do not fit; ``None`` keeps them.
+
+        A Slack integration, say, answers ``Verdict.PERMANENT`` for a revoked webhook.
+        """
+        return None
 
     def signing_secrets(self, config: IntegrationConfig, now: datetime) -> Sequence[str]:
         """The Standard Webhooks secrets to sign ``config``'s deliveries with (none: unsigned).

@@ -171,6 +171,13 @@ class IntegrationManager:
             return [config for configs in by_tenant.values() for config in configs]
         return list(by_tenant.get(tenant, ()))
 
+    def get_config(self, config_id: str) -> IntegrationConfig | None:
+        """One configuration's view, enabled or not; ``None`` if unknown here."""
+        integration_id = self._owner.get(config_id)
+        if integration_id is None:
+            return None
+        return self._configs.get(integration_id, {}).get(config_id)
+
     def all_configs(self, integration_id: str) -> list[IntegrationConfig]:
         """Every configuration of an integration, enabled or not."""
         return list(self._configs.get(integration_id, {}).values())

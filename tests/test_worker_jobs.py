@@ -35,7 +35,7 @@ from switchboard.config import (
 from switchboard.integrations import ConfigAdmin, Event, Integration, IntegrationManager
 from switchboard.integrations.builtin import WebhookIntegration
 from switchboard.worker.dispatcher import Dispatcher
-from switchboard.worker.jobs import SERVICES, JobServices, dispatch_job
+from switchboard.worker.jobs import SERVICES, EventDeduplicator, JobServices, dispatch_job
 from switchboard.worker.producer import EventClient
 from switchboard.worker.queue import DISPATCH_JOB, REJECT_JOB, JobDecoder, QueuedJob
 from switchboard.worker.rejected import RejectedEvent, RejectedEventLog
@@ -338,6 +338,7 @@ async def test_oversized_event_is_recorded_with_its_claimed_id(
     services = JobServices(
         dispatcher=Dispatcher(IntegrationManager(), handler_timeout=1),
         rejected=log,
+        dedup=EventDeduplicator(redis_client, keys),
         max_event_bytes=1024,
     )
     assert await dispatch_job({SERVICES: services, "job_id": "j1"}, [oversized]) == 0

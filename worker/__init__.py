@@ -7,8 +7,10 @@ Apps need only the producers::
 """
 
 from .delivery import RESPONSE_BODY_LIMIT, Attempted, HttpDeliverer, log_delivery
+from .delivery_log import Attempt, DeliveryLog, DeliveryRecord, DeliveryStatus
 from .dispatcher import Dispatcher, DispatchReport
-from .jobs import SERVICES, JobServices, dispatch_job, reject_job
+from .engine import RERUN, DeliveryEngine
+from .jobs import SERVICES, EventDeduplicator, JobServices, dispatch_job, reject_job
 from .logs import JsonFormatter, TextFormatter, configure_logging, fields
 from .producer import EventClient, SyncEventClient
 from .queue import (
@@ -18,25 +20,36 @@ from .queue import (
     EventSchemas,
     JobDecoder,
     QueuedJob,
+    QueuePipeline,
     oversize,
     serialize_job,
 )
 from .rejected import RejectedEvent, RejectedEventLog
+from .retry_policy import Decision, Next, decide, retry_after_seconds
 from .runner import WorkerRunner
+from .scheduler import RetryScheduler
 from .ssrf import AddressPolicy, BlockedAddressError, GuardedResolver, block_reason
 from .web import create_app
 
 __all__ = [
     "DISPATCH_JOB",
     "REJECT_JOB",
+    "RERUN",
     "RESPONSE_BODY_LIMIT",
     "SERVICES",
     "AddressPolicy",
+    "Attempt",
     "Attempted",
     "BlockedAddressError",
+    "Decision",
+    "DeliveryEngine",
+    "DeliveryLog",
+    "DeliveryRecord",
+    "DeliveryStatus",
     "DispatchReport",
     "Dispatcher",
     "EventClient",
+    "EventDeduplicator",
     "EventEncoder",
     "EventSchemas",
     "GuardedResolver",
@@ -44,19 +57,24 @@ __all__ = [
     "JobDecoder",
     "JobServices",
     "JsonFormatter",
+    "Next",
+    "QueuePipeline",
     "QueuedJob",
     "RejectedEvent",
     "RejectedEventLog",
+    "RetryScheduler",
     "SyncEventClient",
     "TextFormatter",
     "WorkerRunner",
     "block_reason",
     "configure_logging",
     "create_app",
+    "decide",
     "dispatch_job",
     "fields",
     "log_delivery",
     "oversize",
     "reject_job",
+    "retry_after_seconds",
     "serialize_job",
 ]

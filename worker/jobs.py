@@ -15,14 +15,16 @@ from typing import Any, Final
 import orjson
 from pydantic import ValidationError
 
+from switchboard.config import EVENT_DEDUP_TTL, Redis, RedisKeys
 from switchboard.integrations import Event
 
 from .dispatcher import Dispatcher
+from .engine import RERUN
 from .logs import fields
 from .queue import oversize
 from .rejected import RejectedEvent, RejectedEventLog
 
-__all__ = ["SERVICES", "JobServices", "dispatch_job", "reject_job"]
+__all__ = ["SERVICES", "EventDeduplicator", "JobServices", "dispatch_job", "reject_job"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +35,49 @@ _PREVIEW_CHARS: Final = 512
 _ID_FIELD: Final = re.compile(r'"id"\s*:\s*"([^"\\]{1,200})"')
 
 
+#: Keep the events this job may dispatch: those first seen now, or first seen by this
+#: same job (a run after a crash). KEYS: one seen-key per event; ARGV: job id, ttl (s).
+_DEDUP_SCRIPT = """
+local fresh = {}
+for i, key in ipairs(KEYS) do
+  local first = redis.call('GET', key)
+  if not first then
+    redis.call('SET', key, ARGV[1], 'EX', tonumber(ARGV[2]))
+    fresh[#fresh + 1] = i
+  elseif first == ARGV[1] then
+    fresh[#fresh + 1] = i
+  end
+end
+return fresh
+"""
+
+
+class EventDeduplicator:
+    """An event id emitted again within ``EVENT_DEDUP_TTL`` is dispatched once."""
+
+    def __init__(self, redis: Redis, keys: RedisKeys) -> None:
+        self._keys = keys
+        self._script = redis.register_script(_DEDUP_SCRIPT)
+
+    async def fresh(self, events: list[Event], job_id: str) -> list[Event]:
+        """One round trip for the whole job."""
+        if not events:
+            return events
+        keys = [self._keys.event_seen(event.id) for event in events]
+        kept = await self._script(keys=keys, args=[job_id, EVENT_DEDUP_TTL])
+        fresh = [events[index - 1] for index in kept]
+        if len(fresh) < len(events):
+            skipped = {event.id for event in events} - {event.id for event in fresh}
+            for event_id in sorted(skipped):
+                logger.info("duplicate event skipped", extra=fields(event_id=event_id))
+        return fresh
+
+
 @dataclass(frozen=True, slots=True)
 class JobServices:
     dispatcher: Dispatcher
     rejected: RejectedEventLog
+    dedup: EventDeduplicator
     max_event_bytes: int
 
 
@@ -54,6 +95,9 @@ async def dispatch_job(ctx: dict[str, Any], encoded_events: list[Any]) -> int:
             rejected.append(event_or_rejection)
     if rejected:
         await _record(services, rejected)
+    events = await services.dedup.fresh(events, str(job_id))
+    # A second run of this job (its worker died): deliveries check their records first.
+    RERUN.set(ctx.get("job_try", 1) > 1)
     if len(events) == 1:
         await services.dispatcher.dispatch(events[0])
     elif events:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Self
 
 from pydantic import BaseModel
 
@@ -54,17 +54,6 @@ class _Producer:
 
     def _unavailable(self, exc: BaseException) -> RedisUnavailableError:
         return RedisUnavailableError(self._url, describe_redis_error(exc))
-
-    def _queue(self, pipe: _Pipeline, jobs: Sequence[QueuedJob]) -> None:
-        """Buffer the writes of ``jobs`` (the same calls on a sync and an async pipeline)."""
-        for job in jobs:
-            pipe.psetex(job.key, self._encoder.ttl_ms, job.payload)
-            pipe.zadd(self._encoder.queue_name, {job.id: job.enqueued_ms})
-
-
-class _Pipeline(Protocol):
-    def psetex(self, name: str, time_ms: int, value: bytes) -> Any: ...
-    def zadd(self, name: str, mapping: Mapping[str, int]) -> Any: ...
 
 
 class EventClient(_Producer):
@@ -102,7 +91,7 @@ class EventClient(_Producer):
             return
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
-                self._queue(pipe, jobs)
+                self._encoder.queue(pipe, jobs)
                 await pipe.execute()
         except REDIS_DOWN_ERRORS as exc:
             raise self._unavailable(exc) from None
@@ -153,7 +142,7 @@ class SyncEventClient(_Producer):
             return
         try:
             with self._redis.pipeline(transaction=True) as pipe:
-                self._queue(pipe, jobs)
+                self._encoder.queue(pipe, jobs)
                 pipe.execute()
         except REDIS_DOWN_ERRORS as exc:
             raise self._unavailable(exc) from None

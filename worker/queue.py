@@ -24,7 +24,7 @@ import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import orjson
 from pydantic import BaseModel, ValidationError
@@ -41,6 +41,7 @@ __all__ = [
     "EventEncoder",
     "EventSchemas",
     "JobDecoder",
+    "QueuePipeline",
     "QueuedJob",
     "oversize",
     "serialize_job",
@@ -85,6 +86,13 @@ class QueuedJob:
         self.key = ARQ_JOB_KEY_PREFIX + self.id
         job = {"f": DISPATCH_JOB, "a": [encoded_events], "k": {}, "t": 1, "et": self.enqueued_ms}
         self.payload = orjson.dumps(job)
+
+
+class QueuePipeline(Protocol):
+    """The two commands a job takes, as both redis-py pipelines (sync and async) buffer them."""
+
+    def psetex(self, name: str, time_ms: int, value: bytes) -> Any: ...
+    def zadd(self, name: str, mapping: Mapping[str, int]) -> Any: ...
 
 
 class EventEncoder:
@@ -178,6 +186,12 @@ class EventEncoder:
     def jobs(self, encoded: Sequence[str]) -> list[QueuedJob]:
         step = self._per_job
         return [QueuedJob(encoded[i : i + step]) for i in range(0, len(encoded), step)]
+
+    def queue(self, pipe: QueuePipeline, jobs: Sequence[QueuedJob]) -> None:
+        """Buffer the writes that put ``jobs`` on the queue into ``pipe``."""
+        for job in jobs:
+            pipe.psetex(job.key, self.ttl_ms, job.payload)
+            pipe.zadd(self.queue_name, {job.id: job.enqueued_ms})
 
     def _validated(
         self,

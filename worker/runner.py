@@ -39,11 +39,14 @@ from switchboard.config import (
 from switchboard.integrations import IntegrationManager
 
 from .delivery import HttpDeliverer
+from .delivery_log import DeliveryLog
 from .dispatcher import Dispatcher
-from .jobs import SERVICES, JobServices, dispatch_job, reject_job
+from .engine import DeliveryEngine
+from .jobs import SERVICES, EventDeduplicator, JobServices, dispatch_job, reject_job
 from .logs import fields
 from .queue import DISPATCH_JOB, REJECT_JOB, JobDecoder, serialize_job
 from .rejected import RejectedEventLog
+from .scheduler import RetryScheduler
 
 __all__ = ["WorkerRunner"]
 
@@ -52,7 +55,9 @@ logger = logging.getLogger(__name__)
 _RETRY_FIRST: Final = 0.5
 _RETRY_MAX: Final = 5.0
 #: A job's time limit beyond the handler timeout: decoding, recording, arq's own writes.
-_JOB_TIMEOUT_MARGIN: Final = 30.0
+#: Small, because a job whose worker died runs again only once arq's in-progress key
+#: (job timeout + 10 s) expires: with the default handler timeout that is 40 s.
+_JOB_TIMEOUT_MARGIN: Final = 10.0
 
 
 class WorkerRunner:
@@ -92,18 +97,24 @@ class WorkerRunner:
         async with open_redis(settings) as redis:
             store = ConfigStore.for_settings(redis, settings)
             cache = ConfigCache(store, redis, poll_interval=settings.config_poll_interval)
-            async with cache, HttpDeliverer(settings) as deliverer, self._arq_pool() as pool:
+            async with cache, HttpDeliverer(settings) as http, self._arq_pool() as pool:
+                log = DeliveryLog(redis, keys, retention=settings.delivery_retention)
+                engine = DeliveryEngine(
+                    settings, http=http, log=log, manager=self._manager, store=store, redis=redis
+                )
+                scheduler = RetryScheduler(engine, log, concurrency=settings.retry_concurrency)
                 with self._manager.running(cache):
-                    self._manager.deliverer = deliverer
+                    self._manager.deliverer = engine
                     try:
                         services = JobServices(
                             dispatcher=Dispatcher(
                                 self._manager, handler_timeout=settings.handler_timeout
                             ),
                             rejected=RejectedEventLog(redis, keys),
+                            dedup=EventDeduplicator(redis, keys),
                             max_event_bytes=settings.max_event_bytes,
                         )
-                        await self._work(pool, services, stop)
+                        await self._work(pool, services, scheduler, stop)
                     finally:
                         self._manager.deliverer = None
 
@@ -123,7 +134,13 @@ class WorkerRunner:
         finally:
             await pool.aclose()
 
-    async def _work(self, pool: ArqRedis, services: JobServices, stop: asyncio.Event) -> None:
+    async def _work(
+        self,
+        pool: ArqRedis,
+        services: JobServices,
+        scheduler: RetryScheduler,
+        stop: asyncio.Event,
+    ) -> None:
         settings = self._settings
         worker = Worker(
             functions=[func(dispatch_job, name=DISPATCH_JOB), func(reject_job, name=REJECT_JOB)],
@@ -148,16 +165,20 @@ class WorkerRunner:
             ),
         )
         arq_main = asyncio.ensure_future(worker.async_run())
+        retries = asyncio.ensure_future(scheduler.run(stop))
         stopping = asyncio.ensure_future(stop.wait())
         try:
-            await asyncio.wait({arq_main, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            if arq_main.done():
-                arq_main.result()  # the error that ended it (Redis lost), raised for run()
+            await asyncio.wait({arq_main, retries, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            for part in (arq_main, retries):
+                if part.done():
+                    part.result()  # the error that ended it (Redis lost), raised for run()
+            if not stop.is_set():
                 return
-            await self._drain(worker)
+            await asyncio.gather(self._drain(worker), scheduler.drain(settings.shutdown_grace))
         finally:
             stopping.cancel()
-            await _cancel_and_wait([*worker.tasks.values(), arq_main])
+            await _cancel_and_wait([*worker.tasks.values(), arq_main, retries])
+            await scheduler.drain(0)
         with contextlib.suppress(*REDIS_DOWN_ERRORS):
             await pool.delete(worker.health_check_key)
         logger.info("worker stopped", extra=fields(jobs_complete=worker.jobs_complete))

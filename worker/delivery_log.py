@@ -1,0 +1,256 @@
+"""Delivery records: each delivery's state and attempt log, the retry schedule and dead letters.
+
+One JSON record per delivery (``RedisKeys.delivery``), kept for
+``Settings.delivery_retention``: who it is for, the request to re-send
+(encrypted when secret keys are configured: its URL and headers can hold
+secrets), its status and every attempt. Around it, sorted sets index the
+deliveries (all, and per configuration), the due retries and the dead
+letters, and each configuration keeps its last ``CONFIG_ATTEMPTS_KEPT``
+attempts. ``save()`` writes all of that, and whatever else the caller adds
+(internal events, health), in one MULTI/EXEC: one round trip per attempt.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Literal, cast
+
+import orjson
+from pydantic import BaseModel, ConfigDict
+from redis.asyncio.client import Pipeline
+
+from switchboard.config import (
+    CONFIG_ATTEMPTS_KEPT,
+    RETRY_LEASE,
+    Redis,
+    RedisKeys,
+    SecretBox,
+    is_encrypted,
+)
+from switchboard.integrations import (
+    DeliveryOutcome,
+    DeliveryRequest,
+    DeliveryResponse,
+    DeliveryResult,
+)
+
+__all__ = ["Attempt", "DeliveryLog", "DeliveryRecord", "DeliveryStatus"]
+
+DeliveryStatus = Literal["pending", "delivered", "retrying", "dead"]
+
+#: Claim due retries: push each one's score a lease ahead, so a worker that dies
+#: holding it only delays it. KEYS[1] retries; ARGV now (ms), lease (ms), limit.
+_CLAIM_SCRIPT = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+local until_ms = tonumber(ARGV[1]) + tonumber(ARGV[2])
+for _, id in ipairs(due) do redis.call('ZADD', KEYS[1], until_ms, id) end
+return due
+"""
+
+_OUTCOMES: dict[str, DeliveryOutcome] = {
+    "delivered": DeliveryOutcome.DELIVERED,
+    "retrying": DeliveryOutcome.RETRYING,
+    "dead": DeliveryOutcome.FAILED,
+    "pending": DeliveryOutcome.RETRYING,
+}
+
+
+class Attempt(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    at: float
+    status: int | None = None
+    ms: float = 0.0
+    error: str | None = None
+    #: None (2xx), http, timeout, connect, blocked, invalid_url, protocol, gone (config deleted)
+    error_class: str | None = None
+    #: The first 4 KiB of the response body, as text.
+    body: str = ""
+    next_attempt_at: float | None = None
+    #: Made by a manual replay (``switchboard dead-letters replay``).
+    manual: bool = False
+
+
+class DeliveryRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    event_id: str
+    event_type: str
+    tenant: str | None = None
+    config_id: str
+    integration_id: str
+    #: The request to send again: encrypted text, or the plain mapping without a key.
+    request: str | dict[str, Any]
+    status: DeliveryStatus = "pending"
+    attempts: tuple[Attempt, ...] = ()
+    created_at: float
+    updated_at: float
+    next_attempt_at: float | None = None
+    dead_reason: str | None = None
+    #: A manual replay was asked for: its attempt is recorded as manual.
+    replay_pending: bool = False
+
+    @classmethod
+    def seal_request(
+        cls, request: DeliveryRequest, secrets: SecretBox | None
+    ) -> str | dict[str, Any]:
+        plain = {
+            "url": request.url,
+            "method": request.method,
+            "headers": dict(request.headers),
+            "body": base64.b64encode(request.body).decode(),
+            "key": request.key,
+        }
+        return plain if secrets is None else secrets.encrypt(plain)
+
+    def open_request(self, secrets: SecretBox | None) -> DeliveryRequest:
+        data = self.request
+        if is_encrypted(data):
+            if secrets is None:
+                raise ValueError("the request is encrypted and SWITCHBOARD_SECRET_KEY is not set")
+            data = secrets.decrypt(data)
+        assert isinstance(data, dict)
+        return DeliveryRequest(
+            url=data["url"],
+            body=base64.b64decode(data["body"]),
+            method=data["method"],
+            headers=data["headers"],
+            key=data.get("key", ""),
+        )
+
+    def result(self) -> DeliveryResult:
+        """This record as ``send()`` reports it (for a delivery made before)."""
+        last = self.attempts[-1] if self.attempts else None
+        response = None
+        if last is not None and last.status is not None:
+            response = DeliveryResponse(last.status, {}, last.body.encode())
+        return DeliveryResult(
+            self.id,
+            _OUTCOMES[self.status],
+            len(self.attempts),
+            (last.ms / 1000) if last else 0.0,
+            response,
+            last.error if last else None,
+            self.status == "dead",
+        )
+
+
+class DeliveryLog:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: RedisKeys,
+        *,
+        retention: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._retention = retention
+        self._clock = clock
+        self._claim = redis.register_script(_CLAIM_SCRIPT)
+
+    @property
+    def keys(self) -> RedisKeys:
+        return self._keys
+
+    async def get(self, delivery_id: str) -> DeliveryRecord | None:
+        raw = await cast(
+            "Awaitable[bytes | None]", self._redis.get(self._keys.delivery(delivery_id))
+        )
+        return None if raw is None else DeliveryRecord.model_validate_json(raw)
+
+    async def get_many(self, delivery_ids: Sequence[str]) -> list[DeliveryRecord]:
+        if not delivery_ids:
+            return []
+        raws = await self._redis.mget([self._keys.delivery(i) for i in delivery_ids])
+        return [DeliveryRecord.model_validate_json(raw) for raw in raws if raw is not None]
+
+    def write(self, pipe: Pipeline, record: DeliveryRecord, attempt: Attempt | None) -> None:
+        """Buffer the writes of ``record`` (after ``attempt``) into ``pipe``."""
+        keys = self._keys
+        now_ms = int(self._clock() * 1000)
+        ttl = int(self._retention)
+        pipe.set(keys.delivery(record.id), record.model_dump_json(), ex=ttl)
+        pipe.zadd(keys.deliveries, {record.id: now_ms})
+        pipe.zremrangebyscore(keys.deliveries, "-inf", now_ms - ttl * 1000)
+        by_config = keys.deliveries_by_config(record.config_id)
+        pipe.zadd(by_config, {record.id: now_ms})
+        pipe.zremrangebyscore(by_config, "-inf", now_ms - ttl * 1000)
+        pipe.expire(by_config, ttl)
+        if record.status == "retrying" and record.next_attempt_at is not None:
+            pipe.zadd(keys.retries, {record.id: int(record.next_attempt_at * 1000)})
+        else:
+            pipe.zrem(keys.retries, record.id)
+        if record.status == "dead":
+            pipe.zadd(keys.dead_letters, {record.id: now_ms})
+        else:
+            pipe.zrem(keys.dead_letters, record.id)
+        pipe.zremrangebyscore(keys.dead_letters, "-inf", now_ms - ttl * 1000)
+        if attempt is not None:
+            entry = {"delivery_id": record.id, "event_id": record.event_id, **attempt.model_dump()}
+            recent = keys.config_attempts(record.config_id)
+            pipe.lpush(recent, orjson.dumps(entry))
+            pipe.ltrim(recent, 0, CONFIG_ATTEMPTS_KEPT - 1)
+            pipe.expire(recent, ttl)
+
+    async def claim_due(self, limit: int, lease: float = RETRY_LEASE) -> list[str]:
+        """Up to ``limit`` due retries, each held for ``lease`` seconds by the caller."""
+        now_ms = int(self._clock() * 1000)
+        ids = await self._claim(keys=[self._keys.retries], args=[now_ms, int(lease * 1000), limit])
+        return [raw.decode() for raw in ids]
+
+    async def drop_retry(self, delivery_id: str) -> None:
+        await self._redis.zrem(self._keys.retries, delivery_id)
+
+    async def recent_ids(
+        self,
+        *,
+        config_id: str | None = None,
+        dead_only: bool = False,
+        limit: int = 50,
+    ) -> list[str]:
+        """Delivery ids, most recently updated first."""
+        if dead_only:
+            key = self._keys.dead_letters
+        elif config_id is not None:
+            key = self._keys.deliveries_by_config(config_id)
+        else:
+            key = self._keys.deliveries
+        raw = await self._redis.zrevrange(key, 0, limit - 1)
+        return [item.decode() for item in raw]
+
+    async def config_attempts(
+        self, config_id: str, limit: int = CONFIG_ATTEMPTS_KEPT
+    ) -> list[dict[str, Any]]:
+        """A configuration's recent attempts, newest first (with their delivery and event ids)."""
+        raw = await cast(
+            "Awaitable[list[bytes]]",
+            self._redis.lrange(self._keys.config_attempts(config_id), 0, limit - 1),
+        )
+        return [orjson.loads(item) for item in raw]
+
+    async def replay(self, delivery_ids: Sequence[str]) -> list[str]:
+        """Schedule dead letters for one more attempt now, marked manual; returns those replayed."""
+        replayed = []
+        now = self._clock()
+        for record in await self.get_many(delivery_ids):
+            if record.status != "dead":
+                continue
+            again = record.model_copy(
+                update={
+                    "status": "retrying",
+                    "next_attempt_at": now,
+                    "replay_pending": True,
+                    "updated_at": now,
+                }
+            )
+            async with self._redis.pipeline(transaction=True) as pipe:
+                self.write(pipe, again, None)
+                await pipe.execute()
+            replayed.append(record.id)
+        return replayed

@@ -1,0 +1,272 @@
+"""The delivery engine behind ``Integration.send()``: attempt, decide, record, retry.
+
+``deliver()`` (the ``Deliverer`` protocol) makes the first attempt inline and
+records it; a failure is scheduled again on the retry schedule and picked up
+by a worker's ``RetryScheduler``, which calls ``retry()``. Every attempt ends
+in one MULTI/EXEC that writes the delivery record, its indexes, the
+configuration's recent attempts and health, and any internal event
+(``switchboard.delivery.exhausted``, ``switchboard.config.disabled``).
+
+Idempotency: a delivery's id is derived from (event, configuration, key). When
+a queue job runs again (its worker died), ``RERUN`` is set and a delivery
+already recorded is not sent again: its record answers instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+from switchboard.config import ConfigStore, Redis, SecretBox, Settings
+from switchboard.integrations import (
+    DeliveryOutcome,
+    DeliveryRequest,
+    DeliveryResult,
+    Event,
+    IntegrationConfig,
+    IntegrationManager,
+    delivery_id,
+)
+
+from .delivery import Attempted, HttpDeliverer, log_delivery
+from .delivery_log import Attempt, DeliveryLog, DeliveryRecord
+from .logs import fields
+from .queue import EventEncoder
+from .retry_policy import Decision, Next, decide
+
+__all__ = ["RERUN", "DeliveryEngine"]
+
+logger = logging.getLogger(__name__)
+
+#: Set while a queue job runs for a second time or more: deliveries check their record first.
+RERUN: contextvars.ContextVar[bool] = contextvars.ContextVar("switchboard_rerun", default=False)
+
+_STATUS_OF: dict[Next, Any] = {
+    Next.DELIVERED: "delivered",
+    Next.RETRY: "retrying",
+    Next.DEAD: "dead",
+}
+_OUTCOME_OF = {
+    Next.DELIVERED: DeliveryOutcome.DELIVERED,
+    Next.RETRY: DeliveryOutcome.RETRYING,
+    Next.DEAD: DeliveryOutcome.FAILED,
+}
+
+
+class DeliveryEngine:
+    """Plugged into a worker's ``IntegrationManager`` as its ``deliverer``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        http: HttpDeliverer,
+        log: DeliveryLog,
+        manager: IntegrationManager,
+        store: ConfigStore,
+        redis: Redis,
+        clock: Callable[[], float] = time.time,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self._settings = settings
+        self._http = http
+        self._log = log
+        self._manager = manager
+        self._store = store
+        self._redis = redis
+        self._clock = clock
+        self._rng = rng
+        self._secrets = SecretBox.from_settings(settings)
+        self._events = EventEncoder(settings)
+        #: The retry lane: retries wait here, never in front of first attempts.
+        self.retry_lane = asyncio.Semaphore(settings.retry_concurrency)
+
+    # -- first attempts (Deliverer) ----------------------------------------------------
+
+    async def deliver(
+        self, config: IntegrationConfig, event: Event, request: DeliveryRequest
+    ) -> DeliveryResult:
+        the_id = delivery_id(event.id, config.id, request.key)
+        if RERUN.get():
+            existing = await self._log.get(the_id)
+            if existing is not None and existing.status != "pending":
+                return existing.result()  # made before this job was interrupted
+        now = self._clock()
+        record = DeliveryRecord(
+            id=the_id,
+            event_id=event.id,
+            event_type=event.type,
+            tenant=event.tenant,
+            config_id=config.id,
+            integration_id=config.integration_id,
+            request=DeliveryRecord.seal_request(request, self._secrets),
+            created_at=now,
+            updated_at=now,
+        )
+        attempted = await self._http.attempt(config, the_id, request)
+        return await self._conclude(record, config, attempted)
+
+    # -- retries -----------------------------------------------------------------------
+
+    async def retry(self, the_id: str) -> DeliveryResult | None:
+        """The next attempt of a scheduled delivery (claimed by the scheduler)."""
+        record = await self._log.get(the_id)
+        if record is None or record.status != "retrying":
+            await self._log.drop_retry(the_id)  # expired, or already concluded elsewhere
+            return None
+        config = self._manager.get_config(record.config_id)
+        if config is None or not config.enabled:
+            gone = "deleted" if config is None else "disabled"
+            attempted = Attempted("", None, f"the configuration was {gone}", "gone", 0.0, True)
+            return await self._conclude(record, config, attempted)
+        try:
+            request = record.open_request(self._secrets)
+        except ValueError as exc:
+            attempted = Attempted("", None, str(exc), "gone", 0.0, True)
+            return await self._conclude(record, config, attempted)
+        attempted = await self._http.attempt(config, the_id, request, lane=self.retry_lane)
+        return await self._conclude(record, config, attempted)
+
+    # -- the end of every attempt ------------------------------------------------------
+
+    async def _conclude(
+        self, record: DeliveryRecord, config: IntegrationConfig | None, attempted: Attempted
+    ) -> DeliveryResult:
+        now = self._clock()
+        number = len(record.attempts) + 1
+        decision = self._decide(config, attempted, number, now)
+        next_at = now + decision.delay if decision.delay is not None else None
+        response = attempted.response
+        attempt = Attempt(
+            number=number,
+            at=now,
+            status=response.status if response is not None else None,
+            ms=round(attempted.duration * 1000, 1),
+            error=attempted.error,
+            error_class=attempted.error_class,
+            body=response.body.decode(errors="replace") if response is not None else "",
+            next_attempt_at=next_at,
+            manual=record.replay_pending,
+        )
+        status = _STATUS_OF[decision.next]
+        if record.replay_pending and status == "retrying":
+            status, next_at = "dead", None  # a manual replay is one attempt
+            decision = Decision(Next.DEAD, reason=f"manual replay failed: {attempted.error}")
+        updated = record.model_copy(
+            update={
+                "status": status,
+                "attempts": (*record.attempts, attempt),
+                "updated_at": now,
+                "next_attempt_at": next_at,
+                "dead_reason": decision.reason if status == "dead" else None,
+                "replay_pending": False,
+            }
+        )
+        disable_reason = await self._save(updated, attempt, config, decision, now)
+        if disable_reason is not None and config is not None:
+            await self._disable(config, disable_reason, now)
+        result = attempted.result(record.id, _OUTCOME_OF[decision.next], number)
+        if config is not None:
+            log_delivery(result, config, record.event_id, attempted.host)
+        return result
+
+    def _decide(
+        self, config: IntegrationConfig | None, attempted: Attempted, number: int, now: float
+    ) -> Decision:
+        integration = config.integration if config is not None else None
+        verdict = None
+        if integration is not None and attempted.response is not None:
+            verdict = integration.classify_response(config, attempted.response)  # type: ignore[arg-type]
+        schedule = (
+            integration.retry_schedule if integration else None
+        ) or self._settings.retry_schedule
+        return decide(
+            attempted,
+            number,
+            schedule=schedule,
+            verdict=verdict,
+            jitter=self._settings.retry_jitter,
+            retry_after_max=self._settings.retry_after_max,
+            now=now,
+            rng=self._rng,
+        )
+
+    async def _save(
+        self,
+        record: DeliveryRecord,
+        attempt: Attempt,
+        config: IntegrationConfig | None,
+        decision: Decision,
+        now: float,
+    ) -> str | None:
+        """Write everything in one round trip; returns why to disable the config, if so."""
+        keys = self._log.keys
+        health = keys.config_health(record.config_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            self._log.write(pipe, record, attempt)
+            if record.status == "dead":
+                self._queue_event(
+                    pipe,
+                    "switchboard.delivery.exhausted",
+                    {
+                        "delivery_id": record.id,
+                        "event_id": record.event_id,
+                        "config_id": record.config_id,
+                        "integration_id": record.integration_id,
+                        "reason": record.dead_reason,
+                        "attempts": len(record.attempts),
+                    },
+                    tenant=record.tenant,
+                )
+            if attempt.error is None:
+                pipe.delete(health)
+            else:
+                pipe.hsetnx(health, "failing_since", repr(now))
+                pipe.hincrby(health, "failures", 1)
+                pipe.hget(health, "failing_since")
+                pipe.expire(health, int(self._settings.health_disable_after * 2))
+            replies = await pipe.execute()
+        if decision.disable_config:
+            return decision.reason
+        if attempt.error is None or config is None:
+            return None
+        failures, failing_since = int(replies[-3]), float(replies[-2])
+        failing_for = now - failing_since
+        if (
+            failures >= self._settings.health_min_failures
+            and failing_for >= self._settings.health_disable_after
+        ):
+            return f"failing for {failing_for / 86400:.1f} days ({failures} failed attempts)"
+        return None
+
+    async def _disable(self, config: IntegrationConfig, reason: str, now: float) -> None:
+        await self._store.update(config.id, lambda record: {"enabled": False})
+        logger.warning(
+            "configuration disabled",
+            extra=fields(config_id=config.id, integration=config.integration_id, reason=reason),
+        )
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self._log.keys.config_health(config.id))
+            self._queue_event(
+                pipe,
+                "switchboard.config.disabled",
+                {
+                    "config_id": config.id,
+                    "integration_id": config.integration_id,
+                    "name": config.name,
+                    "reason": reason,
+                },
+                tenant=config.tenant,
+            )
+            await pipe.execute()
+
+    def _queue_event(
+        self, pipe: Any, event_type: str, data: dict[str, Any], *, tenant: str | None
+    ) -> None:
+        _, encoded = self._events.encode(event_type, data, tenant=tenant)
+        self._events.queue(pipe, self._events.jobs([encoded]))

@@ -1,0 +1,68 @@
+"""The retry lane: each worker takes due retries from Redis and runs them beside its queue jobs.
+
+Due retries live in one sorted set (``RedisKeys.retries``, scored by due
+time), shared by every worker. A worker claims up to as many as its lane has
+room for (``Settings.retry_concurrency``) with one script call that pushes
+their scores a lease ahead (``RETRY_LEASE``): if the worker dies holding
+them, they fall due again then, and another worker sends them, with the same
+delivery id. The lane is separate from the queue's job slots, so a backlog of
+retries never holds up first attempts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Final
+
+from switchboard.config import REDIS_DOWN_ERRORS
+
+from .delivery_log import DeliveryLog
+from .engine import DeliveryEngine
+from .logs import fields
+
+__all__ = ["RetryScheduler"]
+
+logger = logging.getLogger(__name__)
+
+#: How often an idle worker looks for due retries.
+POLL_INTERVAL: Final = 0.25
+
+
+class RetryScheduler:
+    def __init__(self, engine: DeliveryEngine, log: DeliveryLog, *, concurrency: int) -> None:
+        self._engine = engine
+        self._log = log
+        self._concurrency = concurrency
+        self._running: set[asyncio.Task[None]] = set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Claim and run due retries until ``stop``; then let those running finish."""
+        while not stop.is_set():
+            room = self._concurrency - len(self._running)
+            claimed = await self._log.claim_due(room) if room > 0 else []
+            for the_id in claimed:
+                task = asyncio.create_task(self._retry(the_id))
+                self._running.add(task)
+                task.add_done_callback(self._running.discard)
+            if len(claimed) < room or room <= 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), POLL_INTERVAL)
+
+    async def drain(self, grace: float) -> None:
+        """Wait up to ``grace`` seconds for the retries in flight; cancel the rest (their
+        lease brings them back)."""
+        if self._running:
+            _, pending = await asyncio.wait(set(self._running), timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _retry(self, the_id: str) -> None:
+        try:
+            await self._engine.retry(the_id)
+        except REDIS_DOWN_ERRORS:
+            raise  # the runner's Redis handling takes over; the lease brings it back
+        except Exception:
+            logger.exception("retry failed", extra=fields(delivery_id=the_id))
