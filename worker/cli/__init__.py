@@ -6,6 +6,7 @@ import click
 
 from .common import configure_logging
 from .configs import configs
+from .deliveries import dead_letters, deliveries
 from .dev import dev
 from .emit import emit
 from .integrations import integrations
@@ -33,6 +34,8 @@ cli.add_command(web_command)
 cli.add_command(emit)
 cli.add_command(configs)
 cli.add_command(integrations)
+cli.add_command(deliveries)
+cli.add_command(dead_letters)
 cli.add_command(rejected)
 cli.add_command(secrets)
 
