@@ -36,6 +36,8 @@ class Behaviour:
     body: bytes = b"ok"
     #: When set, the request waits (before answering) until the event is set.
     gate: asyncio.Event | None = None
+    #: Seconds each answer takes: a slow endpoint (not a way to wait for anything).
+    delay: float = 0.0
 
 
 class Sink:
@@ -78,6 +80,8 @@ class Sink:
         behaviour = self.behaviours.get(request.path, Behaviour())
         if behaviour.gate is not None:
             await behaviour.gate.wait()
+        if behaviour.delay:
+            await asyncio.sleep(behaviour.delay)
         self.received.append(Received(request.path, request.method, dict(request.headers), body))
         return web.Response(status=behaviour.status, body=behaviour.body, headers=behaviour.headers)
 
