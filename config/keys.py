@@ -126,6 +126,10 @@ class RedisKeys:
         """List, newest first: a configuration's last ``CONFIG_ATTEMPTS_KEPT`` attempts, JSON."""
         return f"{self.prefix}:configs:attempts:{config_id}"
 
+    def rate_limit(self, config_id: str) -> str:
+        """String (expires when idle): the next free rate-limit slot of a configuration (ms)."""
+        return f"{self.prefix}:configs:rate:{config_id}"
+
     def config_health(self, config_id: str) -> str:
         """Hash: failing_since (s) and failures, while a configuration fails; gone on success."""
         return f"{self.prefix}:configs:health:{config_id}"

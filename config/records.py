@@ -49,6 +49,8 @@ class ConfigRecord(BaseModel):
     #: Which settings are secret: encrypted at rest, masked when shown.
     secret_settings: tuple[str, ...] = ()
     conditions: dict[str, Any] = Field(default_factory=lambda: {"mode": "always"})
+    #: Deliveries per second at most, shared by every worker; ``None``: no limit.
+    rate_limit: float | None = Field(default=None, gt=0)
     created_at: datetime
     updated_at: datetime
 

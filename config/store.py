@@ -90,7 +90,7 @@ return out
 
 #: Fields an update may change; the rest are fixed at creation.
 _MUTABLE_FIELDS: Final = frozenset(
-    {"name", "enabled", "tenant", "settings", "secret_settings", "conditions"}
+    {"name", "enabled", "tenant", "settings", "secret_settings", "conditions", "rate_limit"}
 )
 #: A writer loses a compare-and-set only to another writer's success, so up to
 #: this many concurrent editors of one record all succeed.
@@ -183,6 +183,7 @@ class ConfigStore:
         conditions: Mapping[str, Any] | None = None,
         config_id: str | None = None,
         secret_settings: Iterable[str] = (),
+        rate_limit: float | None = None,
     ) -> ConfigRecord:
         now = self._clock()
         record = ConfigRecord(
@@ -193,6 +194,7 @@ class ConfigStore:
             tenant=tenant,
             settings=dict(settings or {}),
             secret_settings=tuple(sorted(secret_settings)),
+            rate_limit=rate_limit,
             conditions=dict(conditions or {"mode": "always"}),
             created_at=now,
             updated_at=now,

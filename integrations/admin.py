@@ -79,6 +79,7 @@ class ConfigAdmin:
         tenant: str | None = None,
         enabled: bool = True,
         conditions: Any = None,
+        rate_limit: float | None = None,
     ) -> ConfigRecord:
         integration = self._manager.get_integration(integration_id)
         given = dict(settings or {})
@@ -90,6 +91,7 @@ class ConfigAdmin:
             name=form.name,
             settings=stored,
             secret_settings=form.secret_fields() & stored.keys(),
+            rate_limit=_check_rate_limit(rate_limit),
             tenant=_check_tenant(tenant),
             enabled=form.enabled,
             conditions=conditions_set.model_dump(),
@@ -105,6 +107,7 @@ class ConfigAdmin:
         unset: Iterable[str] = (),
         tenant: str | Unset | None = UNSET,
         conditions: Any = UNSET,
+        rate_limit: float | Unset | None = UNSET,
     ) -> ConfigRecord:
         """Change what is given; ``settings`` merge into the stored ones, ``unset`` removes keys."""
         new_settings = dict(settings or {})
@@ -137,6 +140,8 @@ class ConfigAdmin:
                 updates["tenant"] = _check_tenant(tenant)
             if conditions_json is not None:
                 updates["conditions"] = conditions_json
+            if not isinstance(rate_limit, Unset):
+                updates["rate_limit"] = _check_rate_limit(rate_limit)
             return updates
 
         return await self._store.update(config_id, change)
@@ -203,3 +208,9 @@ def _check_tenant(tenant: str | None) -> str | None:
     if not tenant or len(tenant) > 200:
         raise ConfigValidationError({"tenant": "must be 1 to 200 characters, or no tenant"})
     return tenant
+
+
+def _check_rate_limit(rate_limit: float | None) -> float | None:
+    if rate_limit is not None and not rate_limit > 0:
+        raise ConfigValidationError({"rate_limit": "must be more than 0 deliveries per second"})
+    return rate_limit

@@ -55,6 +55,11 @@ class IntegrationConfig:
         return self.record.tenant
 
     @property
+    def rate_limit(self) -> float | None:
+        """Deliveries per second at most, shared by all workers (``None``: unlimited)."""
+        return self.record.rate_limit
+
+    @property
     def created_at(self) -> datetime:
         return self.record.created_at
 

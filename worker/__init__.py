@@ -24,6 +24,7 @@ from .queue import (
     oversize,
     serialize_job,
 )
+from .rate_limit import RateLimiter
 from .rejected import RejectedEvent, RejectedEventLog
 from .retry_policy import Decision, Next, decide, retry_after_seconds
 from .runner import WorkerRunner
@@ -60,6 +61,7 @@ __all__ = [
     "Next",
     "QueuePipeline",
     "QueuedJob",
+    "RateLimiter",
     "RejectedEvent",
     "RejectedEventLog",
     "RetryScheduler",

@@ -93,6 +93,8 @@ class DeliveryRecord(BaseModel):
     dead_reason: str | None = None
     #: A manual replay was asked for: its attempt is recorded as manual.
     replay_pending: bool = False
+    #: Deferred by the rate limit: the slot it holds (epoch s); the retry uses it.
+    rate_slot_at: float | None = None
 
     @classmethod
     def seal_request(
@@ -165,10 +167,12 @@ class DeliveryLog:
         return None if raw is None else DeliveryRecord.model_validate_json(raw)
 
     async def get_many(self, delivery_ids: Sequence[str]) -> list[DeliveryRecord]:
-        if not delivery_ids:
-            return []
-        raws = await self._redis.mget([self._keys.delivery(i) for i in delivery_ids])
-        return [DeliveryRecord.model_validate_json(raw) for raw in raws if raw is not None]
+        records = []
+        for start in range(0, len(delivery_ids), 500):  # bounded replies for long lists
+            chunk = delivery_ids[start : start + 500]
+            raws = await self._redis.mget([self._keys.delivery(i) for i in chunk])
+            records += [DeliveryRecord.model_validate_json(raw) for raw in raws if raw is not None]
+        return records
 
     def write(self, pipe: Pipeline, record: DeliveryRecord, attempt: Attempt | None) -> None:
         """Buffer the writes of ``record`` (after ``attempt``) into ``pipe``."""
@@ -212,16 +216,16 @@ class DeliveryLog:
         *,
         config_id: str | None = None,
         dead_only: bool = False,
-        limit: int = 50,
+        limit: int | None = 50,
     ) -> list[str]:
-        """Delivery ids, most recently updated first."""
+        """Delivery ids, most recently updated first (``limit=None``: all of them)."""
         if dead_only:
             key = self._keys.dead_letters
         elif config_id is not None:
             key = self._keys.deliveries_by_config(config_id)
         else:
             key = self._keys.deliveries
-        raw = await self._redis.zrevrange(key, 0, limit - 1)
+        raw = await self._redis.zrevrange(key, 0, -1 if limit is None else limit - 1)
         return [item.decode() for item in raw]
 
     async def config_attempts(

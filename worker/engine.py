@@ -37,14 +37,18 @@ from .delivery import Attempted, HttpDeliverer, log_delivery
 from .delivery_log import Attempt, DeliveryLog, DeliveryRecord
 from .logs import fields
 from .queue import EventEncoder
+from .rate_limit import RateLimiter
 from .retry_policy import Decision, Next, decide
 
-__all__ = ["RERUN", "DeliveryEngine"]
+__all__ = ["INLINE_WAIT_MAX", "RERUN", "DeliveryEngine"]
 
 logger = logging.getLogger(__name__)
 
 #: Set while a queue job runs for a second time or more: deliveries check their record first.
 RERUN: contextvars.ContextVar[bool] = contextvars.ContextVar("switchboard_rerun", default=False)
+
+#: A rate-limit wait up to this long (s) is waited inline; a longer one is deferred.
+INLINE_WAIT_MAX = 0.25
 
 _STATUS_OF: dict[Next, Any] = {
     Next.DELIVERED: "delivered",
@@ -83,6 +87,7 @@ class DeliveryEngine:
         self._rng = rng
         self._secrets = SecretBox.from_settings(settings)
         self._events = EventEncoder(settings)
+        self._limiter = RateLimiter(redis, log.keys)
         #: The retry lane: retries wait here, never in front of first attempts.
         self.retry_lane = asyncio.Semaphore(settings.retry_concurrency)
 
@@ -108,8 +113,32 @@ class DeliveryEngine:
             created_at=now,
             updated_at=now,
         )
+        if config.rate_limit is not None:
+            deferred = await self._wait_for_slot(record, config, now)
+            if deferred is not None:
+                return deferred
         attempted = await self._http.attempt(config, the_id, request)
         return await self._conclude(record, config, attempted)
+
+    async def _wait_for_slot(
+        self, record: DeliveryRecord, config: IntegrationConfig, now: float
+    ) -> DeliveryResult | None:
+        """Take a rate-limit slot: wait a moment for it, or defer the delivery to it
+        (to the retry lane, without using up an attempt). ``None``: go ahead now."""
+        assert config.rate_limit is not None
+        wait = await self._limiter.reserve(config.id, config.rate_limit, now)
+        if wait <= INLINE_WAIT_MAX:
+            if wait > 0:
+                await asyncio.sleep(wait)  # the reserved slot's time, not a synchronisation
+            return None
+        slot = now + wait
+        deferred = record.model_copy(
+            update={"status": "retrying", "next_attempt_at": slot, "rate_slot_at": slot}
+        )
+        async with self._redis.pipeline(transaction=True) as pipe:
+            self._log.write(pipe, deferred, None)
+            await pipe.execute()
+        return deferred.result()
 
     # -- retries -----------------------------------------------------------------------
 
@@ -129,6 +158,10 @@ class DeliveryEngine:
         except ValueError as exc:
             attempted = Attempted("", None, str(exc), "gone", 0.0, True)
             return await self._conclude(record, config, attempted)
+        if config.rate_limit is not None and record.rate_slot_at is None:
+            deferred = await self._wait_for_slot(record, config, self._clock())
+            if deferred is not None:
+                return deferred
         attempted = await self._http.attempt(config, the_id, request, lane=self.retry_lane)
         return await self._conclude(record, config, attempted)
 
@@ -165,6 +198,7 @@ class DeliveryEngine:
                 "next_attempt_at": next_at,
                 "dead_reason": decision.reason if status == "dead" else None,
                 "replay_pending": False,
+                "rate_slot_at": None,
             }
         )
         disable_reason = await self._save(updated, attempt, config, decision, now)

@@ -23,6 +23,8 @@ class Received:
     method: str
     headers: dict[str, str]
     body: bytes
+    #: When it was answered (the loop's monotonic clock).
+    at: float = 0.0
 
     @property
     def json(self) -> Any:
@@ -82,7 +84,10 @@ class Sink:
             await behaviour.gate.wait()
         if behaviour.delay:
             await asyncio.sleep(behaviour.delay)
-        self.received.append(Received(request.path, request.method, dict(request.headers), body))
+        answered_at = asyncio.get_running_loop().time()
+        self.received.append(
+            Received(request.path, request.method, dict(request.headers), body, answered_at)
+        )
         return web.Response(status=behaviour.status, body=behaviour.body, headers=behaviour.headers)
 
     async def __aenter__(self) -> Self:

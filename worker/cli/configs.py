@@ -118,6 +118,7 @@ def show_config(config_id: str, as_json: bool) -> None:
 @click.option("--tenant", help="The tenant it serves (default: events with no tenant).")
 @click.option("--disabled", is_flag=True, help="Create it disabled.")
 @click.option("--conditions", help='Match conditions, JSON: {"mode": "all", "conditions": [...]}.')
+@click.option("--rate-limit", type=float, help="At most this many deliveries per second.")
 @click.option("--json", "as_json", is_flag=True, help="Print the new configuration as JSON.")
 def add_config(
     integration_id: str,
@@ -126,6 +127,7 @@ def add_config(
     tenant: str | None,
     disabled: bool,
     conditions: str | None,
+    rate_limit: float | None,
     as_json: bool,
 ) -> None:
     """Add a configuration of INTEGRATION_ID; prints its id."""
@@ -141,6 +143,7 @@ def add_config(
                 tenant=tenant,
                 enabled=not disabled,
                 conditions=None if isinstance(parsed_conditions, Unset) else parsed_conditions,
+                rate_limit=rate_limit,
             )
             if as_json:
                 echo_json(record_json(record, session.admin))
@@ -158,6 +161,8 @@ def add_config(
 @click.option("--tenant", help="Move it to this tenant.")
 @click.option("--no-tenant", is_flag=True, help="Serve events with no tenant.")
 @click.option("--conditions", help="Replace the match conditions (JSON).")
+@click.option("--rate-limit", type=float, help="At most this many deliveries per second.")
+@click.option("--no-rate-limit", is_flag=True, help="Remove the rate limit.")
 def edit_config(
     config_id: str,
     name: str | None,
@@ -166,6 +171,8 @@ def edit_config(
     tenant: str | None,
     no_tenant: bool,
     conditions: str | None,
+    rate_limit: float | None,
+    no_rate_limit: bool,
 ) -> None:
     """Change a configuration; settings not named keep their values."""
     if tenant is not None and no_tenant:
@@ -187,6 +194,7 @@ def edit_config(
                 unset=unsets,
                 tenant=new_tenant,
                 conditions=_parse_conditions(conditions),
+                rate_limit=None if no_rate_limit else (UNSET if rate_limit is None else rate_limit),
             )
             click.echo(f"updated {updated.id}")
 

@@ -80,7 +80,11 @@ def list_deliveries(status: str | None, config_id: str | None, limit: int, as_js
             # Filtering by status reads further back, so --limit still fills up.
             scan = limit if status is None else limit * 20
             ids = await log.recent_ids(config_id=config_id, dead_only=status == "dead", limit=scan)
-            records = [r for r in await log.get_many(ids) if status in (None, r.status)][:limit]
+            records = [
+                r
+                for r in await log.get_many(ids)
+                if status in (None, r.status) and config_id in (None, r.config_id)
+            ][:limit]
         if as_json:
             echo_json([_public(r, settings) for r in records])
         elif records:
@@ -156,12 +160,13 @@ def list_dead(config_id: str | None, limit: int, as_json: bool) -> None:
     run(main)
 
 
-async def _dead(log: DeliveryLog, config_id: str | None, limit: int) -> list[DeliveryRecord]:
-    records = await log.get_many(await log.recent_ids(dead_only=True, limit=limit * 20))
-    dead = [r for r in records if r.status == "dead"]
-    if config_id is not None:
-        dead = [r for r in dead if r.config_id == config_id]
-    return dead[:limit]
+async def _dead(log: DeliveryLog, config_id: str | None, limit: int | None) -> list[DeliveryRecord]:
+    """Dead letters, newest first. With a configuration, every dead letter is read (they
+    are few, and any of them may be that configuration's)."""
+    scan = limit if config_id is None and limit is not None else None
+    records = await log.get_many(await log.recent_ids(dead_only=True, limit=scan))
+    dead = [r for r in records if r.status == "dead" and config_id in (None, r.config_id)]
+    return dead if limit is None else dead[:limit]
 
 
 @dead_letters.command("replay")
@@ -177,8 +182,8 @@ def replay(delivery_ids: tuple[str, ...], config_id: str | None, replay_all: boo
         async with _delivery_log(settings) as log:
             ids = list(delivery_ids)
             if config_id is not None or replay_all:
-                ids += [r.id for r in await _dead(log, config_id, limit=1_000_000)]
-            replayed = await log.replay(ids)
+                ids += [r.id for r in await _dead(log, config_id, limit=None)]
+            replayed = await log.replay(list(dict.fromkeys(ids)))  # each once
         for the_id in sorted(set(delivery_ids) - set(replayed)):
             click.echo(f"warning: {the_id} is not a dead letter; not replayed", err=True)
         click.echo(f"replaying {len(replayed)} deliveries")
