@@ -33,7 +33,7 @@ CONFIG_ATTEMPTS_KEPT = 100
 EVENT_DEDUP_TTL = 24 * 3600
 
 #: Seconds a worker holds a due retry it took; if it dies, another takes the retry after this.
-RETRY_LEASE = 60
+RETRY_LEASE = 45
 
 #: arq's own keys are not prefixed: ``arq:job:<job id>`` holds a queued job
 #: (its TTL is ``Settings.queue_retention``), ``arq:in-progress:<job id>``
