@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Final
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import aiohttp
 
@@ -169,7 +169,8 @@ class HttpDeliverer:
         session = self._session
         if session is None:
             raise RuntimeError("HttpDeliverer is not open: use `async with`")
-        host = urlsplit(request.url).hostname or ""
+        parts = urlsplit(request.url)
+        host = parts.hostname or ""
         blocked = self._policy.check_literal(host)
         if blocked is not None:  # aiohttp does not resolve IP literals: check them here
             return Attempted(host, None, str(blocked), "blocked", 0.0, permanent=True)
@@ -178,7 +179,9 @@ class HttpDeliverer:
             if lane is not None:
                 await stack.enter_async_context(lane)
             await stack.enter_async_context(self._slots)
-            await stack.enter_async_context(self._host_slots[host])
+            # Per origin (host and port), as connections are pooled.
+            origin = f"{host}:{_port(parts)}"
+            await stack.enter_async_context(self._host_slots[origin])
             started = time.perf_counter()
             try:
                 async with session.request(
@@ -222,6 +225,13 @@ class HttpDeliverer:
             keys = [_signing_key(secret) for secret in secrets]
             headers["webhook-signature"] = signature_header(keys, the_id, timestamp, request.body)
         return headers
+
+
+def _port(parts: SplitResult) -> int | str:
+    try:
+        return parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # a malformed port: aiohttp refuses the URL in a moment
+        return "?"
 
 
 @functools.lru_cache(maxsize=1024)
