@@ -19,7 +19,7 @@ import contextvars
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from switchboard.config import ConfigStore, Redis, SecretBox, Settings
@@ -173,6 +173,9 @@ class DeliveryEngine:
         now = self._clock()
         number = len(record.attempts) + 1
         decision = self._decide(config, attempted, number, now)
+        if record.replay_pending and decision.next is Next.RETRY:
+            # A manual replay is one attempt: failing, it goes back to the dead letters.
+            decision = Decision(Next.DEAD, reason=f"manual replay failed: {attempted.error}")
         next_at = now + decision.delay if decision.delay is not None else None
         response = attempted.response
         attempt = Attempt(
@@ -187,9 +190,6 @@ class DeliveryEngine:
             manual=record.replay_pending,
         )
         status = _STATUS_OF[decision.next]
-        if record.replay_pending and status == "retrying":
-            status, next_at = "dead", None  # a manual replay is one attempt
-            decision = Decision(Next.DEAD, reason=f"manual replay failed: {attempted.error}")
         updated = record.model_copy(
             update={
                 "status": status,
@@ -212,13 +212,13 @@ class DeliveryEngine:
     def _decide(
         self, config: IntegrationConfig | None, attempted: Attempted, number: int, now: float
     ) -> Decision:
-        integration = config.integration if config is not None else None
         verdict = None
-        if integration is not None and attempted.response is not None:
-            verdict = integration.classify_response(config, attempted.response)  # type: ignore[arg-type]
-        schedule = (
-            integration.retry_schedule if integration else None
-        ) or self._settings.retry_schedule
+        schedule: Sequence[float] = self._settings.retry_schedule
+        if config is not None:
+            if attempted.response is not None:
+                verdict = config.integration.classify_response(config, attempted.response)
+            if config.integration.retry_schedule is not None:  # () means: no retries
+                schedule = config.integration.retry_schedule
         return decide(
             attempted,
             number,
@@ -257,9 +257,11 @@ class DeliveryEngine:
                     },
                     tenant=record.tenant,
                 )
-            if attempt.error is None:
+            delivered = decision.next is Next.DELIVERED
+            counts_for_health = attempt.error_class != "gone"  # not the endpoint's doing
+            if delivered:
                 pipe.delete(health)
-            else:
+            elif counts_for_health:
                 pipe.hsetnx(health, "failing_since", repr(now))
                 pipe.hincrby(health, "failures", 1)
                 pipe.hget(health, "failing_since")
@@ -267,7 +269,7 @@ class DeliveryEngine:
             replies = await pipe.execute()
         if decision.disable_config:
             return decision.reason
-        if attempt.error is None or config is None:
+        if delivered or not counts_for_health or config is None:
             return None
         failures, failing_since = int(replies[-3]), float(replies[-2])
         failing_for = now - failing_since
@@ -275,7 +277,7 @@ class DeliveryEngine:
             failures >= self._settings.health_min_failures
             and failing_for >= self._settings.health_disable_after
         ):
-            return f"failing for {failing_for / 86400:.1f} days ({failures} failed attempts)"
+            return f"failing for {_duration(failing_for)} ({failures} failed attempts)"
         return None
 
     async def _disable(self, config: IntegrationConfig, reason: str, now: float) -> None:
@@ -304,3 +306,11 @@ class DeliveryEngine:
     ) -> None:
         _, encoded = self._events.encode(event_type, data, tenant=tenant)
         self._events.queue(pipe, self._events.jobs([encoded]))
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 86400:
+        return f"{seconds / 86400:.1f} days"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} hours"
+    return f"{seconds / 60:.0f} minutes"

@@ -1,0 +1,1036 @@
+"""Retries, dead letters and endpoint health: the ``DeliveryEngine`` against real Redis and HTTP.
+
+Time is a ``FakeClock`` the tests move by hand: a retry is driven by
+advancing it to the due time and claiming the delivery (``claim_due``)
+or calling ``engine.retry()``, never by sleeping. ``rng`` returns 0.5, so
+the jitter is zero unless a test says otherwise. Every endpoint is a real
+aiohttp server on 127.0.0.1 (``Sink``); every assertion about state reads
+Redis: the delivery record, the retries and dead-letters sorted sets, the
+configuration's health hash, the arq jobs of internal events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from email.utils import formatdate
+from typing import Any, ClassVar, TypeVar
+
+import orjson
+import pytest
+from aiohttp import web
+from support.sink import Behaviour, Sink
+from support.waiting import DEFAULT_TIMEOUT, wait_for
+from support.webhooks import add_webhook
+
+from switchboard.config import (
+    ARQ_JOB_KEY_PREFIX,
+    ConfigCache,
+    ConfigStore,
+    Redis,
+    RedisKeys,
+    SecretBox,
+    Settings,
+    is_encrypted,
+)
+from switchboard.integrations import (
+    DeliveryOutcome,
+    DeliveryRequest,
+    DeliveryResponse,
+    DeliveryResult,
+    Event,
+    Integration,
+    IntegrationConfig,
+    IntegrationManager,
+    Verdict,
+    delivery_id,
+)
+from switchboard.integrations.builtin import WebhookIntegration
+from switchboard.worker import (
+    DISPATCH_JOB,
+    RERUN,
+    DeliveryEngine,
+    DeliveryLog,
+    DeliveryRecord,
+    HttpDeliverer,
+    RetryScheduler,
+)
+
+T = TypeVar("T")
+
+#: The fake clock's start: a whole second, so due times in ms are exact.
+T0 = 1_700_000_000.0
+
+#: The default schedule's delays (``Settings.retry_schedule``).
+DEFAULT_GAPS = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
+
+
+class FakeClock:
+    """Epoch seconds that move only when the test moves them."""
+
+    def __init__(self, now: float = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+# -- integrations the tests send through -------------------------------------------------
+
+
+class SenderIntegration(Integration):
+    """Sends nothing by itself: the tests call ``send()`` on it. The default schedule."""
+
+    integration_id = "tests.retries.sender"
+
+
+class ShortScheduleIntegration(Integration):
+    """Its own schedule: two retries, 1 s and 2 s apart."""
+
+    integration_id = "tests.retries.short"
+    retry_schedule = (1, 2)
+
+
+class NoRetriesIntegration(Integration):
+    """An explicitly empty schedule: never retry."""
+
+    integration_id = "tests.retries.none"
+    retry_schedule: ClassVar[tuple[float, ...]] = ()
+
+
+class JudgingIntegration(Integration):
+    """Judges responses as a Slack-like API would."""
+
+    integration_id = "tests.retries.judging"
+
+    def classify_response(
+        self, config: IntegrationConfig, response: DeliveryResponse
+    ) -> Verdict | None:
+        if response.status == 404 and response.body == b"no_service":
+            return Verdict.PERMANENT
+        if response.status == 202 and b"error" in response.body:
+            return Verdict.DELIVERED  # queued by the receiver, whatever the body says
+        if response.status == 409 and response.body == b"duplicate":
+            return Verdict.DELIVERED  # the receiver had it already
+        if response.status == 200 and response.body == b'{"ok":false}':
+            return Verdict.RETRY
+        return None
+
+
+INTEGRATIONS: tuple[type[Integration], ...] = (
+    SenderIntegration,
+    ShortScheduleIntegration,
+    NoRetriesIntegration,
+    JudgingIntegration,
+    WebhookIntegration,
+)
+
+
+# -- a sink that answers a sequence ------------------------------------------------------
+
+
+class ScriptedSink(Sink):
+    """A ``Sink`` whose paths can answer a sequence of statuses; the last one repeats."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._scripts: dict[str, list[int]] = {}
+
+    def script(self, path: str, *statuses: int) -> None:
+        self._scripts[path] = list(statuses)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        statuses = self._scripts.get(request.path)
+        if statuses:
+            status = statuses.pop(0) if len(statuses) > 1 else statuses[0]
+            self.behaviours[request.path] = Behaviour(status=status)
+        return await super()._handle(request)
+
+
+# -- the rig -------------------------------------------------------------------------------
+
+
+@dataclass
+class Rig:
+    """An engine plugged into a manager that follows the store, on a fake clock."""
+
+    settings: Settings
+    engine: DeliveryEngine
+    log: DeliveryLog
+    manager: IntegrationManager
+    store: ConfigStore
+    redis: Redis
+    keys: RedisKeys
+    clock: FakeClock
+
+    async def add(self, integration_cls: type[Integration], name: str = "endpoint") -> str:
+        """A configuration of ``integration_cls``, once this process's manager has it."""
+        record = await self.store.create(integration_id=integration_cls.integration_id, name=name)
+        await self.has_config(record.id)
+        return record.id
+
+    async def has_config(self, config_id: str) -> None:
+        await wait_for(lambda: self.manager.get_config(config_id) is not None, what=config_id)
+
+    def config(self, config_id: str) -> IntegrationConfig:
+        config = self.manager.get_config(config_id)
+        assert config is not None
+        return config
+
+    async def send(
+        self, config_id: str, url: str, event: Event | None = None, **request: Any
+    ) -> DeliveryResult:
+        """``send()`` through the configuration's integration, as a handler would."""
+        config = self.config(config_id)
+        event = event or Event(type="review.published", data={"review_id": 1})
+        return await config.integration.send(config, event, DeliveryRequest(url, **request))
+
+    async def record(self, the_id: str) -> DeliveryRecord:
+        record = await self.log.get(the_id)
+        assert record is not None, f"no record of {the_id}"
+        return record
+
+    async def due_at(self, the_id: str) -> float | None:
+        """When the retries sorted set says the next attempt is due (s), if it is there."""
+        score = await self.redis.zscore(self.keys.retries, the_id)
+        return None if score is None else score / 1000
+
+    async def is_dead_letter(self, the_id: str) -> bool:
+        return await self.redis.zscore(self.keys.dead_letters, the_id) is not None
+
+    async def next_attempt(self, the_id: str) -> DeliveryResult | None:
+        """Move the clock to the due time, claim the delivery there and retry it."""
+        due = await self.due_at(the_id)
+        assert due is not None, f"{the_id} is not scheduled"
+        self.clock.now = due
+        assert await self.log.claim_due(100) == [the_id]
+        return await self.engine.retry(the_id)
+
+    async def health_exists(self, config_id: str) -> bool:
+        return bool(await self.redis.exists(self.keys.config_health(config_id)))
+
+    async def events(self, event_type: str | None = None) -> list[dict[str, Any]]:
+        """Internal events on the queue, decoded from their arq jobs, oldest first."""
+        found = []
+        for job_id in await self.redis.zrange(self.settings.effective_queue_name, 0, -1):
+            raw = await self.redis.get(ARQ_JOB_KEY_PREFIX + job_id.decode())
+            assert raw is not None
+            job = orjson.loads(raw)
+            assert job["f"] == DISPATCH_JOB
+            found.extend(orjson.loads(text) for text in job["a"][0])
+        return [e for e in found if event_type is None or e["type"] == event_type]
+
+
+@asynccontextmanager
+async def engine_rig(
+    settings: Settings,
+    store: ConfigStore,
+    redis: Redis,
+    *,
+    rng: Callable[[], float] = lambda: 0.5,
+    real_time: bool = False,
+) -> AsyncIterator[Rig]:
+    """As ``webhook_rig`` builds its manager, with a ``DeliveryEngine`` as the deliverer."""
+    keys = RedisKeys(settings.key_prefix)
+    clock = FakeClock()
+    engine_clock: Callable[[], float] = time.time if real_time else clock
+    manager = IntegrationManager()
+    for integration_cls in INTEGRATIONS:
+        manager.register(integration_cls)
+    log = DeliveryLog(redis, keys, retention=settings.delivery_retention, clock=engine_clock)
+    async with (
+        ConfigCache(store, redis, poll_interval=settings.config_poll_interval) as cache,
+        HttpDeliverer(settings) as http,
+    ):
+        with manager.running(cache):
+            engine = DeliveryEngine(
+                settings,
+                http=http,
+                log=log,
+                manager=manager,
+                store=store,
+                redis=redis,
+                clock=engine_clock,
+                rng=rng,
+            )
+            manager.deliverer = engine
+            yield Rig(settings, engine, log, manager, store, redis, keys, clock)
+
+
+async def eventually(
+    check: Callable[[], Awaitable[T]], *, timeout: float = DEFAULT_TIMEOUT, what: str = "it"
+) -> T:
+    """``wait_for`` for an async check: poll until truthy, fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.005)  # yield to the loop between polls
+
+
+@pytest.fixture
+async def sink() -> AsyncIterator[ScriptedSink]:
+    async with ScriptedSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+async def rig(settings: Settings, store: ConfigStore, redis_client: Redis) -> AsyncIterator[Rig]:
+    async with engine_rig(settings, store, redis_client) as rig:
+        yield rig
+
+
+def header(received: Any, name: str) -> str | None:
+    return {k.lower(): v for k, v in received.headers.items()}.get(name)
+
+
+# -- 1. the schedule -----------------------------------------------------------------------
+
+
+async def test_500_every_time_follows_the_schedule_then_is_a_dead_letter(
+    rig: Rig, sink: ScriptedSink
+) -> None:
+    """9 attempts at t0, +0, +5, +300, ... +36000, each claimable at its due time and not
+    before; then dead, in the dead letters, and a delivery.exhausted event is queued."""
+    sink.on("/down", status=500, body=b"boom")
+    config_id = await rig.add(SenderIntegration)
+    event = Event(type="review.published", data={"review_id": 7})
+
+    first = await rig.send(config_id, sink.url("/down"), event)
+    the_id = first.delivery_id
+    assert the_id == delivery_id(event.id, config_id)
+    assert first.outcome is DeliveryOutcome.RETRYING
+    assert first.attempt == 1
+
+    due = T0
+    result: DeliveryResult | None = first
+    for number, gap in enumerate(DEFAULT_GAPS, start=2):
+        due += gap
+        assert await rig.due_at(the_id) == due, f"attempt {number}"
+        rig.clock.now = due - 0.5
+        assert await rig.log.claim_due(100) == [], f"attempt {number} claimable early"
+        rig.clock.now = due
+        assert await rig.log.claim_due(100) == [the_id]
+        result = await rig.engine.retry(the_id)
+        assert result is not None
+        assert result.attempt == number
+
+    assert result is not None
+    assert result.outcome is DeliveryOutcome.FAILED
+    record = await rig.record(the_id)
+    assert record.status == "dead"
+    assert record.dead_reason == "gave up after 9 attempts"
+    assert [a.number for a in record.attempts] == list(range(1, 10))
+    expected_times = [T0]
+    for gap in DEFAULT_GAPS:
+        expected_times.append(expected_times[-1] + gap)
+    assert [a.at for a in record.attempts] == expected_times
+    assert all(a.status == 500 and a.error == "HTTP 500" for a in record.attempts)
+    assert record.attempts[-1].next_attempt_at is None
+    assert await rig.due_at(the_id) is None
+    assert await rig.is_dead_letter(the_id)
+    rig.clock.advance(10 * 86400)
+    assert await rig.log.claim_due(100) == []
+
+    received = sink.at("/down")
+    assert len(received) == 9
+    assert {header(r, "webhook-id") for r in received} == {the_id}
+
+    [exhausted] = await rig.events("switchboard.delivery.exhausted")
+    assert exhausted["data"] == {
+        "delivery_id": the_id,
+        "event_id": event.id,
+        "config_id": config_id,
+        "integration_id": SenderIntegration.integration_id,
+        "reason": "gave up after 9 attempts",
+        "attempts": 9,
+    }
+
+
+@pytest.mark.parametrize(("rng_value", "delay"), [(0.0, 4.0), (1.0, 6.0), (0.5, 5.0)])
+async def test_jitter_varies_a_delay_by_up_to_20_percent(
+    settings: Settings,
+    store: ConfigStore,
+    redis_client: Redis,
+    sink: ScriptedSink,
+    rng_value: float,
+    delay: float,
+) -> None:
+    """``retry_jitter`` 0.2: the 5 s delay becomes 4 s (rng 0.0) to 6 s (rng 1.0)."""
+    sink.on("/down", status=500)
+    async with engine_rig(settings, store, redis_client, rng=lambda: rng_value) as rig:
+        config_id = await rig.add(SenderIntegration)
+        the_id = (await rig.send(config_id, sink.url("/down"))).delivery_id
+        assert await rig.due_at(the_id) == T0  # 0 s stays 0 s, whatever the jitter
+        await rig.next_attempt(the_id)
+
+        due = await rig.due_at(the_id)
+        assert due is not None
+        assert due - T0 == pytest.approx(delay, abs=0.001)
+        record = await rig.record(the_id)
+        assert record.next_attempt_at is not None
+        assert record.next_attempt_at - T0 == pytest.approx(delay, abs=1e-6)
+        assert record.attempts[-1].next_attempt_at == record.next_attempt_at
+
+
+# -- 2. per-integration schedule -----------------------------------------------------------
+
+
+async def test_an_integrations_own_schedule_overrides_the_setting(
+    rig: Rig, sink: ScriptedSink
+) -> None:
+    """``retry_schedule = (1, 2)``: attempts at t0, +1, +3, then dead after 3."""
+    sink.on("/down", status=500)
+    config_id = await rig.add(ShortScheduleIntegration)
+
+    the_id = (await rig.send(config_id, sink.url("/down"))).delivery_id
+    assert await rig.due_at(the_id) == T0 + 1
+    await rig.next_attempt(the_id)
+    assert await rig.due_at(the_id) == T0 + 3
+    result = await rig.next_attempt(the_id)
+
+    assert result is not None
+    assert result.outcome is DeliveryOutcome.FAILED
+    record = await rig.record(the_id)
+    assert record.status == "dead"
+    assert record.dead_reason == "gave up after 3 attempts"
+    assert [a.at for a in record.attempts] == [T0, T0 + 1, T0 + 3]
+    assert await rig.due_at(the_id) is None
+    assert await rig.is_dead_letter(the_id)
+    assert len(sink.at("/down")) == 3
+
+
+async def test_an_empty_integration_schedule_means_no_retries(rig: Rig, sink: ScriptedSink) -> None:
+    """``retry_schedule = ()`` (not ``None``): the first failure is final."""
+    sink.on("/down", status=500)
+    config_id = await rig.add(NoRetriesIntegration)
+
+    result = await rig.send(config_id, sink.url("/down"))
+
+    assert result.outcome is DeliveryOutcome.FAILED
+    record = await rig.record(result.delivery_id)
+    assert record.status == "dead"
+    assert record.dead_reason == "gave up after 1 attempts"
+
+
+# -- 3. success after failures -------------------------------------------------------------
+
+
+async def test_success_after_two_failures_is_delivered_with_every_attempt_logged(
+    rig: Rig, sink: ScriptedSink
+) -> None:
+    """500, 500, 200: delivered, three attempts with their statuses and errors, off the
+    retries; the configuration's recent attempts list them newest first."""
+    config_id = await rig.add(SenderIntegration)
+    sink.on("/flaky", status=500, body=b"first")
+    the_id = (await rig.send(config_id, sink.url("/flaky"))).delivery_id
+    sink.on("/flaky", status=500, body=b"second")
+    await rig.next_attempt(the_id)
+    sink.on("/flaky", status=200, body=b"thanks")
+    result = await rig.next_attempt(the_id)
+
+    assert result is not None
+    assert result.outcome is DeliveryOutcome.DELIVERED
+    assert result.attempt == 3
+    record = await rig.record(the_id)
+    assert record.status == "delivered"
+    assert record.dead_reason is None
+    assert record.next_attempt_at is None
+    assert [(a.status, a.error, a.body) for a in record.attempts] == [
+        (500, "HTTP 500", "first"),
+        (500, "HTTP 500", "second"),
+        (200, None, "thanks"),
+    ]
+    assert [a.error_class for a in record.attempts] == ["http", "http", None]
+    assert await rig.due_at(the_id) is None
+    assert not await rig.is_dead_letter(the_id)
+    assert await rig.events() == []
+
+    recent = await rig.log.config_attempts(config_id)
+    assert [(e["number"], e["status"]) for e in recent] == [(3, 200), (2, 500), (1, 500)]
+    assert {e["delivery_id"] for e in recent} == {the_id}
+    assert await rig.log.recent_ids(config_id=config_id) == [the_id]
+
+
+# -- 4. Retry-After ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "delay"),
+    [
+        pytest.param(lambda: "120", 120.0, id="seconds"),
+        pytest.param(lambda: formatdate(T0 + 600, usegmt=True), 600.0, id="http-date"),
+        pytest.param(lambda: "99999999", 3600.0, id="capped-at-retry_after_max"),
+    ],
+)
+async def test_retry_after_on_a_503_pushes_the_first_retry_later(
+    settings: Settings,
+    store: ConfigStore,
+    redis_client: Redis,
+    sink: ScriptedSink,
+    retry_after: Callable[[], str],
+    delay: float,
+) -> None:
+    """The schedule says now; Retry-After (seconds or a date) says later, up to the cap."""
+    capped = settings.model_copy(update={"retry_after_max": 3600.0})
+    sink.on("/busy", status=503, headers={"Retry-After": retry_after()})
+    async with engine_rig(capped, store, redis_client) as rig:
+        config_id = await rig.add(SenderIntegration)
+        result = await rig.send(config_id, sink.url("/busy"))
+
+        assert result.outcome is DeliveryOutcome.RETRYING
+        assert await rig.due_at(result.delivery_id) == T0 + delay
+        rig.clock.now = T0 + delay - 1
+        assert await rig.log.claim_due(100) == []
+
+
+async def test_a_retry_after_shorter_than_the_schedule_never_makes_it_earlier(
+    rig: Rig, sink: ScriptedSink
+) -> None:
+    """On the second attempt the schedule says 5 s; ``Retry-After: 1`` keeps it 5 s."""
+    config_id = await rig.add(SenderIntegration)
+    sink.on("/busy", status=500)
+    the_id = (await rig.send(config_id, sink.url("/busy"))).delivery_id
+    sink.on("/busy", status=503, headers={"Retry-After": "1"})
+    await rig.next_attempt(the_id)
+
+    assert await rig.due_at(the_id) == T0 + 5
+    assert (await rig.record(the_id)).attempts[-1].status == 503
+
+
+# -- 5. slow down: 429 and timeouts --------------------------------------------------------
+
+
+async def test_429_waits_at_least_a_minute(rig: Rig, sink: ScriptedSink) -> None:
+    """Too Many Requests on the first attempt: not now, 60 s from now."""
+    sink.on("/limited", status=429, headers={"Retry-After": "2"})
+    config_id = await rig.add(SenderIntegration)
+
+    result = await rig.send(config_id, sink.url("/limited"))
+
+    assert result.outcome is DeliveryOutcome.RETRYING
+    assert await rig.due_at(result.delivery_id) == T0 + 60
+
+
+async def test_a_timeout_waits_at_least_a_minute(
+    settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+) -> None:
+    """An endpoint that holds the request past ``http_timeout``: retried in 60 s, not now."""
+    sink.on("/hang", gate=asyncio.Event())  # released by the sink on exit
+    quick = settings.model_copy(update={"http_timeout": 0.2})
+    async with engine_rig(quick, store, redis_client) as rig:
+        config_id = await rig.add(SenderIntegration)
+        result = await rig.send(config_id, sink.url("/hang"))
+
+        assert result.outcome is DeliveryOutcome.RETRYING
+        assert await rig.due_at(result.delivery_id) == T0 + 60
+        [attempt] = (await rig.record(result.delivery_id)).attempts
+        assert attempt.error_class == "timeout"
+        assert attempt.error == "timed out after 0.2 s"
+        assert attempt.status is None
+
+
+# -- 6, 7, 8. 410 Gone, abort-message, redirects ----------------------------------------
+
+
+async def test_410_gone_is_dead_at_once_and_disables_the_configuration(
+    rig: Rig, sink: ScriptedSink
+) -> None:
+    """410: no retry, a dead letter, the configuration disabled in the store, and both
+    internal events queued."""
+    sink.on("/gone", status=410)
+    config_id = await rig.add(SenderIntegration, name="old endpoint")
+
+    result = await rig.send(config_id, sink.url("/gone"))
+
+    assert result.outcome is DeliveryOutcome.FAILED
+    record = await rig.record(result.delivery_id)
+    assert record.status == "dead"
+    assert record.dead_reason == "410 Gone: the configuration was disabled"
+    assert await rig.due_at(result.delivery_id) is None
+    assert await rig.is_dead_letter(result.delivery_id)
+    assert (await rig.store.get(config_id)).enabled is False
+    [disabled] = await rig.events("switchboard.config.disabled")
+    assert disabled["data"] == {
+        "config_id": config_id,
+        "integration_id": SenderIntegration.integration_id,
+        "name": "old endpoint",
+        "reason": "410 Gone: the configuration was disabled",
+    }
+    assert len(await rig.events("switchboard.delivery.exhausted")) == 1
+    assert not await rig.health_exists(config_id)
+    await wait_for(lambda: not rig.config(config_id).enabled, what="the cache to see it")
+
+
+async def test_abort_message_is_dead_at_once_and_the_configuration_stays_enabled(
+    rig: Rig, sink: ScriptedSink
+) -> None:
+    """``webhook-delivery: abort-message``: the receiver refuses this one message only."""
+    sink.on("/refuse", status=500, headers={"webhook-delivery": "Abort-Message"})
+    config_id = await rig.add(SenderIntegration)
+
+    result = await rig.send(config_id, sink.url("/refuse"))
+
+    assert result.outcome is DeliveryOutcome.FAILED
+    record = await rig.record(result.delivery_id)
+    assert record.status == "dead"
+    assert record.dead_reason == "the receiver answered webhook-delivery: abort-message"
+    assert await rig.due_at(result.delivery_id) is None
+    assert await rig.is_dead_letter(result.delivery_id)
+    assert (await rig.store.get(config_id)).enabled is True
+    assert await rig.events("switchboard.config.disabled") == []
+
+
+async def test_a_redirect_is_a_failure_that_is_retried_not_followed(
+    rig: Rig, sink: ScriptedSink
+) -> None:
+    """302: retrying on the schedule; nothing ever reaches the Location."""
+    sink.on("/moved", status=302, headers={"Location": sink.url("/elsewhere")})
+    config_id = await rig.add(SenderIntegration)
+
+    result = await rig.send(config_id, sink.url("/moved"))
+    assert result.outcome is DeliveryOutcome.RETRYING
+    assert await rig.due_at(result.delivery_id) == T0
+    second = await rig.next_attempt(result.delivery_id)
+
+    assert second is not None
+    assert second.outcome is DeliveryOutcome.RETRYING
+    assert await rig.due_at(result.delivery_id) == T0 + 5
+    record = await rig.record(result.delivery_id)
+    assert [(a.status, a.error) for a in record.attempts] == [(302, "HTTP 302")] * 2
+    assert len(sink.at("/moved")) == 2
+    assert sink.at("/elsewhere") == []
+
+
+# -- 9. the integration's verdict ----------------------------------------------------------
+
+
+async def test_a_permanent_verdict_is_dead_at_once(rig: Rig, sink: ScriptedSink) -> None:
+    """404 "no_service" judged PERMANENT: dead; a plain 404 keeps the default (retry)."""
+    sink.on("/revoked", status=404, body=b"no_service")
+    sink.on("/missing", status=404, body=b"not here")
+    config_id = await rig.add(JudgingIntegration)
+
+    revoked = await rig.send(config_id, sink.url("/revoked"))
+    missing = await rig.send(config_id, sink.url("/missing"))
+
+    assert revoked.outcome is DeliveryOutcome.FAILED
+    record = await rig.record(revoked.delivery_id)
+    assert record.status == "dead"
+    assert record.dead_reason == "permanent failure: HTTP 404"
+    assert await rig.is_dead_letter(revoked.delivery_id)
+    assert await rig.due_at(revoked.delivery_id) is None
+    assert (await rig.store.get(config_id)).enabled is True
+
+    assert missing.outcome is DeliveryOutcome.RETRYING
+    assert (await rig.record(missing.delivery_id)).status == "retrying"
+
+
+async def test_a_delivered_verdict_counts_as_delivered(rig: Rig, sink: ScriptedSink) -> None:
+    """202 with an error body and 409 "duplicate", both judged DELIVERED: delivered, not
+    retried (the 409 would be retried by the default rules)."""
+    sink.on("/accepted", status=202, body=b'{"error":"queued"}')
+    sink.on("/dup", status=409, body=b"duplicate")
+    config_id = await rig.add(JudgingIntegration)
+
+    accepted = await rig.send(config_id, sink.url("/accepted"))
+    duplicate = await rig.send(config_id, sink.url("/dup"))
+
+    for result in (accepted, duplicate):
+        assert result.outcome is DeliveryOutcome.DELIVERED
+        assert (await rig.record(result.delivery_id)).status == "delivered"
+        assert await rig.due_at(result.delivery_id) is None
+        assert not await rig.is_dead_letter(result.delivery_id)
+
+
+async def test_a_retry_verdict_on_a_2xx_is_retried(rig: Rig, sink: ScriptedSink) -> None:
+    """200 ``{"ok":false}`` judged RETRY: scheduled like a failure."""
+    sink.on("/nok", status=200, body=b'{"ok":false}')
+    config_id = await rig.add(JudgingIntegration)
+
+    result = await rig.send(config_id, sink.url("/nok"))
+
+    assert result.outcome is DeliveryOutcome.RETRYING
+    assert (await rig.record(result.delivery_id)).status == "retrying"
+    assert await rig.due_at(result.delivery_id) == T0
+
+
+# -- 10. endpoint health -------------------------------------------------------------------
+
+
+@pytest.fixture
+def health_settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"health_min_failures": 3, "health_disable_after": 3600.0})
+
+
+async def test_failing_for_over_an_hour_disables_the_configuration(
+    health_settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+) -> None:
+    """Failures at t0, +30 min, +59:59 leave it enabled; one at +1 h disables it, queues
+    config.disabled and clears the health."""
+    sink.on("/down", status=500)
+    async with engine_rig(health_settings, store, redis_client) as rig:
+        config_id = await rig.add(SenderIntegration, name="flaky")
+        for offset in (0, 1800, 3599):
+            rig.clock.now = T0 + offset
+            await rig.send(config_id, sink.url("/down"))
+            assert (await rig.store.get(config_id)).enabled is True, offset
+        health = await rig.redis.hgetall(rig.keys.config_health(config_id))
+        assert int(health[b"failures"]) == 3
+        assert float(health[b"failing_since"]) == T0
+
+        rig.clock.now = T0 + 3600
+        await rig.send(config_id, sink.url("/down"))
+
+        assert (await rig.store.get(config_id)).enabled is False
+        [disabled] = await rig.events("switchboard.config.disabled")
+        assert disabled["data"]["config_id"] == config_id
+        assert "4 failed attempts" in disabled["data"]["reason"]
+        assert not await rig.health_exists(config_id)
+
+
+async def test_too_few_failures_do_not_disable_however_long_they_span(
+    health_settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+) -> None:
+    """Two failures two hours apart: over the hour, under ``health_min_failures`` (3): still
+    enabled; the third disables it."""
+    sink.on("/down", status=500)
+    async with engine_rig(health_settings, store, redis_client) as rig:
+        config_id = await rig.add(SenderIntegration)
+        for offset in (0, 7200):
+            rig.clock.now = T0 + offset
+            await rig.send(config_id, sink.url("/down"))
+        assert (await rig.store.get(config_id)).enabled is True
+        assert await rig.events("switchboard.config.disabled") == []
+
+        rig.clock.now = T0 + 7201
+        await rig.send(config_id, sink.url("/down"))
+
+        assert (await rig.store.get(config_id)).enabled is False
+        assert len(await rig.events("switchboard.config.disabled")) == 1
+
+
+async def test_a_success_resets_the_health(
+    health_settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+) -> None:
+    """A failure at t0, a success at +30 min (health gone), failures from +1 h to +1.5 h:
+    failing for 30 min only, so still enabled."""
+    async with engine_rig(health_settings, store, redis_client) as rig:
+        config_id = await rig.add(SenderIntegration)
+        sink.on("/ep", status=500)
+        await rig.send(config_id, sink.url("/ep"))
+        assert await rig.health_exists(config_id)
+
+        rig.clock.now = T0 + 1800
+        sink.on("/ep", status=200)
+        await rig.send(config_id, sink.url("/ep"))
+        assert not await rig.health_exists(config_id)
+
+        sink.on("/ep", status=500)
+        for offset in (3600, 3700, 5400):
+            rig.clock.now = T0 + offset
+            await rig.send(config_id, sink.url("/ep"))
+
+        health = await rig.redis.hgetall(rig.keys.config_health(config_id))
+        assert float(health[b"failing_since"]) == T0 + 3600
+        assert int(health[b"failures"]) == 3
+        assert (await rig.store.get(config_id)).enabled is True
+        assert await rig.events("switchboard.config.disabled") == []
+
+
+async def test_deliveries_judged_delivered_never_disable_the_configuration(
+    health_settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+) -> None:
+    """409 "duplicate" judged DELIVERED at t0, +30 min, +1 h: every one delivered, so the
+    endpoint is healthy and stays enabled."""
+    sink.on("/dup", status=409, body=b"duplicate")
+    async with engine_rig(health_settings, store, redis_client) as rig:
+        config_id = await rig.add(JudgingIntegration)
+        for offset in (0, 1800, 3600):
+            rig.clock.now = T0 + offset
+            result = await rig.send(config_id, sink.url("/dup"))
+            assert result.outcome is DeliveryOutcome.DELIVERED
+
+        assert (await rig.store.get(config_id)).enabled is True
+        assert await rig.events("switchboard.config.disabled") == []
+        assert not await rig.health_exists(config_id)
+
+
+# -- 11. manual replay ---------------------------------------------------------------------
+
+
+async def _dead_letter(rig: Rig, sink: Sink, path: str) -> tuple[str, str]:
+    """A configuration and a delivery of it that is a dead letter (the receiver aborted)."""
+    sink.on(path, status=500, headers={"webhook-delivery": "abort-message"})
+    config_id = await rig.add(SenderIntegration)
+    result = await rig.send(config_id, sink.url(path))
+    assert (await rig.record(result.delivery_id)).status == "dead"
+    return config_id, result.delivery_id
+
+
+async def test_a_replayed_dead_letter_gets_one_manual_attempt_with_the_same_id(
+    rig: Rig, sink: ScriptedSink
+) -> None:
+    """``replay()``: due now, claimed, sent once more with the same webhook-id, marked
+    manual; delivered this time."""
+    _, the_id = await _dead_letter(rig, sink, "/r")
+    sink.on("/r", status=200)
+    rig.clock.advance(3600)
+
+    assert await rig.log.replay([the_id]) == [the_id]
+    pending = await rig.record(the_id)
+    assert pending.status == "retrying"
+    assert pending.replay_pending is True
+    assert await rig.due_at(the_id) == T0 + 3600
+    assert not await rig.is_dead_letter(the_id)
+    result = await rig.next_attempt(the_id)
+
+    assert result is not None
+    assert result.outcome is DeliveryOutcome.DELIVERED
+    assert result.delivery_id == the_id
+    record = await rig.record(the_id)
+    assert record.status == "delivered"
+    assert record.replay_pending is False
+    assert [(a.number, a.manual) for a in record.attempts] == [(1, False), (2, True)]
+    assert [header(r, "webhook-id") for r in sink.at("/r")] == [the_id, the_id]
+    assert await rig.due_at(the_id) is None
+    assert not await rig.is_dead_letter(the_id)
+
+
+async def test_a_replay_that_fails_again_goes_back_to_the_dead_letters(
+    rig: Rig, sink: ScriptedSink
+) -> None:
+    """A failed manual attempt is dead again, not put back on the schedule."""
+    _, the_id = await _dead_letter(rig, sink, "/r")
+    sink.on("/r", status=500)
+
+    assert await rig.log.replay([the_id]) == [the_id]
+    result = await rig.next_attempt(the_id)
+
+    assert result is not None
+    assert result.outcome is DeliveryOutcome.FAILED
+    record = await rig.record(the_id)
+    assert record.status == "dead"
+    assert record.dead_reason == "manual replay failed: HTTP 500"
+    assert record.next_attempt_at is None
+    assert record.attempts[-1].manual is True
+    assert len(record.attempts) == 2
+    assert await rig.due_at(the_id) is None
+    assert await rig.is_dead_letter(the_id)
+    rig.clock.advance(10 * 86400)
+    assert await rig.log.claim_due(100) == []
+    assert len(sink.at("/r")) == 2
+
+
+async def test_a_failed_replay_attempt_announces_no_next_attempt(
+    rig: Rig, sink: ScriptedSink
+) -> None:
+    """The failed manual attempt's own record says no next attempt."""
+    config_id, the_id = await _dead_letter(rig, sink, "/r")
+    sink.on("/r", status=500)
+    await rig.log.replay([the_id])
+    await rig.next_attempt(the_id)
+
+    assert (await rig.record(the_id)).attempts[-1].next_attempt_at is None
+    assert (await rig.log.config_attempts(config_id))[0]["next_attempt_at"] is None
+
+
+async def test_replaying_a_delivery_that_is_not_dead_does_nothing(
+    rig: Rig, sink: ScriptedSink
+) -> None:
+    """Delivered or still retrying: ``replay()`` skips it and changes nothing."""
+    sink.on("/ok", status=200)
+    sink.on("/down", status=500)
+    config_id = await rig.add(SenderIntegration)
+    delivered = (await rig.send(config_id, sink.url("/ok"))).delivery_id
+    retrying = (await rig.send(config_id, sink.url("/down"))).delivery_id
+    before = await rig.redis.get(rig.keys.delivery(delivered))
+    rig.clock.advance(10)
+
+    assert await rig.log.replay([delivered, retrying, "dlv_unknown"]) == []
+
+    assert await rig.redis.get(rig.keys.delivery(delivered)) == before
+    assert await rig.due_at(delivered) is None
+    assert (await rig.record(retrying)).replay_pending is False
+    assert await rig.due_at(retrying) == T0
+
+
+# -- 12. the configuration went away -------------------------------------------------------
+
+
+@pytest.mark.parametrize("change", ["deleted", "disabled"])
+async def test_a_retry_for_a_configuration_gone_meanwhile_is_dead(
+    rig: Rig, sink: ScriptedSink, change: str
+) -> None:
+    """Deleted or disabled between attempts: the retry sends nothing and is a dead letter
+    saying why."""
+    sink.on("/down", status=500)
+    config_id = await rig.add(SenderIntegration)
+    the_id = (await rig.send(config_id, sink.url("/down"))).delivery_id
+    if change == "deleted":
+        await rig.store.delete(config_id)
+        await wait_for(lambda: rig.manager.get_config(config_id) is None, what="the deletion")
+    else:
+        await rig.store.update(config_id, lambda record: {"enabled": False})
+        await wait_for(lambda: not rig.config(config_id).enabled, what="the disabling")
+
+    result = await rig.next_attempt(the_id)
+
+    assert result is not None
+    assert result.outcome is DeliveryOutcome.FAILED
+    record = await rig.record(the_id)
+    assert record.status == "dead"
+    assert record.dead_reason == f"permanent failure: the configuration was {change}"
+    assert record.attempts[-1].error_class == "gone"
+    assert await rig.due_at(the_id) is None
+    assert await rig.is_dead_letter(the_id)
+    assert len(sink.at("/down")) == 1
+    [exhausted] = await rig.events("switchboard.delivery.exhausted")
+    assert exhausted["data"]["delivery_id"] == the_id
+
+
+# -- 13. RERUN -----------------------------------------------------------------------------
+
+
+async def test_a_rerun_job_answers_from_the_record_instead_of_sending_again(
+    rig: Rig, sink: ScriptedSink
+) -> None:
+    """With ``RERUN`` set, the same (event, configuration) already delivered is not sent
+    again: the record's DELIVERED answers. Without it, a new attempt is made."""
+    sink.on("/ok", status=200, body=b"got it")
+    config_id = await rig.add(SenderIntegration)
+    event = Event(type="review.published", data={"review_id": 3})
+    first = await rig.send(config_id, sink.url("/ok"), event)
+    assert first.outcome is DeliveryOutcome.DELIVERED
+
+    token = RERUN.set(True)
+    try:
+        again = await rig.send(config_id, sink.url("/ok"), event)
+    finally:
+        RERUN.reset(token)
+
+    assert len(sink.at("/ok")) == 1
+    assert again.outcome is DeliveryOutcome.DELIVERED
+    assert again.delivery_id == first.delivery_id
+    assert again.attempt == 1
+    assert again.response is not None
+    assert again.response.status == 200
+    assert again.response.body == b"got it"
+    assert len((await rig.record(first.delivery_id)).attempts) == 1
+
+    third = await rig.send(config_id, sink.url("/ok"), event)
+    assert third.delivery_id == first.delivery_id
+    assert len(sink.at("/ok")) == 2
+
+
+async def test_a_rerun_with_no_record_sends(rig: Rig, sink: ScriptedSink) -> None:
+    """``RERUN`` for a delivery never recorded (the job died before it): it is sent."""
+    sink.on("/ok", status=200)
+    config_id = await rig.add(SenderIntegration)
+
+    token = RERUN.set(True)
+    try:
+        result = await rig.send(config_id, sink.url("/ok"))
+    finally:
+        RERUN.reset(token)
+
+    assert result.outcome is DeliveryOutcome.DELIVERED
+    assert len(sink.at("/ok")) == 1
+
+
+# -- 14. secrets at rest -------------------------------------------------------------------
+
+
+async def test_the_stored_request_is_encrypted_and_the_retry_sends_it_intact(
+    rig: Rig, sink: ScriptedSink
+) -> None:
+    """The webhook handler's request (secret URL path, Authorization header) is stored
+    encrypted; the retry decrypts it and sends the same request."""
+    path = "/hooks/p4th-s3cret-x9"
+    token = "Bearer t0ken-s3cret-q7"
+    record = await add_webhook(
+        rig.store, "hook", sink.url(path), settings={"headers": {"Authorization": token}}
+    )
+    await rig.has_config(record.id)
+    sink.on(path, status=500)
+    event = Event(type="review.published", data={"review_id": 9})
+
+    webhook = rig.manager.get_integration(WebhookIntegration.integration_id)
+    assert isinstance(webhook, WebhookIntegration)
+    await webhook.on_event(event)
+
+    the_id = delivery_id(event.id, record.id)
+    raw = await rig.redis.get(rig.keys.delivery(the_id))
+    assert raw is not None
+    assert b"p4th-s3cret" not in raw
+    assert b"t0ken-s3cret" not in raw
+    stored = await rig.record(the_id)
+    assert isinstance(stored.request, str)
+    assert is_encrypted(stored.request)
+    opened = stored.open_request(SecretBox.from_settings(rig.settings))
+    assert opened.url == sink.url(path)
+    assert opened.headers["Authorization"] == token
+    for entry in await rig.redis.lrange(rig.keys.config_attempts(record.id), 0, -1):
+        assert b"s3cret" not in entry
+
+    sink.on(path, status=200)
+    result = await rig.next_attempt(the_id)
+
+    assert result is not None
+    assert result.outcome is DeliveryOutcome.DELIVERED
+    first, second = sink.at(path)
+    assert header(second, "authorization") == token
+    assert second.body == first.body
+    assert second.json["id"] == event.id
+    assert header(second, "webhook-id") == header(first, "webhook-id") == the_id
+
+
+# -- 15. the RetryScheduler, in real time ------------------------------------------------
+
+
+async def test_the_retry_scheduler_retries_until_delivered(
+    settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+) -> None:
+    """A real clock and a 0 s, 0.2 s schedule: the scheduler claims the due retries and the
+    third attempt is delivered; then it stops when told."""
+    fast = settings.model_copy(update={"retry_schedule": (0, 0.2)})
+    sink.script("/flaky", 500, 500, 200)
+    async with engine_rig(fast, store, redis_client, real_time=True) as rig:
+        config_id = await rig.add(SenderIntegration)
+        first = await rig.send(config_id, sink.url("/flaky"))
+        assert first.outcome is DeliveryOutcome.RETRYING
+        the_id = first.delivery_id
+
+        scheduler = RetryScheduler(rig.engine, rig.log, concurrency=4)
+        stop = asyncio.Event()
+        task = asyncio.create_task(scheduler.run(stop))
+        try:
+
+            async def delivered() -> bool:
+                record = await rig.log.get(the_id)
+                return record is not None and record.status == "delivered"
+
+            await eventually(delivered, timeout=5, what="the delivery")
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, timeout=DEFAULT_TIMEOUT)
+            await scheduler.drain(1.0)
+
+        assert task.done()
+        assert task.exception() is None
+        record = await rig.record(the_id)
+        assert [a.status for a in record.attempts] == [500, 500, 200]
+        assert record.attempts[2].at - record.attempts[1].at >= 0.199  # due in whole ms
+        assert await rig.due_at(the_id) is None
+        received = sink.at("/flaky")
+        assert len(received) == 3
+        assert {header(r, "webhook-id") for r in received} == {the_id}
