@@ -86,9 +86,10 @@ class Settings(BaseSettings):
 
     # -- the worker ----------------------------------------------------------------
     worker_concurrency: int = Field(
-        default=16,
+        default=64,
         ge=1,
-        description="Queue jobs one worker process runs at once (each holds one or more events).",
+        description="Queue jobs one worker process runs at once (each holds one or more events). "
+        "Keep it well above the per-host limit: a hanging endpoint holds at most that many.",
     )
     queue_poll_interval: float = Field(
         default=0.05,

@@ -164,8 +164,13 @@ class HttpDeliverer:
         request: DeliveryRequest,
         *,
         lane: asyncio.Semaphore | None = None,
+        host_wait: float | None = None,
     ) -> Attempted:
-        """Make the request once. ``lane``: a further limit (the retry lane's)."""
+        """Make the request once. ``lane``: a further limit (the retry lane's).
+
+        ``host_wait``: give up (error class ``host_busy``, no request made) when the
+        host's slots stay taken this long: a slow host then cannot hold the caller.
+        """
         session = self._session
         if session is None:
             raise RuntimeError("HttpDeliverer is not open: use `async with`")
@@ -180,8 +185,13 @@ class HttpDeliverer:
                 await stack.enter_async_context(lane)
             await stack.enter_async_context(self._slots)
             # Per origin (host and port), as connections are pooled.
-            origin = f"{host}:{_port(parts)}"
-            await stack.enter_async_context(self._host_slots[origin])
+            host_slot = self._host_slots[f"{host}:{_port(parts)}"]
+            try:
+                async with asyncio.timeout(host_wait):
+                    await host_slot.acquire()
+            except TimeoutError:
+                return Attempted(host, None, "the host is busy", "host_busy", 0.0)
+            stack.callback(host_slot.release)
             started = time.perf_counter()
             try:
                 async with session.request(

@@ -40,7 +40,7 @@ from .queue import EventEncoder
 from .rate_limit import RateLimiter
 from .retry_policy import Decision, Next, decide
 
-__all__ = ["INLINE_WAIT_MAX", "RERUN", "DeliveryEngine"]
+__all__ = ["HOST_BUSY_DELAY", "HOST_WAIT", "INLINE_WAIT_MAX", "RERUN", "DeliveryEngine"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,11 @@ RERUN: contextvars.ContextVar[bool] = contextvars.ContextVar("switchboard_rerun"
 
 #: A rate-limit wait up to this long (s) is waited inline; a longer one is deferred.
 INLINE_WAIT_MAX = 0.25
+#: How long an attempt waits for a slot of a host that has all its slots taken, and how
+#: much later it is tried again if none frees up: a slow or hanging endpoint then holds
+#: only its own slots, never the queue's job slots or the retry lane.
+HOST_WAIT = 0.2
+HOST_BUSY_DELAY = 1.0
 
 _STATUS_OF: dict[Next, Any] = {
     Next.DELIVERED: "delivered",
@@ -117,7 +122,9 @@ class DeliveryEngine:
             deferred = await self._wait_for_slot(record, config, now)
             if deferred is not None:
                 return deferred
-        attempted = await self._http.attempt(config, the_id, request)
+        attempted = await self._http.attempt(config, the_id, request, host_wait=HOST_WAIT)
+        if attempted.error_class == "host_busy":
+            return await self._defer(record, now + HOST_BUSY_DELAY)
         return await self._conclude(record, config, attempted)
 
     async def _wait_for_slot(
@@ -131,9 +138,19 @@ class DeliveryEngine:
             if wait > 0:
                 await asyncio.sleep(wait)  # the reserved slot's time, not a synchronisation
             return None
-        slot = now + wait
+        return await self._defer(record, now + wait, rate_slot=True)
+
+    async def _defer(
+        self, record: DeliveryRecord, until: float, *, rate_slot: bool = False
+    ) -> DeliveryResult:
+        """Schedule the delivery for ``until`` without counting an attempt."""
         deferred = record.model_copy(
-            update={"status": "retrying", "next_attempt_at": slot, "rate_slot_at": slot}
+            update={
+                "status": "retrying",
+                "next_attempt_at": until,
+                "rate_slot_at": until if rate_slot else record.rate_slot_at,
+                "updated_at": self._clock(),
+            }
         )
         async with self._redis.pipeline(transaction=True) as pipe:
             self._log.write(pipe, deferred, None)
@@ -162,7 +179,11 @@ class DeliveryEngine:
             deferred = await self._wait_for_slot(record, config, self._clock())
             if deferred is not None:
                 return deferred
-        attempted = await self._http.attempt(config, the_id, request, lane=self.retry_lane)
+        attempted = await self._http.attempt(
+            config, the_id, request, lane=self.retry_lane, host_wait=HOST_WAIT
+        )
+        if attempted.error_class == "host_busy":
+            return await self._defer(record, self._clock() + HOST_BUSY_DELAY)
         return await self._conclude(record, config, attempted)
 
     # -- the end of every attempt ------------------------------------------------------
