@@ -169,9 +169,10 @@ class Settings(BaseSettings):
         default="INFO", description="Of the worker and `switchboard dev`."
     )
 
-    @field_validator("retry_schedule", mode="before")
+    @field_validator("integrations", "allow_cidrs", "retry_schedule", mode="before")
     @classmethod
-    def _split_schedule(cls, value: object) -> object:
+    def _split_commas(cls, value: object) -> object:
+        """Lists come from the environment as comma-separated text."""
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
@@ -181,20 +182,6 @@ class Settings(BaseSettings):
     def _non_negative(cls, value: tuple[float, ...]) -> tuple[float, ...]:
         if any(delay < 0 for delay in value):
             raise ValueError("retry delays cannot be negative")
-        return value
-
-    @field_validator("allow_cidrs", mode="before")
-    @classmethod
-    def _split_cidrs(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
-        return value
-
-    @field_validator("integrations", mode="before")
-    @classmethod
-    def _split_dotted_paths(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
     @property

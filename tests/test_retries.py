@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from email.utils import formatdate
@@ -23,7 +23,7 @@ import orjson
 import pytest
 from aiohttp import web
 from support.sink import Behaviour, Sink
-from support.waiting import DEFAULT_TIMEOUT, wait_for
+from support.waiting import DEFAULT_TIMEOUT, wait_for, wait_for_async
 from support.webhooks import add_webhook
 
 from switchboard.config import (
@@ -261,20 +261,6 @@ async def engine_rig(
             )
             manager.deliverer = engine
             yield Rig(settings, engine, log, manager, store, redis, keys, clock)
-
-
-async def eventually(
-    check: Callable[[], Awaitable[T]], *, timeout: float = DEFAULT_TIMEOUT, what: str = "it"
-) -> T:
-    """``wait_for`` for an async check: poll until truthy, fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.005)  # yield to the loop between polls
 
 
 @pytest.fixture
@@ -1019,7 +1005,7 @@ async def test_the_retry_scheduler_retries_until_delivered(
                 record = await rig.log.get(the_id)
                 return record is not None and record.status == "delivered"
 
-            await eventually(delivered, timeout=5, what="the delivery")
+            await wait_for_async(delivered, timeout=5, what="the delivery")
         finally:
             stop.set()
             await asyncio.wait_for(task, timeout=DEFAULT_TIMEOUT)
