@@ -264,7 +264,8 @@ class DeliveryEngine:
         health = keys.config_health(record.config_id)
         async with self._redis.pipeline(transaction=True) as pipe:
             self._log.write(pipe, record, attempt)
-            if record.status == "dead":
+            # No dead letter about a dead letter: that could feed itself without end.
+            if record.status == "dead" and not record.event_type.startswith("switchboard."):
                 self._queue_event(
                     pipe,
                     "switchboard.delivery.exhausted",

@@ -40,6 +40,7 @@ __all__ = ["SECRET_ROTATION_OVERLAP", "WebhookForm", "WebhookIntegration"]
 #: How long a replaced secret keeps signing beside the new one.
 SECRET_ROTATION_OVERLAP: Final = timedelta(hours=24)
 
+_APP_EVENTS: Final = re.compile(r"(?!switchboard\.)[a-z0-9_]+(\.[a-z0-9_]+)*")
 _HEADER_NAME: Final = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 
@@ -165,7 +166,13 @@ class WebhookIntegration(Integration):
     def _wants(self, config: IntegrationConfig, event_type: str) -> bool:
         cached = self._patterns.get(config.id)
         if cached is None or cached[0] is not config:
-            patterns = [compile_pattern(p) for p in config.get("event_types", ["*"])]
+            patterns = [
+                # "*" means the app's events: Switchboard's own (switchboard.*) go only
+                # where a pattern names them, so a dead endpoint's dead letters are not
+                # sent back to it, or to every other endpoint, unasked.
+                _APP_EVENTS if pattern == "*" else compile_pattern(pattern)
+                for pattern in config.get("event_types", ["*"])
+            ]
             cached = self._patterns[config.id] = (config, patterns)
         return any(pattern.fullmatch(event_type) for pattern in cached[1])
 
