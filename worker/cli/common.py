@@ -175,7 +175,11 @@ async def admin_session(settings: Settings) -> AsyncIterator[AdminSession]:
 
 
 def masked_settings(settings: Mapping[str, Any], secret: frozenset[str]) -> dict[str, Any]:
-    return {key: (MASK if key in secret else value) for key, value in settings.items()}
+    # An unset secret shows as null: that it is unset is no secret, and worth seeing.
+    return {
+        key: (MASK if key in secret and value is not None else value)
+        for key, value in settings.items()
+    }
 
 
 def record_json(record: ConfigRecord, admin: ConfigAdmin) -> dict[str, Any]:

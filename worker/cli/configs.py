@@ -98,6 +98,7 @@ def show_config(config_id: str, as_json: bool) -> None:
                 "name",
                 "enabled",
                 "tenant",
+                "rate_limit",
                 "orphaned",
                 "created_at",
                 "updated_at",
