@@ -170,6 +170,10 @@ class ConfigStore:
     def keys(self) -> RedisKeys:
         return self._keys
 
+    @property
+    def redis(self) -> Redis:
+        return self._redis
+
     # -- writes ---------------------------------------------------------------
 
     async def create(

@@ -140,6 +140,17 @@ class Integration:
         """
         return None
 
+    def refresh_request(
+        self, config: IntegrationConfig, request: DeliveryRequest
+    ) -> DeliveryRequest:
+        """The request a retry or a replay sends, from the one first made.
+
+        By default, the same. Override to follow the configuration as it is now
+        (the webhook integration takes its current URL and headers, so fixing a
+        URL fixes the deliveries still pending).
+        """
+        return request
+
     def signing_secrets(self, config: IntegrationConfig, now: datetime) -> Sequence[str]:
         """The Standard Webhooks secrets to sign ``config``'s deliveries with (none: unsigned).
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import pytest
@@ -20,7 +20,9 @@ import redis
 from click.testing import CliRunner, Result
 from support.env import TEST_ENV, TEST_SECRET_KEY
 
-from switchboard.config import ENCRYPTED_PREFIX, SecretBox
+from switchboard.config import ENCRYPTED_PREFIX, RedisKeys, SecretBox
+from switchboard.integrations import DeliveryRequest
+from switchboard.worker import DeliveryRecord
 from switchboard.worker.cli import cli
 from switchboard.worker.cli.common import MASK
 
@@ -847,3 +849,28 @@ def test_a_secret_needs_a_key_to_be_stored(runner: CliRunner, env: dict[str, str
     assert result.exit_code == 1
     assert "SWITCHBOARD_SECRET_KEY is not set" in result.stderr
     assert "api_token" in result.stderr
+
+
+def test_rotate_re_encrypts_the_requests_of_dead_letters_too(
+    runner: CliRunner, raw_redis: redis.Redis, env: dict[str, str]
+) -> None:
+    """Otherwise dropping the old key would strand every pending retry and dead letter."""
+    sealed = DeliveryRecord.seal_request(
+        DeliveryRequest("https://hooks.example.com/p", b"{}"), SecretBox([TEST_SECRET_KEY])
+    )
+    record = DeliveryRecord(
+        id="dlv_old", event_id="evt_1", event_type="a.b", config_id="cfg_1",
+        integration_id="x.y", request=sealed, status="dead", created_at=1.0, updated_at=1.0,
+    )  # fmt: skip
+    keys = RedisKeys(PREFIX)
+    raw_redis.set(keys.delivery("dlv_old"), record.model_dump_json(), ex=3600)
+    raw_redis.zadd(keys.dead_letters, {"dlv_old": 1000})
+    new_key = ok(runner, "secrets", "generate-key").strip()
+    out = ok(
+        runner, "secrets", "rotate",
+        env={**env, "SWITCHBOARD_SECRET_KEY": f"{new_key},{TEST_SECRET_KEY}"},
+    )  # fmt: skip
+    assert "1 pending or dead deliveries" in out
+    stored = DeliveryRecord.model_validate_json(raw_redis.get(keys.delivery("dlv_old")) or b"")
+    assert stored.open_request(SecretBox([new_key])).url == "https://hooks.example.com/p"
+    assert 0 < cast("int", raw_redis.ttl(keys.delivery("dlv_old"))) <= 3600

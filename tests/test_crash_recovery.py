@@ -99,3 +99,15 @@ async def test_a_job_run_again_keeps_its_events_another_job_does_not(
     assert await dedup.fresh([e1, e2], "job-1") == [e1, e2]  # the same job, run after a crash
     assert await dedup.fresh([e1, e2, e3], "job-2") == [e3]
     assert 0 < await redis_client.ttl(keys.event_seen("e1")) <= EVENT_DEDUP_TTL
+
+
+async def test_the_same_id_twice_in_one_job_is_dispatched_once(
+    redis_client: Redis, keys: RedisKeys
+) -> None:
+    dedup = EventDeduplicator(redis_client, keys)
+    first, copy, other = (
+        Event(id="d1", type="a.b"),
+        Event(id="d1", type="a.c"),
+        Event(id="d2", type="a.b"),
+    )
+    assert await dedup.fresh([first, other, copy], "job-9") == [first, other]

@@ -546,3 +546,25 @@ async def test_webhook_reports_failed_deliveries_without_raising(
 
     assert [r.json["id"] for r in sink.at("/down")] == [event.id]
     assert [r.json["id"] for r in sink.at("/up")] == [event.id]
+
+
+async def test_when_every_outbound_slot_is_taken_an_attempt_gives_up_quickly(
+    settings: Settings, sender_config: IntegrationConfig, sink: Sink
+) -> None:
+    """Slow hosts holding all of a worker's slots cannot hold an attempt to another host:
+    it comes back "host_busy" (the engine defers it), having sent nothing."""
+    one_slot = settings.model_copy(update={"http_max_connections": 1})
+    gate = sink.on("/hold", gate=asyncio.Event()).gate
+    assert gate is not None
+    async with HttpDeliverer(one_slot) as deliverer, Sink() as other:
+        holding = asyncio.create_task(
+            deliverer.attempt(sender_config, "dlv_a", DeliveryRequest(sink.url("/hold"), b"{}"))
+        )
+        await wait_for(lambda: sink.arrived == 1, what="the slot to be taken")
+        busy = await deliverer.attempt(
+            sender_config, "dlv_b", DeliveryRequest(other.url("/x"), b"{}"), host_wait=0.1
+        )
+        assert busy.error_class == "host_busy"
+        assert other.arrived == 0
+        gate.set()
+        assert (await holding).ok

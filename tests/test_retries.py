@@ -37,6 +37,7 @@ from switchboard.config import (
     is_encrypted,
 )
 from switchboard.integrations import (
+    ConfigAdmin,
     DeliveryOutcome,
     DeliveryRequest,
     DeliveryResponse,
@@ -58,6 +59,7 @@ from switchboard.worker import (
     HttpDeliverer,
     RetryScheduler,
 )
+from switchboard.worker.engine import UNKNOWN_CONFIG_DELAY
 
 T = TypeVar("T")
 
@@ -1020,3 +1022,73 @@ async def test_the_retry_scheduler_retries_until_delivered(
         received = sink.at("/flaky")
         assert len(received) == 3
         assert {header(r, "webhook-id") for r in received} == {the_id}
+
+
+# -- review fixes: what a receiver or an operator can throw at the engine -------------------
+
+
+@pytest.mark.parametrize(
+    "retry_after", ["\u00b2", "\u2460", "Wed, 01 Jan 99999999999 00:00:00 GMT", "soon", ""]
+)
+async def test_a_malformed_retry_after_is_ignored_not_fatal(
+    rig: Rig, sink: ScriptedSink, retry_after: str
+) -> None:
+    """Any header a receiver sends leaves the schedule as it is (no crash, no lost record)."""
+    sink.on("/odd", status=503, headers={"Retry-After": retry_after})
+    config_id = await rig.add(SenderIntegration)
+    result = await rig.send(config_id, sink.url("/odd"))
+    assert result.outcome is DeliveryOutcome.RETRYING
+    assert await rig.due_at(result.delivery_id) == rig.clock.now  # the schedule's "immediately"
+
+
+async def test_a_retry_follows_the_webhooks_current_url(rig: Rig, sink: ScriptedSink) -> None:
+    """Fixing a webhook's URL fixes its pending deliveries too (refresh_request)."""
+    record = await add_webhook(rig.store, "hook", sink.url("/old"))
+    await rig.has_config(record.id)
+    sink.on("/old", status=500)
+    event = Event(type="review.published")
+    webhook = rig.manager.get_integration(WebhookIntegration.integration_id)
+    assert isinstance(webhook, WebhookIntegration)
+    await webhook.on_event(event)
+    admin = ConfigAdmin(rig.manager, rig.store)
+    await admin.update(record.id, settings={"url": sink.url("/new")})
+    await wait_for(lambda: rig.config(record.id).get("url") == sink.url("/new"), what="the edit")
+    result = await rig.next_attempt(delivery_id(event.id, record.id))
+    assert result is not None
+    assert result.outcome is DeliveryOutcome.DELIVERED
+    assert [r.json["id"] for r in sink.at("/new")] == [event.id]
+    assert len(sink.at("/old")) == 1
+
+
+async def test_a_retry_for_a_configuration_this_worker_does_not_know_is_handed_back(
+    rig: Rig, sink: ScriptedSink
+) -> None:
+    """A rolling deploy: the integration is not installed here; the store still has the
+    configuration enabled. Not a dead letter: another worker (or this one, later) sends it."""
+    sink.on("/x", status=500)
+    config_id = await rig.add(SenderIntegration)
+    first = await rig.send(config_id, sink.url("/x"))
+    rig.manager.unregister(SenderIntegration)
+    try:
+        rig.clock.now += 1
+        assert await rig.log.claim_due(10) == [first.delivery_id]
+        await rig.engine.retry(first.delivery_id)
+        record = await rig.record(first.delivery_id)
+        assert record.status == "retrying"
+        assert len(record.attempts) == 1  # the hand-back is no attempt
+        assert await rig.due_at(first.delivery_id) == rig.clock.now + UNKNOWN_CONFIG_DELAY
+    finally:
+        rig.manager.register(SenderIntegration)
+
+
+async def test_a_record_lives_until_its_retry_however_far(
+    settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+) -> None:
+    """A Retry-After beyond the retention keeps the record until then (and the retention)."""
+    short = settings.model_copy(update={"delivery_retention": 3600.0, "retry_after_max": 86400.0})
+    async with engine_rig(short, store, redis_client) as rig:
+        sink.on("/later", status=503, headers={"Retry-After": "36000"})
+        config_id = await rig.add(SenderIntegration)
+        result = await rig.send(config_id, sink.url("/later"))
+        ttl = await redis_client.ttl(rig.keys.delivery(result.delivery_id))
+    assert 36000 + 3600 - 5 <= ttl <= 36000 + 3600

@@ -169,7 +169,8 @@ class HttpDeliverer:
         """Make the request once. ``lane``: a further limit (the retry lane's).
 
         ``host_wait``: give up (error class ``host_busy``, no request made) when the
-        host's slots stay taken this long: a slow host then cannot hold the caller.
+        host's slots, or all the worker's, stay taken this long: slow hosts then
+        cannot hold the caller.
         """
         session = self._session
         if session is None:
@@ -183,15 +184,15 @@ class HttpDeliverer:
         async with contextlib.AsyncExitStack() as stack:
             if lane is not None:
                 await stack.enter_async_context(lane)
-            await stack.enter_async_context(self._slots)
             # Per origin (host and port), as connections are pooled.
             host_slot = self._host_slots[f"{host}:{_port(parts)}"]
-            try:
-                async with asyncio.timeout(host_wait):
-                    await host_slot.acquire()
-            except TimeoutError:
-                return Attempted(host, None, "the host is busy", "host_busy", 0.0)
-            stack.callback(host_slot.release)
+            for slot in (self._slots, host_slot):
+                try:
+                    async with asyncio.timeout(host_wait):
+                        await slot.acquire()
+                except TimeoutError:
+                    return Attempted(host, None, "no outbound slot free", "host_busy", 0.0)
+                stack.callback(slot.release)
             started = time.perf_counter()
             try:
                 async with session.request(

@@ -177,9 +177,12 @@ class DeliveryLog:
     def write(self, pipe: Pipeline, record: DeliveryRecord, attempt: Attempt | None) -> None:
         """Buffer the writes of ``record`` (after ``attempt``) into ``pipe``."""
         keys = self._keys
-        now_ms = int(self._clock() * 1000)
+        now = self._clock()
+        now_ms = int(now * 1000)
         ttl = int(self._retention)
-        pipe.set(keys.delivery(record.id), record.model_dump_json(), ex=ttl)
+        # Kept for the retention after its next attempt, however far off that is.
+        record_ttl = ttl + max(0, int((record.next_attempt_at or now) - now))
+        pipe.set(keys.delivery(record.id), record.model_dump_json(), ex=record_ttl)
         pipe.zadd(keys.deliveries, {record.id: now_ms})
         pipe.zremrangebyscore(keys.deliveries, "-inf", now_ms - ttl * 1000)
         by_config = keys.deliveries_by_config(record.config_id)
@@ -207,6 +210,27 @@ class DeliveryLog:
         now_ms = int(self._clock() * 1000)
         ids = await self._claim(keys=[self._keys.retries], args=[now_ms, int(lease * 1000), limit])
         return [raw.decode() for raw in ids]
+
+    async def reseal(self, secrets: SecretBox) -> int:
+        """Re-encrypt the stored requests of pending retries and dead letters with the first
+        key (after a key rotation); returns how many were re-encrypted."""
+        ids = [
+            raw.decode()
+            for key in (self._keys.retries, self._keys.dead_letters)
+            for raw in await self._redis.zrange(key, 0, -1)
+        ]
+        count = 0
+        for record in await self.get_many(list(dict.fromkeys(ids))):
+            if not is_encrypted(record.request):
+                continue
+            resealed = record.model_copy(
+                update={"request": secrets.encrypt(secrets.decrypt(record.request))}
+            )
+            key = self._keys.delivery(record.id)
+            ttl = await self._redis.ttl(key)
+            await self._redis.set(key, resealed.model_dump_json(), ex=ttl if ttl > 0 else None)
+            count += 1
+        return count
 
     async def drop_retry(self, delivery_id: str) -> None:
         await self._redis.zrem(self._keys.retries, delivery_id)

@@ -13,6 +13,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from switchboard.config import REDIS_DOWN_ERRORS
 from switchboard.integrations import Event, IntegrationManager, Subscription
 
 from .logs import fields
@@ -78,6 +79,10 @@ class Dispatcher:
                 ),
             )
             return False
+        except REDIS_DOWN_ERRORS:
+            # Not the handler's fault, and its deliveries may be unrecorded: the whole job
+            # runs again (deliveries already recorded are not re-sent).
+            raise
         except Exception:
             return self._failed(subscription, event)
         return True

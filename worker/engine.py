@@ -22,14 +22,24 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from switchboard.config import ConfigStore, Redis, SecretBox, Settings
+from switchboard.config import (
+    ConfigNotFoundError,
+    ConfigStore,
+    RecordFormatError,
+    Redis,
+    SecretBox,
+    SecretKeyError,
+    Settings,
+)
 from switchboard.integrations import (
     DeliveryOutcome,
     DeliveryRequest,
+    DeliveryResponse,
     DeliveryResult,
     Event,
     IntegrationConfig,
     IntegrationManager,
+    Verdict,
     delivery_id,
 )
 
@@ -40,7 +50,14 @@ from .queue import EventEncoder
 from .rate_limit import RateLimiter
 from .retry_policy import Decision, Next, decide
 
-__all__ = ["HOST_BUSY_DELAY", "HOST_WAIT", "INLINE_WAIT_MAX", "RERUN", "DeliveryEngine"]
+__all__ = [
+    "HOST_BUSY_DELAY",
+    "HOST_WAIT",
+    "INLINE_WAIT_MAX",
+    "RERUN",
+    "UNKNOWN_CONFIG_DELAY",
+    "DeliveryEngine",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +71,8 @@ INLINE_WAIT_MAX = 0.25
 #: only its own slots, never the queue's job slots or the retry lane.
 HOST_WAIT = 0.2
 HOST_BUSY_DELAY = 1.0
+#: A retry whose configuration this worker does not know (yet) is handed back for this long.
+UNKNOWN_CONFIG_DELAY = 5.0
 
 _STATUS_OF: dict[Next, Any] = {
     Next.DELIVERED: "delivered",
@@ -148,7 +167,8 @@ class DeliveryEngine:
             update={
                 "status": "retrying",
                 "next_attempt_at": until,
-                "rate_slot_at": until if rate_slot else record.rate_slot_at,
+                # A rate slot is spent once its time comes: a later deferral takes a new one.
+                "rate_slot_at": until if rate_slot else None,
                 "updated_at": self._clock(),
             }
         )
@@ -167,13 +187,15 @@ class DeliveryEngine:
             return None
         config = self._manager.get_config(record.config_id)
         if config is None or not config.enabled:
-            gone = "deleted" if config is None else "disabled"
+            gone = await self._why_unusable(record.config_id)
+            if gone is None:  # this worker cannot use it (yet): another may, or later
+                return await self._defer(record, self._clock() + UNKNOWN_CONFIG_DELAY)
             attempted = Attempted("", None, f"the configuration was {gone}", "gone", 0.0, True)
             return await self._conclude(record, config, attempted)
         try:
-            request = record.open_request(self._secrets)
-        except ValueError as exc:
-            attempted = Attempted("", None, str(exc), "gone", 0.0, True)
+            request = config.integration.refresh_request(config, record.open_request(self._secrets))
+        except (ValueError, SecretKeyError) as exc:
+            attempted = Attempted("", None, f"cannot re-send: {exc}", "gone", 0.0, True)
             return await self._conclude(record, config, attempted)
         if config.rate_limit is not None and record.rate_slot_at is None:
             deferred = await self._wait_for_slot(record, config, self._clock())
@@ -185,6 +207,17 @@ class DeliveryEngine:
         if attempted.error_class == "host_busy":
             return await self._defer(record, self._clock() + HOST_BUSY_DELAY)
         return await self._conclude(record, config, attempted)
+
+    async def _why_unusable(self, config_id: str) -> str | None:
+        """ "deleted" or "disabled" if the store says so; ``None`` if it is just unknown here
+        (its integration is not installed on this worker, or the cache is behind)."""
+        try:
+            stored = await self._store.get(config_id)
+        except ConfigNotFoundError:
+            return "deleted"
+        except RecordFormatError:
+            return None
+        return None if stored.enabled else "disabled"
 
     # -- the end of every attempt ------------------------------------------------------
 
@@ -237,7 +270,7 @@ class DeliveryEngine:
         schedule: Sequence[float] = self._settings.retry_schedule
         if config is not None:
             if attempted.response is not None:
-                verdict = config.integration.classify_response(config, attempted.response)
+                verdict = _verdict(config, attempted.response)
             if config.integration.retry_schedule is not None:  # () means: no retries
                 schedule = config.integration.retry_schedule
         return decide(
@@ -336,3 +369,14 @@ def _duration(seconds: float) -> str:
     if seconds >= 3600:
         return f"{seconds / 3600:.1f} hours"
     return f"{seconds / 60:.0f} minutes"
+
+
+def _verdict(config: IntegrationConfig, response: DeliveryResponse) -> Verdict | None:
+    """The integration's judgement; its own exception means no judgement (default rules)."""
+    try:
+        return config.integration.classify_response(config, response)
+    except Exception:
+        logger.exception(
+            "classify_response failed", extra=fields(integration=config.integration_id)
+        )
+        return None

@@ -13,9 +13,16 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import orjson
+from arq import Retry
 from pydantic import ValidationError
 
-from switchboard.config import EVENT_DEDUP_TTL, Redis, RedisKeys
+from switchboard.config import (
+    EVENT_DEDUP_TTL,
+    REDIS_DOWN_ERRORS,
+    Redis,
+    RedisKeys,
+    describe_redis_error,
+)
 from switchboard.integrations import Event
 
 from .dispatcher import Dispatcher
@@ -32,6 +39,8 @@ logger = logging.getLogger(__name__)
 SERVICES: Final = "switchboard"
 
 _PREVIEW_CHARS: Final = 512
+#: Seconds before a job that Redis interrupted runs again.
+REDIS_RETRY_DELAY: Final = 2
 _ID_FIELD: Final = re.compile(r'"id"\s*:\s*"([^"\\]{1,200})"')
 
 
@@ -65,7 +74,13 @@ class EventDeduplicator:
             return events
         keys = [self._keys.event_seen(event.id) for event in events]
         kept = await self._script(keys=keys, args=[job_id, EVENT_DEDUP_TTL])
-        fresh = [events[index - 1] for index in kept]
+        fresh: list[Event] = []
+        seen: set[str] = set()
+        for index in kept:
+            event = events[index - 1]
+            if event.id not in seen:  # the same id twice in one job: once
+                seen.add(event.id)
+                fresh.append(event)
         if len(fresh) < len(events):
             skipped = {event.id for event in events} - {event.id for event in fresh}
             for event_id in sorted(skipped):
@@ -82,7 +97,23 @@ class JobServices:
 
 
 async def dispatch_job(ctx: dict[str, Any], encoded_events: list[Any]) -> int:
-    """Decode each event, reject the bad ones, dispatch the rest concurrently."""
+    """Decode each event, reject the bad ones, dispatch the rest concurrently.
+
+    Redis failing midway makes arq run the whole job again shortly (``Retry``),
+    rather than fail it: nothing accepted is dropped, and deliveries recorded on
+    the first run are not sent twice.
+    """
+    try:
+        return await _dispatch(ctx, encoded_events)
+    except REDIS_DOWN_ERRORS as exc:
+        logger.warning(
+            "job interrupted: Redis failed; it will run again",
+            extra=fields(job_id=ctx.get("job_id"), reason=describe_redis_error(exc)),
+        )
+        raise Retry(defer=REDIS_RETRY_DELAY) from None
+
+
+async def _dispatch(ctx: dict[str, Any], encoded_events: list[Any]) -> int:
     services: JobServices = ctx[SERVICES]
     job_id = ctx.get("job_id")
     events: list[Event] = []

@@ -16,9 +16,10 @@ tested without waiting. The rules, in order:
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Final
@@ -28,6 +29,8 @@ from switchboard.integrations import DeliveryResponse, Verdict
 from .delivery import Attempted
 
 __all__ = ["Decision", "Next", "decide", "retry_after_seconds"]
+
+_DELTA_SECONDS: Final = re.compile(r"[0-9]{1,10}", re.ASCII)
 
 #: 429 Too Many Requests and timeouts mean an overloaded receiver: give it a minute at least.
 SLOW_DOWN_SECONDS: Final = 60.0
@@ -97,12 +100,16 @@ def retry_after_seconds(value: str | None, now: float) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if _DELTA_SECONDS.fullmatch(value):
         return float(value)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        # A receiver's header must never break the engine: any oddity means "no hint".
+    except Exception:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - datetime.fromtimestamp(now, UTC).timestamp())
+    try:
+        return max(0.0, when.timestamp() - now)
+    except (OverflowError, ValueError, OSError):
+        return None

@@ -56,7 +56,7 @@ _RETRY_FIRST: Final = 0.5
 _RETRY_MAX: Final = 5.0
 #: A job's time limit beyond the handler timeout: decoding, recording, arq's own writes.
 #: Small, because a job whose worker died runs again only once arq's in-progress key
-#: (job timeout + 10 s) expires: with the default handler timeout that is 40 s.
+#: (job timeout + 10 s) expires: with the default handler timeout, 30 + 10 + 10 = 50 s.
 _JOB_TIMEOUT_MARGIN: Final = 10.0
 
 

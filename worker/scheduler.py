@@ -16,7 +16,7 @@ import contextlib
 import logging
 from typing import Final
 
-from switchboard.config import REDIS_DOWN_ERRORS
+from switchboard.config import REDIS_DOWN_ERRORS, describe_redis_error
 
 from .delivery_log import DeliveryLog
 from .engine import DeliveryEngine
@@ -62,7 +62,11 @@ class RetryScheduler:
     async def _retry(self, the_id: str) -> None:
         try:
             await self._engine.retry(the_id)
-        except REDIS_DOWN_ERRORS:
-            raise  # the runner's Redis handling takes over; the lease brings it back
+        except REDIS_DOWN_ERRORS as exc:
+            # Its lease brings it back once Redis does (the runner reconnects on its own).
+            logger.warning(
+                "retry interrupted: Redis failed",
+                extra=fields(delivery_id=the_id, reason=describe_redis_error(exc)),
+            )
         except Exception:
             logger.exception("retry failed", extra=fields(delivery_id=the_id))

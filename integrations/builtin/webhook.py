@@ -117,6 +117,14 @@ class WebhookIntegration(Integration):
     def initialize(self) -> None:
         self.subscribe("*", self.on_event)
 
+    def refresh_request(
+        self, config: IntegrationConfig, request: DeliveryRequest
+    ) -> DeliveryRequest:
+        # The configuration's URL and headers as they are now; the body as first sent.
+        return DeliveryRequest(
+            config.get("url"), request.body, headers=_headers(config), key=request.key
+        )
+
     def signing_secrets(self, config: IntegrationConfig, now: datetime) -> Sequence[str]:
         secrets = [config.get("secret")]
         previous = config.get("previous_secret")

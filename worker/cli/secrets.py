@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from switchboard.config import SecretKeyError, Settings, generate_secret_key
+from switchboard.config import SecretBox, SecretKeyError, Settings, generate_secret_key
 
+from ..delivery_log import DeliveryLog
 from .common import admin_session, run
 
 __all__ = ["secrets"]
@@ -37,7 +38,15 @@ def rotate() -> None:
             records, broken = await session.store.list()
             for record in records:
                 await session.admin.reseal(record.id)
-        click.echo(f"re-encrypted {len(records)} configurations with the first key")
+            box = SecretBox(settings.secret_keys)
+            log = DeliveryLog(
+                session.store.redis, session.store.keys, retention=settings.delivery_retention
+            )
+            requests = await log.reseal(box)
+        click.echo(
+            f"re-encrypted {len(records)} configurations and {requests} pending or dead "
+            "deliveries with the first key"
+        )
         for config_id, error in broken.items():
             click.echo(f"warning: {config_id} was left as it is: {error}", err=True)
 
