@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import signal
+import socket
 from collections import defaultdict
 from pathlib import Path
 
 import orjson
 import redis
+from support.env import TEST_SECRET_KEY
 from support.sink import Sink
 from support.waiting import wait_for
 from support.webhooks import add_webhook
 from support.workers import WorkerProcess, running_worker
 
-from switchboard.config import EVENT_DEDUP_TTL, ConfigStore, Redis, RedisKeys, Settings
+from switchboard.config import (
+    EVENT_DEDUP_TTL,
+    ConfigStore,
+    EmbeddedRedis,
+    Redis,
+    RedisKeys,
+    Settings,
+    open_redis,
+)
 from switchboard.integrations import Event, delivery_id
 from switchboard.worker import EventClient, EventDeduplicator
 
@@ -111,3 +121,48 @@ async def test_the_same_id_twice_in_one_job_is_dispatched_once(
         Event(id="d2", type="a.b"),
     )
     assert await dedup.fresh([first, other, copy], "job-9") == [first, other]
+
+
+async def test_a_redis_restart_mid_burst_loses_nothing(tmp_path: Path) -> None:
+    """Redis (with its append-only file, as `switchboard dev` runs it) restarts while the
+    worker is busy: the worker waits for it, and every accepted event is delivered."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = EmbeddedRedis(data_dir=tmp_path / "redis", port=port)
+    server.start()
+    settings = Settings(
+        redis_url=server.url,
+        key_prefix="sbtest",
+        secret_key=TEST_SECRET_KEY,  # type: ignore[arg-type]
+    )
+    env = {"REDIS_URL": server.url, "SWITCHBOARD_KEY_PREFIX": "sbtest",
+           "SWITCHBOARD_HANDLER_TIMEOUT": "1"}  # fmt: skip
+    worker = None
+    try:
+        async with Sink() as sink:
+            sink.on("/slow", delay=0.02)
+            async with open_redis(settings) as client:
+                await add_webhook(
+                    ConfigStore.for_settings(client, settings), "w", sink.url("/slow")
+                )
+            worker = WorkerProcess(env, tmp_path / "worker.log")
+            await worker.wait_for_log("worker started")
+            async with EventClient(settings) as client:
+                ids = await client.emit_many(
+                    [{"type": "a.b", "data": {"n": n}} for n in range(EVENTS)]
+                )
+            await sink.wait_for_count(30)
+            server.stop()
+            await worker.wait_for_log("Redis is unreachable")
+            server.start()
+            await wait_for(
+                lambda: {r.json["id"] for r in sink.received} >= set(ids),
+                timeout=60,
+                what="every event after the restart",
+            )
+    finally:
+        if worker is not None:
+            worker.kill()
+        server.stop()
+    assert worker.log.count("worker started") >= 2
