@@ -18,6 +18,7 @@ import orjson
 import pytest
 import redis
 from click.testing import CliRunner, Result
+from support.cli import invoke, ok
 from support.env import TEST_ENV, TEST_SECRET_KEY
 
 from switchboard.config import ENCRYPTED_PREFIX, RedisKeys, SecretBox
@@ -66,21 +67,6 @@ def raw_redis(redis_url: str) -> Iterator[redis.Redis]:
         yield client
     finally:
         client.close()
-
-
-def invoke(runner: CliRunner, *args: str, env: dict[str, str] | None = None) -> Result:
-    result = runner.invoke(cli, list(args), env=env)
-    # The CLI ends by returning or through sys.exit, never with an uncaught exception.
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"{args}: uncaught {result.exception!r}"
-    )
-    return result
-
-
-def ok(runner: CliRunner, *args: str, env: dict[str, str] | None = None) -> str:
-    result = invoke(runner, *args, env=env)
-    assert result.exit_code == 0, f"{args}: exit {result.exit_code}\n{result.output}"
-    return result.stdout
 
 
 def add(runner: CliRunner, *args: str, name: str = "Team A") -> str:

@@ -17,7 +17,8 @@ from typing import Any
 import orjson
 import pytest
 import redis
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
+from support.cli import invoke, ok
 from support.env import TEST_ENV, TEST_SECRET_KEY
 
 from switchboard.config import (
@@ -28,7 +29,6 @@ from switchboard.config import (
     generate_secret_key,
 )
 from switchboard.integrations import DeliveryRequest, delivery_id
-from switchboard.worker.cli import cli
 from switchboard.worker.delivery_log import Attempt, DeliveryLog, DeliveryRecord
 
 PREFIX = "sbtest"
@@ -281,21 +281,6 @@ def raw_redis(redis_url: str) -> Iterator[redis.Redis]:
         yield client
     finally:
         client.close()
-
-
-def invoke(runner: CliRunner, *args: str, env: dict[str, str] | None = None) -> Result:
-    result = runner.invoke(cli, list(args), env=env)
-    # The CLI ends by returning or through sys.exit, never with an uncaught exception.
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"{args}: uncaught {result.exception!r}"
-    )
-    return result
-
-
-def ok(runner: CliRunner, *args: str, env: dict[str, str] | None = None) -> str:
-    result = invoke(runner, *args, env=env)
-    assert result.exit_code == 0, f"{args}: exit {result.exit_code}\n{result.output}"
-    return result.stdout
 
 
 def as_json(runner: CliRunner, *args: str, env: dict[str, str] | None = None) -> Any:
