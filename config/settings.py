@@ -86,7 +86,7 @@ class Settings(BaseSettings):
 
     # -- the worker ----------------------------------------------------------------
     worker_concurrency: int = Field(
-        default=64,
+        default=16,
         ge=1,
         description="Queue jobs one worker process runs at once (each holds one or more events). "
         "Keep it well above the per-host limit: a hanging endpoint holds at most that many.",
@@ -151,7 +151,7 @@ class Settings(BaseSettings):
         description="Seconds one outbound request may take in all (connect, send, answer).",
     )
     http_max_connections: int = Field(
-        default=100, ge=1, description="Outbound requests one worker makes at once."
+        default=256, ge=1, description="Outbound requests one worker makes at once."
     )
     http_max_connections_per_host: int = Field(
         default=10, ge=1, description="Outbound requests one worker makes at once to one host."

@@ -548,23 +548,36 @@ async def test_webhook_reports_failed_deliveries_without_raising(
     assert [r.json["id"] for r in sink.at("/up")] == [event.id]
 
 
-async def test_when_every_outbound_slot_is_taken_an_attempt_gives_up_quickly(
+async def test_an_attempt_gives_up_on_a_slow_host_but_waits_for_a_quick_one(
     settings: Settings, sender_config: IntegrationConfig, sink: Sink
 ) -> None:
-    """Slow hosts holding all of a worker's slots cannot hold an attempt to another host:
-    it comes back "host_busy" (the engine defers it), having sent nothing."""
-    one_slot = settings.model_copy(update={"http_max_connections": 1})
+    """A host whose slots are all held by a request over a second old is slow: an attempt
+    to it comes back "host_busy" (the engine defers it) having sent nothing. A host that is
+    merely busy is waited for."""
+    one_slot = settings.model_copy(update={"http_max_connections_per_host": 1})
     gate = sink.on("/hold", gate=asyncio.Event()).gate
     assert gate is not None
-    async with HttpDeliverer(one_slot) as deliverer, Sink() as other:
+    async with HttpDeliverer(one_slot) as deliverer, Sink() as quick:
         holding = asyncio.create_task(
             deliverer.attempt(sender_config, "dlv_a", DeliveryRequest(sink.url("/hold"), b"{}"))
         )
         await wait_for(lambda: sink.arrived == 1, what="the slot to be taken")
         busy = await deliverer.attempt(
-            sender_config, "dlv_b", DeliveryRequest(other.url("/x"), b"{}"), host_wait=0.1
+            sender_config, "dlv_b", DeliveryRequest(sink.url("/next"), b"{}"), host_wait=0.1
         )
         assert busy.error_class == "host_busy"
-        assert other.arrived == 0
+        assert sink.arrived == 1
         gate.set()
         assert (await holding).ok
+        both = await asyncio.gather(
+            *(
+                deliverer.attempt(
+                    sender_config,
+                    f"dlv_{n}",
+                    DeliveryRequest(quick.url("/q"), b"{}"),
+                    host_wait=0.1,
+                )
+                for n in range(5)
+            )
+        )
+        assert all(result.ok for result in both)  # one slot, five requests: all waited

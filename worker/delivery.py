@@ -50,7 +50,14 @@ from switchboard.integrations import (
 from .logs import fields
 from .ssrf import AddressPolicy, BlockedAddressError, GuardedResolver
 
-__all__ = ["RESPONSE_BODY_LIMIT", "Attempted", "HttpDeliverer", "log_delivery"]
+__all__ = [
+    "QUEUE_WAIT_MAX",
+    "RESPONSE_BODY_LIMIT",
+    "SLOW_HOST_AFTER",
+    "Attempted",
+    "HttpDeliverer",
+    "log_delivery",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -114,9 +121,7 @@ class HttpDeliverer:
         self._total_timeout = settings.http_timeout
         self._slots = asyncio.Semaphore(settings.http_max_connections)
         per_host = settings.http_max_connections_per_host
-        self._host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(per_host)
-        )
+        self._origins: defaultdict[str, _Origin] = defaultdict(lambda: _Origin(per_host))
         self._session: aiohttp.ClientSession | None = None
         self._policy = AddressPolicy(settings.allow_cidrs)
 
@@ -184,15 +189,22 @@ class HttpDeliverer:
         async with contextlib.AsyncExitStack() as stack:
             if lane is not None:
                 await stack.enter_async_context(lane)
-            # Per origin (host and port), as connections are pooled.
-            host_slot = self._host_slots[f"{host}:{_port(parts)}"]
-            for slot in (self._slots, host_slot):
+            # Per origin (host and port), as connections are pooled; the host's slot
+            # first, so that waiting for a busy host holds none of the worker's slots.
+            origin = self._origins[f"{host}:{_port(parts)}"]
+            if not await origin.acquire(host_wait):
+                return Attempted(host, None, "the host is slow: all its slots are taken",
+                                 "host_busy", 0.0)  # fmt: skip
+            stack.callback(origin.release)
+            if host_wait is None:
+                await self._slots.acquire()
+            else:
                 try:
-                    async with asyncio.timeout(host_wait):
-                        await slot.acquire()
+                    async with asyncio.timeout(QUEUE_WAIT_MAX):
+                        await self._slots.acquire()
                 except TimeoutError:
-                    return Attempted(host, None, "no outbound slot free", "host_busy", 0.0)
-                stack.callback(slot.release)
+                    return Attempted(host, None, "the worker is busy", "host_busy", 0.0)
+            stack.callback(self._slots.release)
             started = time.perf_counter()
             try:
                 async with session.request(
@@ -236,6 +248,45 @@ class HttpDeliverer:
             keys = [_signing_key(secret) for secret in secrets]
             headers["webhook-signature"] = signature_header(keys, the_id, timestamp, request.body)
         return headers
+
+
+#: A host whose oldest request in flight is older than this (seconds) counts as slow.
+SLOW_HOST_AFTER: Final = 1.0
+#: The longest an attempt queues for a slot (of its host, or of the worker) before the
+#: engine defers it: so that a first attempt, and the job it is part of, always ends
+#: well within the handler timeout, however big the backlog.
+QUEUE_WAIT_MAX: Final = 5.0
+
+
+class _Origin:
+    """One host:port's slots, and when each request in flight started."""
+
+    __slots__ = ("in_flight", "slots")
+
+    def __init__(self, limit: int) -> None:
+        self.slots = asyncio.Semaphore(limit)
+        self.in_flight: list[float] = []
+
+    async def acquire(self, patience: float | None) -> bool:
+        """A slot, or ``False`` to defer: at once when every slot is taken and the host is
+        slow (its oldest request in flight is over ``SLOW_HOST_AFTER`` old), else after
+        ``QUEUE_WAIT_MAX``. ``patience=None``: wait as long as it takes."""
+        if patience is not None and self.slots.locked() and self._slow():
+            return False
+        try:
+            async with asyncio.timeout(None if patience is None else QUEUE_WAIT_MAX):
+                await self.slots.acquire()
+        except TimeoutError:
+            return False
+        self.in_flight.append(time.monotonic())
+        return True
+
+    def _slow(self) -> bool:
+        return bool(self.in_flight) and time.monotonic() - min(self.in_flight) > SLOW_HOST_AFTER
+
+    def release(self) -> None:
+        self.in_flight.remove(min(self.in_flight))  # which one ended does not matter here
+        self.slots.release()
 
 
 def _port(parts: SplitResult) -> int | str:

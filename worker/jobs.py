@@ -94,6 +94,8 @@ class JobServices:
     rejected: RejectedEventLog
     dedup: EventDeduplicator
     max_event_bytes: int
+    #: Seconds a dispatch job may take before it is handed back to run again.
+    job_budget: float = 60.0
 
 
 async def dispatch_job(ctx: dict[str, Any], encoded_events: list[Any]) -> int:
@@ -103,8 +105,17 @@ async def dispatch_job(ctx: dict[str, Any], encoded_events: list[Any]) -> int:
     rather than fail it: nothing accepted is dropped, and deliveries recorded on
     the first run are not sent twice.
     """
+    services: JobServices = ctx[SERVICES]
     try:
-        return await _dispatch(ctx, encoded_events)
+        # Within arq's job timeout, which would fail the job (and drop its events):
+        # running out of time here runs it again instead (recorded deliveries are kept).
+        async with asyncio.timeout(services.job_budget):
+            return await _dispatch(ctx, encoded_events)
+    except TimeoutError:
+        logger.warning(
+            "job ran out of time; it will run again", extra=fields(job_id=ctx.get("job_id"))
+        )
+        raise Retry(defer=REDIS_RETRY_DELAY) from None
     except REDIS_DOWN_ERRORS as exc:
         logger.warning(
             "job interrupted: Redis failed; it will run again",

@@ -113,6 +113,7 @@ class WorkerRunner:
                             rejected=RejectedEventLog(redis, keys),
                             dedup=EventDeduplicator(redis, keys),
                             max_event_bytes=settings.max_event_bytes,
+                            job_budget=settings.handler_timeout + _JOB_TIMEOUT_MARGIN / 2,
                         )
                         await self._work(pool, services, scheduler, stop)
                     finally:

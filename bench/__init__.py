@@ -1,0 +1,1 @@
+"""Switchboard's benchmarks: ``python -m bench`` (see the README)."""

@@ -1,0 +1,36 @@
+"""``python -m bench [--smoke] [--out DIR]``: run every scenario, write JSON, Markdown, PNG."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import platform
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .report import write_reports
+from .scenarios import SCALES, run_all
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks, not figures")
+    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    args = parser.parse_args()
+    scale = SCALES["smoke" if args.smoke else "full"]
+    with tqdm(total=6, unit="scenario") as progress:
+        results = asyncio.run(run_all(scale, progress))
+    results["machine"] = {
+        "python": platform.python_version(),
+        "cpus": __import__("os").cpu_count(),
+        "platform": platform.platform(),
+        "sink": "bench.sink (asyncio protocol)",
+    }
+    paths = write_reports(results, args.out)
+    for path in paths:
+        print(path)
+
+
+if __name__ == "__main__":
+    main()

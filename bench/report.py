@@ -1,0 +1,127 @@
+"""The run's results as JSON, a Markdown table of the targets, and a PNG chart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+__all__ = ["targets", "write_reports"]
+
+
+def targets(results: dict[str, Any]) -> list[tuple[str, float, str, bool]]:
+    """(what, measured, target, met) for each target of the issue that this run measures."""
+    f1, f10 = results["fanout_1"], results["fanout_10"]
+    http = results["http_ceiling"]["per_second"]
+    queue = results["queue_ceiling"]["per_second"]
+    naive = results["naive"]["per_second"]
+    sync = results["sync"]
+    rows = [
+        ("fan-out 10 deliveries/s ÷ HTTP ceiling", f10["deliveries_per_second"] / http, "≥ 0.6"),
+        ("fan-out 10 deliveries/s ÷ naive design", f10["deliveries_per_second"] / naive, "≥ 5"),
+        ("fan-out 1 events/s ÷ raw arq no-op jobs/s", f1["events_per_second"] / queue, "≥ 1.0"),
+        ("p99 emit-to-delivery at half load, fan-out 1 (ms)", f1["latency_p99_ms"], "< 50"),
+        (
+            "sync design ÷ Switchboard, time to 10 slow endpoints",
+            sync["sync_median_ms"] / sync["switchboard_median_ms"],
+            "≥ 5",
+        ),
+    ]
+    limits = {"≥ 0.6": (0.6, True), "≥ 5": (5, True), "≥ 1.0": (1.0, True), "< 50": (50, False)}
+    out = []
+    for what, value, target in rows:
+        bound, at_least = limits[target]
+        out.append((what, value, target, value >= bound if at_least else value < bound))
+    return out
+
+
+def _markdown(results: dict[str, Any]) -> str:
+    f1, f10 = results["fanout_1"], results["fanout_10"]
+    naive = results["naive"]["per_second"]
+    lines = [
+        f"Scale: {results['scale']}; machine: {results['machine']['cpus']} CPUs, "
+        f"Python {results['machine']['python']}; sink: {results['machine']['sink']}.",
+        "",
+        "| measure | per second |",
+        "|---|---:|",
+        f"| HTTP ceiling (bare aiohttp client) | {results['http_ceiling']['per_second']:,.0f} |",
+        f"| queue ceiling (raw arq no-op jobs) | {results['queue_ceiling']['per_second']:,.0f} |",
+        f"| Switchboard fan-out 1: events | {f1['events_per_second']:,.0f} |",
+        f"| Switchboard fan-out 10: deliveries | {f10['deliveries_per_second']:,.0f} |",
+        f"| naive design (arq job + session per delivery) | {naive:,.0f} |",
+        "",
+        "| target | measured | wanted | met |",
+        "|---|---:|---|---|",
+    ]
+    for what, value, target, met in targets(results):
+        lines.append(f"| {what} | {value:,.2f} | {target} | {'yes' if met else '**no**'} |")
+    lines += [
+        "",
+        f"Latency at half load, fan-out 1: p50 {f1['latency_p50_ms']:.1f} ms, "
+        f"p99 {f1['latency_p99_ms']:.1f} ms ({f1['latency_samples']} events); fan-out 10: "
+        f"p50 {f10['latency_p50_ms']:.1f} ms, p99 {f10['latency_p99_ms']:.1f} ms. "
+        f"Peak worker RSS: {max(f1['peak_rss_mb'], f10['peak_rss_mb']):.0f} MB.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _chart(results: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (bars, latency) = plt.subplots(1, 2, figsize=(11, 4))
+    names = ["HTTP ceiling", "arq no-op", "SB fan-out 1\n(events)", "SB fan-out 10\n(deliveries)",
+             "naive"]  # fmt: skip
+    values = [
+        results["http_ceiling"]["per_second"],
+        results["queue_ceiling"]["per_second"],
+        results["fanout_1"]["events_per_second"],
+        results["fanout_10"]["deliveries_per_second"],
+        results["naive"]["per_second"],
+    ]
+    bars.bar(names, values, color=["#999", "#999", "#2a7", "#2a7", "#c55"])
+    bars.set_ylabel("per second")
+    bars.set_title("Throughput, one worker process")
+    for key, label in (("fanout_1", "fan-out 1"), ("fanout_10", "fan-out 10")):
+        samples = sorted(results[key].get("latencies_ms", []))
+        if samples:
+            latency.plot(samples, [i / len(samples) for i in range(len(samples))], label=label)
+    latency.set_xscale("log")
+    latency.set_xlabel("emit to delivery (ms)")
+    latency.set_ylabel("fraction of events")
+    latency.set_title("Latency at half load")
+    latency.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def write_reports(results: dict[str, Any], out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    chart = out / "latest.png"
+    _chart(results, chart)
+    # The raw latencies are in the chart; the JSON keeps the figures.
+    slim = {
+        key: (
+            {k: v for k, v in value.items() if k != "latencies_ms"}
+            if isinstance(value, dict)
+            else value
+        )
+        for key, value in results.items()
+    }
+    slim["targets"] = [
+        {"what": what, "measured": value, "target": target, "met": met}
+        for what, value, target, met in targets(results)
+    ]
+    json_path = out / "latest.json"
+    json_path.write_bytes(orjson.dumps(slim, option=orjson.OPT_INDENT_2))
+    markdown = out / "latest.md"
+    markdown.write_text(_markdown(results))
+    return [json_path, markdown, chart]
+
+
+def _without_samples(section: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in section.items() if key != "latencies_ms"}

@@ -1,0 +1,239 @@
+"""The scenarios, each in its own private Redis with its own sink process.
+
+Sizes come from a ``Scale``: ``full`` for the README's figures, ``smoke`` for CI
+(seconds, checking only that results come out well formed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+
+from switchboard.config import ConfigStore, Settings, open_redis
+from switchboard.integrations import ConfigAdmin, IntegrationManager
+from switchboard.integrations.builtin import WebhookIntegration
+from switchboard.worker import EventClient
+
+from .harness import (
+    ROOT,
+    Workers,
+    percentile,
+    private_redis,
+    settings_for,
+    sink_process,
+    worker_env,
+)
+
+__all__ = ["SCALES", "Scale", "run_all"]
+
+PAYLOAD = {"review_id": 42, "author": "alice", "summary": "x" * 200}
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    http_requests: int
+    noop_jobs: int
+    backlog_events: int
+    latency_seconds: float
+    naive_deliveries: int
+    sync_events: int
+
+
+SCALES = {
+    "full": Scale("full", 20_000, 10_000, 10_000, 10.0, 3_000, 20),
+    "smoke": Scale("smoke", 300, 200, 200, 1.0, 100, 3),
+}
+CONCURRENCY = 64
+
+
+async def http_ceiling(scale: Scale) -> dict[str, Any]:
+    """A bare aiohttp client posting the same payload to the same sink, no queue."""
+    body = orjson.dumps({"id": "evt", "type": "review.published", "data": PAYLOAD})
+    async with sink_process() as sink:
+        connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            slots = asyncio.Semaphore(CONCURRENCY)
+
+            async def post() -> None:
+                async with slots, session.post(sink.url("/ceiling"), data=body) as response:
+                    await response.read()
+
+            started = time.perf_counter()
+            await asyncio.gather(*(post() for _ in range(scale.http_requests)))
+            elapsed = time.perf_counter() - started
+    return {
+        "requests": scale.http_requests,
+        "seconds": elapsed,
+        "per_second": scale.http_requests / elapsed,
+    }
+
+
+async def queue_ceiling(scale: Scale) -> dict[str, Any]:
+    """Raw arq no-op jobs per second through the same kind of Redis, one worker process."""
+    with private_redis() as redis_server:
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.arq_jobs",
+                "noop",
+                redis_server.url,
+                str(scale.noop_jobs),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+    result: dict[str, Any] = orjson.loads(out.stdout)
+    return result
+
+
+async def _configure(settings: Settings, urls: list[str]) -> None:
+    manager = IntegrationManager()
+    manager.register(WebhookIntegration)
+    async with open_redis(settings) as redis:
+        admin = ConfigAdmin(manager, ConfigStore.for_settings(redis, settings))
+        for n, url in enumerate(urls):
+            await admin.create("switchboard.webhook", name=f"endpoint {n}", settings={"url": url})
+
+
+async def switchboard_backlog(scale: Scale, fanout: int) -> dict[str, Any]:
+    """A backlog of events, one worker process: events/s and deliveries/s, then latency at
+    half that load."""
+    with private_redis() as redis_server, tempfile.TemporaryDirectory() as logs:
+        settings = settings_for(redis_server.url)
+        async with sink_process() as sink:
+            await _configure(settings, [sink.url(f"/endpoint/{n}") for n in range(fanout)])
+            async with EventClient(settings) as client:
+                for start in range(0, scale.backlog_events, 1000):
+                    size = min(1000, scale.backlog_events - start)
+                    await client.emit_many([{"type": "review.published", "data": PAYLOAD}] * size)
+            workers = Workers(worker_env(redis_server.url), 1, Path(logs))
+            try:
+                await workers.started()
+                started = time.monotonic()
+                deliveries = scale.backlog_events * fanout
+                finished = await sink.wait_count(deliveries, timeout=600)
+                elapsed = finished - started
+                await sink.get("reset")
+                latency = await _latency_at(
+                    settings, sink, rate=0.5 * scale.backlog_events / elapsed, scale=scale
+                )
+                rss = workers.peak_rss_mb()[0]
+            finally:
+                workers.stop()
+    return {
+        "fanout": fanout,
+        "events": scale.backlog_events,
+        "seconds": elapsed,
+        "events_per_second": scale.backlog_events / elapsed,
+        "deliveries_per_second": deliveries / elapsed,
+        "peak_rss_mb": rss,
+        **latency,
+    }
+
+
+async def _latency_at(
+    settings: Settings, sink: Any, *, rate: float, scale: Scale
+) -> dict[str, Any]:
+    """Emit single events at ``rate`` per second for a while; emit-to-sink latency."""
+    count = max(1, int(rate * scale.latency_seconds))
+    interval = 1 / rate
+    async with EventClient(settings) as client:
+        start = time.monotonic()
+        for n in range(count):
+            delay = start + n * interval - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)  # pacing the offered load
+            await client.emit("review.published", PAYLOAD)
+    latencies: list[float] = []
+    deadline = time.monotonic() + 60
+    while len(latencies) < count and time.monotonic() < deadline:
+        latencies += await sink.get("latencies")
+        await asyncio.sleep(0.05)  # polling the sink
+    return {
+        "offered_events_per_second": rate,
+        "latency_samples": len(latencies),
+        "latency_p50_ms": percentile(latencies, 0.50),
+        "latency_p99_ms": percentile(latencies, 0.99),
+        "latencies_ms": latencies,
+    }
+
+
+async def naive_design(scale: Scale) -> dict[str, Any]:
+    """One arq job per delivery, each with a new aiohttp session: the usual glue."""
+    async with sink_process() as sink:
+        with private_redis() as redis_server:
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.arq_jobs", "naive", redis_server.url,
+                 str(scale.naive_deliveries), sink.url("/naive")],
+                cwd=ROOT, capture_output=True, check=True,
+            )  # fmt: skip
+    result: dict[str, Any] = orjson.loads(out.stdout)
+    return result
+
+
+async def sync_design(scale: Scale) -> dict[str, Any]:
+    """Review Board's way: post to each of 10 endpoints (20 ms each) one after another;
+    against Switchboard delivering the same event to the same 10 endpoints."""
+    body = orjson.dumps({"id": "evt", "type": "review.published", "data": PAYLOAD})
+    with private_redis() as redis_server, tempfile.TemporaryDirectory() as logs:
+        settings = settings_for(redis_server.url)
+        async with sink_process() as sink:
+            urls = [sink.url(f"/slow/20/{n}") for n in range(10)]
+            sync_times = []
+            async with aiohttp.ClientSession() as session:
+                for _ in range(scale.sync_events):
+                    started = time.perf_counter()
+                    for url in urls:
+                        async with session.post(url, data=body) as response:
+                            await response.read()
+                    sync_times.append(time.perf_counter() - started)
+            await _configure(settings, urls)
+            workers = Workers(worker_env(redis_server.url), 1, Path(logs))
+            try:
+                await workers.started()
+                switchboard_times = []
+                async with EventClient(settings) as client:
+                    for n in range(scale.sync_events):
+                        before = await sink.count()
+                        started = time.monotonic()
+                        await client.emit("review.published", PAYLOAD)
+                        arrived = await sink.wait_count(before + 10, timeout=30)
+                        switchboard_times.append(arrived - started)
+                        del n
+            finally:
+                workers.stop()
+    return {
+        "endpoints": 10,
+        "endpoint_ms": 20,
+        "sync_median_ms": percentile(sync_times, 0.5) * 1000,
+        "switchboard_median_ms": percentile(switchboard_times, 0.5) * 1000,
+    }
+
+
+async def run_all(scale: Scale, progress: Any) -> dict[str, Any]:
+    results: dict[str, Any] = {"scale": scale.name}
+    steps = [
+        ("http_ceiling", lambda: http_ceiling(scale)),
+        ("queue_ceiling", lambda: queue_ceiling(scale)),
+        ("fanout_1", lambda: switchboard_backlog(scale, 1)),
+        ("fanout_10", lambda: switchboard_backlog(scale, 10)),
+        ("naive", lambda: naive_design(scale)),
+        ("sync", lambda: sync_design(scale)),
+    ]
+    for name, step in steps:
+        progress.set_description(name)
+        results[name] = await step()
+        progress.update(1)
+    return results

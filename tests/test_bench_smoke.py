@@ -1,0 +1,40 @@
+"""The benchmark suite runs end to end and writes well-formed results (not speed: CI is noisy)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_smoke_run_writes_json_markdown_and_a_chart(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke", "--out", str(tmp_path)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    results = orjson.loads((tmp_path / "latest.json").read_bytes())
+    for section in ("http_ceiling", "queue_ceiling", "naive"):
+        assert results[section]["per_second"] > 0
+    for fanout in ("fanout_1", "fanout_10"):
+        section = results[fanout]
+        assert section["events_per_second"] > 0
+        fanout_n = int(fanout.split("_")[1])
+        expected = section["events_per_second"] * fanout_n
+        assert section["deliveries_per_second"] == pytest.approx(expected)
+        assert 0 < section["latency_p50_ms"] <= section["latency_p99_ms"]
+        assert section["latency_samples"] > 0
+        assert "latencies_ms" not in section  # the samples go to the chart only
+    assert results["sync"]["sync_median_ms"] > 200  # ten endpoints of 20 ms, one after another
+    assert {target["met"] for target in results["targets"]} <= {True, False}
+    assert len(results["targets"]) == 5
+    markdown = (tmp_path / "latest.md").read_text()
+    assert "| target | measured | wanted | met |" in markdown
+    assert (tmp_path / "latest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
