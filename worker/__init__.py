@@ -10,6 +10,7 @@ from .delivery import RESPONSE_BODY_LIMIT, Attempted, HttpDeliverer, log_deliver
 from .delivery_log import Attempt, DeliveryLog, DeliveryRecord, DeliveryStatus
 from .dispatcher import Dispatcher, DispatchReport
 from .engine import RERUN, DeliveryEngine
+from .group_commit import GroupCommit
 from .jobs import SERVICES, EventDeduplicator, JobServices, dispatch_job, reject_job
 from .logs import JsonFormatter, TextFormatter, configure_logging, fields
 from .producer import EventClient, SyncEventClient
@@ -53,6 +54,7 @@ __all__ = [
     "EventDeduplicator",
     "EventEncoder",
     "EventSchemas",
+    "GroupCommit",
     "GuardedResolver",
     "HttpDeliverer",
     "JobDecoder",

@@ -196,14 +196,9 @@ class HttpDeliverer:
                 return Attempted(host, None, "the host is slow: all its slots are taken",
                                  "host_busy", 0.0)  # fmt: skip
             stack.callback(origin.release)
-            if host_wait is None:
-                await self._slots.acquire()
-            else:
-                try:
-                    async with asyncio.timeout(QUEUE_WAIT_MAX):
-                        await self._slots.acquire()
-                except TimeoutError:
-                    return Attempted(host, None, "the worker is busy", "host_busy", 0.0)
+            wait = None if host_wait is None or not self._slots.locked() else QUEUE_WAIT_MAX
+            if not await _acquire_within(self._slots, wait):
+                return Attempted(host, None, "the worker is busy", "host_busy", 0.0)
             stack.callback(self._slots.release)
             started = time.perf_counter()
             try:
@@ -271,13 +266,13 @@ class _Origin:
         """A slot, or ``False`` to defer: at once when every slot is taken and the host is
         slow (its oldest request in flight is over ``SLOW_HOST_AFTER`` old), else after
         ``QUEUE_WAIT_MAX``. ``patience=None``: wait as long as it takes."""
-        if patience is not None and self.slots.locked() and self._slow():
-            return False
-        try:
-            async with asyncio.timeout(None if patience is None else QUEUE_WAIT_MAX):
-                await self.slots.acquire()
-        except TimeoutError:
-            return False
+        if self.slots.locked():
+            if patience is not None and self._slow():
+                return False
+            if not await _acquire_within(self.slots, None if patience is None else QUEUE_WAIT_MAX):
+                return False
+        else:
+            await self.slots.acquire()  # free: no timer needed (the hot path)
         self.in_flight.append(time.monotonic())
         return True
 
@@ -287,6 +282,18 @@ class _Origin:
     def release(self) -> None:
         self.in_flight.remove(min(self.in_flight))  # which one ended does not matter here
         self.slots.release()
+
+
+async def _acquire_within(slots: asyncio.Semaphore, seconds: float | None) -> bool:
+    if seconds is None:
+        await slots.acquire()
+        return True
+    try:
+        async with asyncio.timeout(seconds):
+            await slots.acquire()
+    except TimeoutError:
+        return False
+    return True
 
 
 def _port(parts: SplitResult) -> int | str:

@@ -13,6 +13,7 @@ attempts. ``save()`` writes all of that, and whatever else the caller adds
 from __future__ import annotations
 
 import base64
+import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Literal, cast
@@ -48,6 +49,9 @@ local until_ms = tonumber(ARGV[1]) + tonumber(ARGV[2])
 for _, id in ipairs(due) do redis.call('ZADD', KEYS[1], until_ms, id) end
 return due
 """
+
+#: The share of writes that also trim the indexes (on average every 32nd).
+_HOUSEKEEPING_SHARE = 1 / 32
 
 _OUTCOMES: dict[str, DeliveryOutcome] = {
     "delivered": DeliveryOutcome.DELIVERED,
@@ -174,8 +178,19 @@ class DeliveryLog:
             records += [DeliveryRecord.model_validate_json(raw) for raw in raws if raw is not None]
         return records
 
-    def write(self, pipe: Pipeline, record: DeliveryRecord, attempt: Attempt | None) -> None:
-        """Buffer the writes of ``record`` (after ``attempt``) into ``pipe``."""
+    def write(
+        self,
+        pipe: Pipeline,
+        record: DeliveryRecord,
+        attempt: Attempt | None,
+        *,
+        was: DeliveryStatus | None = None,
+    ) -> None:
+        """Buffer the writes of ``record`` (after ``attempt``) into ``pipe``.
+
+        ``was``: its status before, when known (``"pending"`` for a first attempt): a
+        delivery that was never scheduled or dead needs no removal from those sets.
+        """
         keys = self._keys
         now = self._clock()
         now_ms = int(now * 1000)
@@ -184,25 +199,27 @@ class DeliveryLog:
         record_ttl = ttl + max(0, int((record.next_attempt_at or now) - now))
         pipe.set(keys.delivery(record.id), record.model_dump_json(), ex=record_ttl)
         pipe.zadd(keys.deliveries, {record.id: now_ms})
-        pipe.zremrangebyscore(keys.deliveries, "-inf", now_ms - ttl * 1000)
         by_config = keys.deliveries_by_config(record.config_id)
         pipe.zadd(by_config, {record.id: now_ms})
-        pipe.zremrangebyscore(by_config, "-inf", now_ms - ttl * 1000)
-        pipe.expire(by_config, ttl)
         if record.status == "retrying" and record.next_attempt_at is not None:
             pipe.zadd(keys.retries, {record.id: int(record.next_attempt_at * 1000)})
-        else:
+        elif was != "pending":
             pipe.zrem(keys.retries, record.id)
         if record.status == "dead":
             pipe.zadd(keys.dead_letters, {record.id: now_ms})
-        else:
+        elif was in (None, "dead"):
             pipe.zrem(keys.dead_letters, record.id)
-        pipe.zremrangebyscore(keys.dead_letters, "-inf", now_ms - ttl * 1000)
+        recent = keys.config_attempts(record.config_id)
         if attempt is not None:
             entry = {"delivery_id": record.id, "event_id": record.event_id, **attempt.model_dump()}
-            recent = keys.config_attempts(record.config_id)
             pipe.lpush(recent, orjson.dumps(entry))
             pipe.ltrim(recent, 0, CONFIG_ATTEMPTS_KEPT - 1)
+        if random.random() < _HOUSEKEEPING_SHARE:
+            # Trimming the indexes to the retention need not happen on every write.
+            oldest = now_ms - ttl * 1000
+            for index in (keys.deliveries, by_config, keys.dead_letters):
+                pipe.zremrangebyscore(index, "-inf", oldest)
+            pipe.expire(by_config, ttl)
             pipe.expire(recent, ttl)
 
     async def claim_due(self, limit: int, lease: float = RETRY_LEASE) -> list[str]:

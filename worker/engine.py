@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from redis.asyncio.client import Pipeline
+
 from switchboard.config import (
     ConfigNotFoundError,
     ConfigStore,
@@ -45,6 +47,7 @@ from switchboard.integrations import (
 
 from .delivery import Attempted, HttpDeliverer, log_delivery
 from .delivery_log import Attempt, DeliveryLog, DeliveryRecord
+from .group_commit import GroupCommit
 from .logs import fields
 from .queue import EventEncoder
 from .rate_limit import RateLimiter
@@ -112,6 +115,7 @@ class DeliveryEngine:
         self._secrets = SecretBox.from_settings(settings)
         self._events = EventEncoder(settings)
         self._limiter = RateLimiter(redis, log.keys)
+        self._commits = GroupCommit(redis)
         #: The retry lane: retries wait here, never in front of first attempts.
         self.retry_lane = asyncio.Semaphore(settings.retry_concurrency)
 
@@ -255,7 +259,7 @@ class DeliveryEngine:
                 "rate_slot_at": None,
             }
         )
-        disable_reason = await self._save(updated, attempt, config, decision, now)
+        disable_reason = await self._save(updated, attempt, config, decision, now, record.status)
         if disable_reason is not None and config is not None:
             await self._disable(config, disable_reason, now)
         result = attempted.result(record.id, _OUTCOME_OF[decision.next], number)
@@ -291,12 +295,17 @@ class DeliveryEngine:
         config: IntegrationConfig | None,
         decision: Decision,
         now: float,
+        was: Any,
     ) -> str | None:
-        """Write everything in one round trip; returns why to disable the config, if so."""
+        """Write everything in one transaction, shared with the deliveries ending at the same
+        time (group commit); returns why to disable the config, if so."""
         keys = self._log.keys
         health = keys.config_health(record.config_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            self._log.write(pipe, record, attempt)
+        delivered = decision.next is Next.DELIVERED
+        counts_for_health = attempt.error_class != "gone"  # not the endpoint's doing
+
+        def fill(pipe: Pipeline) -> None:
+            self._log.write(pipe, record, attempt, was=was)
             # No dead letter about a dead letter: that could feed itself without end.
             if record.status == "dead" and not record.event_type.startswith("switchboard."):
                 self._queue_event(
@@ -312,8 +321,6 @@ class DeliveryEngine:
                     },
                     tenant=record.tenant,
                 )
-            delivered = decision.next is Next.DELIVERED
-            counts_for_health = attempt.error_class != "gone"  # not the endpoint's doing
             if delivered:
                 pipe.delete(health)
             elif counts_for_health:
@@ -321,7 +328,8 @@ class DeliveryEngine:
                 pipe.hincrby(health, "failures", 1)
                 pipe.hget(health, "failing_since")
                 pipe.expire(health, int(self._settings.health_disable_after * 2))
-            replies = await pipe.execute()
+
+        replies = await self._commits.execute(fill)
         if decision.disable_config:
             return decision.reason
         if delivered or not counts_for_health or config is None:

@@ -41,12 +41,18 @@ class RetryScheduler:
         """Claim and run due retries until ``stop``; then let those running finish."""
         while not stop.is_set():
             room = self._concurrency - len(self._running)
-            claimed = await self._log.claim_due(room) if room > 0 else []
+            if room <= 0:
+                # The lane is full: go on as soon as one retry ends, not a poll later.
+                await asyncio.wait(
+                    self._running, timeout=POLL_INTERVAL, return_when=asyncio.FIRST_COMPLETED
+                )
+                continue
+            claimed = await self._log.claim_due(room)
             for the_id in claimed:
                 task = asyncio.create_task(self._retry(the_id))
                 self._running.add(task)
                 task.add_done_callback(self._running.discard)
-            if len(claimed) < room or room <= 0:
+            if len(claimed) < room:  # nothing more is due: look again in a moment
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), POLL_INTERVAL)
 
