@@ -107,13 +107,21 @@ async def _configure(settings: Settings, urls: list[str]) -> None:
             await admin.create("switchboard.webhook", name=f"endpoint {n}", settings={"url": url})
 
 
-async def switchboard_backlog(scale: Scale, fanout: int) -> dict[str, Any]:
+async def switchboard_backlog(
+    scale: Scale, fanout: int, failing: str | None = None
+) -> dict[str, Any]:
     """A backlog of events, one worker process: events/s and deliveries/s, then latency at
-    half that load."""
+    half that load. ``failing``: one of the endpoints answers 500 (``"fail"``) or never
+    (``"hang"``), and only the healthy ones are counted."""
     with private_redis() as redis_server, tempfile.TemporaryDirectory() as logs:
         settings = settings_for(redis_server.url)
-        async with sink_process() as sink:
-            await _configure(settings, [sink.url(f"/endpoint/{n}") for n in range(fanout)])
+        async with sink_process() as sink, sink_process() as other_host:
+            urls = [sink.url(f"/endpoint/{n}") for n in range(fanout)]
+            if failing is not None:
+                # On a host of its own, as a failing endpoint is; counted nowhere.
+                urls[-1] = other_host.url(f"/{failing}/endpoint")
+            healthy = fanout - (failing is not None)
+            await _configure(settings, urls)
             async with EventClient(settings) as client:
                 for start in range(0, scale.backlog_events, 1000):
                     size = min(1000, scale.backlog_events - start)
@@ -122,18 +130,23 @@ async def switchboard_backlog(scale: Scale, fanout: int) -> dict[str, Any]:
             try:
                 await workers.started()
                 started = time.monotonic()
-                deliveries = scale.backlog_events * fanout
+                deliveries = scale.backlog_events * healthy
                 finished = await sink.wait_count(deliveries, timeout=600)
                 elapsed = finished - started
                 await sink.get("reset")
-                latency = await _latency_at(
-                    settings, sink, rate=0.5 * scale.backlog_events / elapsed, scale=scale
+                latency = (
+                    await _latency_at(
+                        settings, sink, rate=0.5 * scale.backlog_events / elapsed, scale=scale
+                    )
+                    if failing is None
+                    else {}
                 )
                 rss = workers.peak_rss_mb()[0]
             finally:
                 workers.stop()
     return {
         "fanout": fanout,
+        "failing": failing,
         "events": scale.backlog_events,
         "seconds": elapsed,
         "events_per_second": scale.backlog_events / elapsed,
@@ -231,6 +244,8 @@ async def run_all(scale: Scale, progress: Any) -> dict[str, Any]:
         ("fanout_10", lambda: switchboard_backlog(scale, 10)),
         ("naive", lambda: naive_design(scale)),
         ("sync", lambda: sync_design(scale)),
+        ("one_failing", lambda: switchboard_backlog(scale, 10, failing="fail")),
+        ("one_hanging", lambda: switchboard_backlog(scale, 10, failing="hang")),
     ]
     for name, step in steps:
         progress.set_description(name)

@@ -34,7 +34,7 @@ def test_the_smoke_run_writes_json_markdown_and_a_chart(tmp_path: Path) -> None:
         assert "latencies_ms" not in section  # the samples go to the chart only
     assert results["sync"]["sync_median_ms"] > 200  # ten endpoints of 20 ms, one after another
     assert {target["met"] for target in results["targets"]} <= {True, False}
-    assert len(results["targets"]) == 5
+    assert len(results["targets"]) == 7
     markdown = (tmp_path / "latest.md").read_text()
     assert "| target | measured | wanted | met |" in markdown
     assert (tmp_path / "latest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -59,7 +59,8 @@ from switchboard.worker import (
     HttpDeliverer,
     RetryScheduler,
 )
-from switchboard.worker.engine import UNKNOWN_CONFIG_DELAY
+from switchboard.worker.delivery import QUEUE_WAIT_MAX
+from switchboard.worker.engine import INLINE_ATTEMPT_BUDGET, UNKNOWN_CONFIG_DELAY
 
 T = TypeVar("T")
 
@@ -1092,3 +1093,28 @@ async def test_a_record_lives_until_its_retry_however_far(
         result = await rig.send(config_id, sink.url("/later"))
         ttl = await redis_client.ttl(rig.keys.delivery(result.delivery_id))
     assert 36000 + 3600 - 5 <= ttl <= 36000 + 3600
+
+
+async def test_a_slow_first_attempt_finishes_in_the_background(
+    rig: Rig, sink: ScriptedSink
+) -> None:
+    """Past INLINE_ATTEMPT_BUDGET the handler (and its job) goes on; the attempt is recorded
+    when it ends, and a safety-net retry covers a worker dying before that."""
+    gate = sink.on("/slow", gate=asyncio.Event()).gate
+    assert gate is not None
+    config_id = await rig.add(SenderIntegration)
+    started = time.monotonic()
+    result = await rig.send(config_id, sink.url("/slow"))
+    assert time.monotonic() - started < INLINE_ATTEMPT_BUDGET + 1
+    assert result.outcome is DeliveryOutcome.RETRYING
+    assert result.attempt == 0
+    net = rig.clock.now + rig.settings.http_timeout + QUEUE_WAIT_MAX + 5
+    assert await rig.due_at(result.delivery_id) == pytest.approx(net, abs=0.01)
+    gate.set()
+
+    async def delivered() -> bool:
+        return (await rig.record(result.delivery_id)).status == "delivered"
+
+    await wait_for_async(delivered, what="the background attempt to be recorded")
+    assert await rig.due_at(result.delivery_id) is None
+    assert len((await rig.record(result.delivery_id)).attempts) == 1

@@ -45,7 +45,7 @@ from switchboard.integrations import (
     delivery_id,
 )
 
-from .delivery import Attempted, HttpDeliverer, log_delivery
+from .delivery import QUEUE_WAIT_MAX, Attempted, HttpDeliverer, log_delivery
 from .delivery_log import Attempt, DeliveryLog, DeliveryRecord
 from .group_commit import GroupCommit
 from .logs import fields
@@ -56,6 +56,7 @@ from .retry_policy import Decision, Next, decide
 __all__ = [
     "HOST_BUSY_DELAY",
     "HOST_WAIT",
+    "INLINE_ATTEMPT_BUDGET",
     "INLINE_WAIT_MAX",
     "RERUN",
     "UNKNOWN_CONFIG_DELAY",
@@ -74,6 +75,9 @@ INLINE_WAIT_MAX = 0.25
 #: only its own slots, never the queue's job slots or the retry lane.
 HOST_WAIT = 0.2
 HOST_BUSY_DELAY = 1.0
+#: A first attempt still running after this long (s) finishes in the background, so that a
+#: slow or hanging endpoint holds none of the queue's job slots.
+INLINE_ATTEMPT_BUDGET = 1.0
 #: A retry whose configuration this worker does not know (yet) is handed back for this long.
 UNKNOWN_CONFIG_DELAY = 5.0
 
@@ -116,6 +120,7 @@ class DeliveryEngine:
         self._events = EventEncoder(settings)
         self._limiter = RateLimiter(redis, log.keys)
         self._commits = GroupCommit(redis)
+        self._background: set[asyncio.Task[None]] = set()
         #: The retry lane: retries wait here, never in front of first attempts.
         self.retry_lane = asyncio.Semaphore(settings.retry_concurrency)
 
@@ -145,10 +150,52 @@ class DeliveryEngine:
             deferred = await self._wait_for_slot(record, config, now)
             if deferred is not None:
                 return deferred
-        attempted = await self._http.attempt(config, the_id, request, host_wait=HOST_WAIT)
+        attempt = asyncio.ensure_future(
+            self._http.attempt(config, the_id, request, host_wait=HOST_WAIT)
+        )
+        done, _ = await asyncio.wait({attempt}, timeout=INLINE_ATTEMPT_BUDGET)
+        if not done:
+            return await self._hand_off(record, config, attempt)
+        attempted = attempt.result()
         if attempted.error_class == "host_busy":
             return await self._defer(record, now + HOST_BUSY_DELAY)
         return await self._conclude(record, config, attempted)
+
+    async def _hand_off(
+        self, record: DeliveryRecord, config: IntegrationConfig, attempt: asyncio.Future[Attempted]
+    ) -> DeliveryResult:
+        """A slow endpoint: let its attempt finish in the background, holding no job slot.
+
+        The delivery is first scheduled as a retry a little after the attempt must have
+        ended, so that it is sent again should this worker die before recording it.
+        """
+        safety_net = self._clock() + self._settings.http_timeout + QUEUE_WAIT_MAX + 5
+        result = await self._defer(record, safety_net)
+        scheduled = record.model_copy(update={"status": "retrying", "next_attempt_at": safety_net})
+        task = asyncio.create_task(self._finish(scheduled, config, attempt))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return result
+
+    async def _finish(
+        self, record: DeliveryRecord, config: IntegrationConfig, attempt: asyncio.Future[Attempted]
+    ) -> None:
+        try:
+            attempted = await attempt
+            if attempted.error_class == "host_busy":
+                await self._defer(record, self._clock() + HOST_BUSY_DELAY)
+            else:
+                await self._conclude(record, config, attempted)
+        except Exception:  # the safety net (a scheduled retry) sends it again
+            logger.exception("recording a delivery failed", extra=fields(delivery_id=record.id))
+
+    async def drain(self, grace: float) -> None:
+        """Let attempts handed off to the background finish, for up to ``grace`` seconds."""
+        if self._background:
+            _, pending = await asyncio.wait(set(self._background), timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def _wait_for_slot(
         self, record: DeliveryRecord, config: IntegrationConfig, now: float

@@ -116,6 +116,7 @@ class WorkerRunner:
                             job_budget=settings.handler_timeout + _JOB_TIMEOUT_MARGIN / 2,
                         )
                         await self._work(pool, services, scheduler, stop)
+                        await engine.drain(settings.shutdown_grace)
                     finally:
                         self._manager.deliverer = None
 
