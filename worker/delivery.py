@@ -170,6 +170,7 @@ class HttpDeliverer:
         *,
         lane: asyncio.Semaphore | None = None,
         host_wait: float | None = None,
+        sending_since: list[float] | None = None,
     ) -> Attempted:
         """Make the request once. ``lane``: a further limit (the retry lane's).
 
@@ -201,6 +202,8 @@ class HttpDeliverer:
                 return Attempted(host, None, "the worker is busy", "host_busy", 0.0)
             stack.callback(self._slots.release)
             started = time.perf_counter()
+            if sending_since is not None:  # tells the caller the request is on its way
+                sending_since.append(time.monotonic())
             try:
                 async with session.request(
                     request.method,
