@@ -169,14 +169,13 @@ class HttpDeliverer:
         request: DeliveryRequest,
         *,
         lane: asyncio.Semaphore | None = None,
-        host_wait: float | None = None,
+        may_defer: bool = False,
         sending_since: list[float] | None = None,
     ) -> Attempted:
         """Make the request once. ``lane``: a further limit (the retry lane's).
 
-        ``host_wait``: give up (error class ``host_busy``, no request made) when the
-        host's slots, or all the worker's, stay taken this long: slow hosts then
-        cannot hold the caller.
+        ``may_defer``: give up (error class ``host_busy``, no request made) rather than
+        queue for a slow host's slots, or for any slot longer than ``QUEUE_WAIT_MAX``.
         """
         session = self._session
         if session is None:
@@ -193,11 +192,11 @@ class HttpDeliverer:
             # Per origin (host and port), as connections are pooled; the host's slot
             # first, so that waiting for a busy host holds none of the worker's slots.
             origin = self._origins[f"{host}:{_port(parts)}"]
-            if not await origin.acquire(host_wait):
+            if not await origin.acquire(may_defer):
                 return Attempted(host, None, "the host is slow: all its slots are taken",
                                  "host_busy", 0.0)  # fmt: skip
             stack.callback(origin.release)
-            wait = None if host_wait is None or not self._slots.locked() else QUEUE_WAIT_MAX
+            wait = QUEUE_WAIT_MAX if may_defer and self._slots.locked() else None
             if not await _acquire_within(self._slots, wait):
                 return Attempted(host, None, "the worker is busy", "host_busy", 0.0)
             stack.callback(self._slots.release)
@@ -265,14 +264,14 @@ class _Origin:
         self.slots = asyncio.Semaphore(limit)
         self.in_flight: list[float] = []
 
-    async def acquire(self, patience: float | None) -> bool:
+    async def acquire(self, may_defer: bool) -> bool:
         """A slot, or ``False`` to defer: at once when every slot is taken and the host is
         slow (its oldest request in flight is over ``SLOW_HOST_AFTER`` old), else after
-        ``QUEUE_WAIT_MAX``. ``patience=None``: wait as long as it takes."""
+        ``QUEUE_WAIT_MAX``. Without ``may_defer``: wait as long as it takes."""
         if self.slots.locked():
-            if patience is not None and self._slow():
+            if may_defer and self._slow():
                 return False
-            if not await _acquire_within(self.slots, None if patience is None else QUEUE_WAIT_MAX):
+            if not await _acquire_within(self.slots, QUEUE_WAIT_MAX if may_defer else None):
                 return False
         else:
             await self.slots.acquire()  # free: no timer needed (the hot path)

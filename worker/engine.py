@@ -55,7 +55,6 @@ from .retry_policy import Decision, Next, decide
 
 __all__ = [
     "HOST_BUSY_DELAY",
-    "HOST_WAIT",
     "INLINE_ATTEMPT_BUDGET",
     "INLINE_WAIT_MAX",
     "RERUN",
@@ -70,10 +69,7 @@ RERUN: contextvars.ContextVar[bool] = contextvars.ContextVar("switchboard_rerun"
 
 #: A rate-limit wait up to this long (s) is waited inline; a longer one is deferred.
 INLINE_WAIT_MAX = 0.25
-#: How long an attempt waits for a slot of a host that has all its slots taken, and how
-#: much later it is tried again if none frees up: a slow or hanging endpoint then holds
-#: only its own slots, never the queue's job slots or the retry lane.
-HOST_WAIT = 0.2
+#: How much later an attempt that found no slot (a slow host, a busy worker) is tried again.
 HOST_BUSY_DELAY = 1.0
 #: A first attempt still running after this long (s) finishes in the background, so that a
 #: slow or hanging endpoint holds none of the queue's job slots.
@@ -152,9 +148,7 @@ class DeliveryEngine:
                 return deferred
         sending_since: list[float] = []
         attempt = asyncio.ensure_future(
-            self._http.attempt(
-                config, the_id, request, host_wait=HOST_WAIT, sending_since=sending_since
-            )
+            self._http.attempt(config, the_id, request, may_defer=True, sending_since=sending_since)
         )
         # Waiting for a slot is bounded on its own (QUEUE_WAIT_MAX); the budget counts the
         # time the request has been on its way.
@@ -179,12 +173,11 @@ class DeliveryEngine:
         ended, so that it is sent again should this worker die before recording it.
         """
         safety_net = self._clock() + self._settings.http_timeout + QUEUE_WAIT_MAX + 5
-        result = await self._defer(record, safety_net)
-        scheduled = record.model_copy(update={"status": "retrying", "next_attempt_at": safety_net})
+        scheduled = await self._schedule(record, safety_net)
         task = asyncio.create_task(self._finish(scheduled, config, attempt))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
-        return result
+        return scheduled.result()
 
     async def _finish(
         self, record: DeliveryRecord, config: IntegrationConfig, attempt: asyncio.Future[Attempted]
@@ -223,6 +216,11 @@ class DeliveryEngine:
         self, record: DeliveryRecord, until: float, *, rate_slot: bool = False
     ) -> DeliveryResult:
         """Schedule the delivery for ``until`` without counting an attempt."""
+        return (await self._schedule(record, until, rate_slot=rate_slot)).result()
+
+    async def _schedule(
+        self, record: DeliveryRecord, until: float, *, rate_slot: bool = False
+    ) -> DeliveryRecord:
         deferred = record.model_copy(
             update={
                 "status": "retrying",
@@ -232,10 +230,8 @@ class DeliveryEngine:
                 "updated_at": self._clock(),
             }
         )
-        async with self._redis.pipeline(transaction=True) as pipe:
-            self._log.write(pipe, deferred, None)
-            await pipe.execute()
-        return deferred.result()
+        await self._commits.execute(lambda pipe: self._log.write(pipe, deferred, None))
+        return deferred
 
     # -- retries -----------------------------------------------------------------------
 
@@ -262,7 +258,7 @@ class DeliveryEngine:
             if deferred is not None:
                 return deferred
         attempted = await self._http.attempt(
-            config, the_id, request, lane=self.retry_lane, host_wait=HOST_WAIT
+            config, the_id, request, lane=self.retry_lane, may_defer=True
         )
         if attempted.error_class == "host_busy":
             return await self._defer(record, self._clock() + HOST_BUSY_DELAY)
