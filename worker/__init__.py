@@ -30,6 +30,7 @@ from .rejected import RejectedEvent, RejectedEventLog
 from .retry_policy import Decision, Next, decide, retry_after_seconds
 from .runner import WorkerRunner
 from .scheduler import RetryScheduler
+from .slots import Slots
 from .ssrf import AddressPolicy, BlockedAddressError, GuardedResolver, block_reason
 from .web import create_app
 
@@ -67,6 +68,7 @@ __all__ = [
     "RejectedEvent",
     "RejectedEventLog",
     "RetryScheduler",
+    "Slots",
     "SyncEventClient",
     "TextFormatter",
     "WorkerRunner",

@@ -19,12 +19,11 @@ nobody configured). Only 2xx is success.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import logging
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,6 +47,7 @@ from switchboard.integrations import (
 )
 
 from .logs import fields
+from .slots import Slots
 from .ssrf import AddressPolicy, BlockedAddressError, GuardedResolver
 
 __all__ = [
@@ -119,7 +119,7 @@ class HttpDeliverer:
             total=settings.http_timeout, sock_connect=settings.http_connect_timeout
         )
         self._total_timeout = settings.http_timeout
-        self._slots = asyncio.Semaphore(settings.http_max_connections)
+        self._slots = Slots(settings.http_max_connections)
         per_host = settings.http_max_connections_per_host
         self._origins: defaultdict[str, _Origin] = defaultdict(lambda: _Origin(per_host))
         self._session: aiohttp.ClientSession | None = None
@@ -168,7 +168,7 @@ class HttpDeliverer:
         the_id: str,
         request: DeliveryRequest,
         *,
-        lane: asyncio.Semaphore | None = None,
+        lane: Slots | None = None,
         may_defer: bool = False,
         sending_since: list[float] | None = None,
     ) -> Attempted:
@@ -196,8 +196,7 @@ class HttpDeliverer:
                 return Attempted(host, None, "the host is slow: all its slots are taken",
                                  "host_busy", 0.0)  # fmt: skip
             stack.callback(origin.release)
-            wait = QUEUE_WAIT_MAX if may_defer and self._slots.locked() else None
-            if not await _acquire_within(self._slots, wait):
+            if not await self._slots.acquire_within(QUEUE_WAIT_MAX if may_defer else None):
                 return Attempted(host, None, "the worker is busy", "host_busy", 0.0)
             stack.callback(self._slots.release)
             started = time.perf_counter()
@@ -261,41 +260,27 @@ class _Origin:
     __slots__ = ("in_flight", "slots")
 
     def __init__(self, limit: int) -> None:
-        self.slots = asyncio.Semaphore(limit)
-        self.in_flight: list[float] = []
+        self.slots = Slots(limit)
+        # Start times of the requests in flight: appended in order, so the oldest is first.
+        self.in_flight: deque[float] = deque()
 
     async def acquire(self, may_defer: bool) -> bool:
         """A slot, or ``False`` to defer: at once when every slot is taken and the host is
         slow (its oldest request in flight is over ``SLOW_HOST_AFTER`` old), else after
         ``QUEUE_WAIT_MAX``. Without ``may_defer``: wait as long as it takes."""
-        if self.slots.locked():
-            if may_defer and self._slow():
-                return False
-            if not await _acquire_within(self.slots, QUEUE_WAIT_MAX if may_defer else None):
-                return False
-        else:
-            await self.slots.acquire()  # free: no timer needed (the hot path)
+        if may_defer and self.slots.full() and self._slow():
+            return False
+        if not await self.slots.acquire_within(QUEUE_WAIT_MAX if may_defer else None):
+            return False
         self.in_flight.append(time.monotonic())
         return True
 
     def _slow(self) -> bool:
-        return bool(self.in_flight) and time.monotonic() - min(self.in_flight) > SLOW_HOST_AFTER
+        return bool(self.in_flight) and time.monotonic() - self.in_flight[0] > SLOW_HOST_AFTER
 
     def release(self) -> None:
-        self.in_flight.remove(min(self.in_flight))  # which one ended does not matter here
+        self.in_flight.popleft()  # which one ended does not matter: the oldest start goes
         self.slots.release()
-
-
-async def _acquire_within(slots: asyncio.Semaphore, seconds: float | None) -> bool:
-    if seconds is None:
-        await slots.acquire()
-        return True
-    try:
-        async with asyncio.timeout(seconds):
-            await slots.acquire()
-    except TimeoutError:
-        return False
-    return True
 
 
 def _port(parts: SplitResult) -> int | str:

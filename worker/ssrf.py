@@ -84,11 +84,17 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> tuple[str, ipaddress.IPv4A
     return None
 
 
+#: How many hosts' ``check_literal`` verdicts a policy keeps (hosts, not requests).
+_LITERAL_VERDICTS_KEPT: Final = 4096
+
+
 class AddressPolicy:
     """``block_reason``, except for the operator's allowed networks."""
 
     def __init__(self, allowed: Sequence[IPNetwork] = ()) -> None:
         self._allowed = tuple(allowed)
+        # check_literal runs on every request: its verdicts, by host, for the hot path.
+        self._literal_verdicts: dict[str, BlockedAddressError | None] = {}
 
     def reason(self, address: IPAddress) -> str | None:
         if any(address in network for network in self._allowed):
@@ -97,6 +103,15 @@ class AddressPolicy:
 
     def check_literal(self, host: str) -> BlockedAddressError | None:
         """For a host that is an IP literal (aiohttp does not resolve those): the refusal."""
+        verdicts = self._literal_verdicts
+        if host in verdicts:
+            return verdicts[host]
+        if len(verdicts) >= _LITERAL_VERDICTS_KEPT:
+            verdicts.clear()
+        verdicts[host] = verdict = self._check_literal(host)
+        return verdict
+
+    def _check_literal(self, host: str) -> BlockedAddressError | None:
         try:
             address = ipaddress.ip_address(host.strip("[]"))
         except ValueError:
