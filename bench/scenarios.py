@@ -159,16 +159,19 @@ async def switchboard_backlog(
 async def _latency_at(
     settings: Settings, sink: Any, *, rate: float, scale: Scale
 ) -> dict[str, Any]:
-    """Emit single events at ``rate`` per second for a while; emit-to-sink latency."""
+    """Emit single events at ``rate`` per second for a while, each from a task of its own
+    as a web app's requests would; emit-to-sink latency."""
     count = max(1, int(rate * scale.latency_seconds))
     interval = 1 / rate
     async with EventClient(settings) as client:
+        emits = []
         start = time.monotonic()
         for n in range(count):
             delay = start + n * interval - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)  # pacing the offered load
-            await client.emit("review.published", PAYLOAD)
+            emits.append(asyncio.create_task(client.emit("review.published", PAYLOAD)))
+        await asyncio.gather(*emits)
     latencies: list[float] = []
     deadline = time.monotonic() + 60
     while len(latencies) < count and time.monotonic() < deadline:

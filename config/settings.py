@@ -78,6 +78,17 @@ class Settings(BaseSettings):
         le=10_000,
         description="How many events of one `emit_many` call travel in one queue job.",
     )
+    emit_linger: float = Field(
+        default=0.005,
+        ge=0,
+        le=1,
+        description=(
+            "The shortest time between two queue writes of one async `EventClient`:"
+            " under load, `emit()` waits up to this long for other emits to share its"
+            " queue job; after a quiet spell it writes at once (0: share only with emits"
+            " made while a write is on its way)."
+        ),
+    )
     queue_retention: float = Field(
         default=7 * 24 * 3600,
         gt=0,

@@ -311,6 +311,53 @@ async def test_emit_is_one_transaction(
     }
 
 
+async def test_emits_made_together_share_one_job_in_order(
+    settings: Settings, raw: redis.Redis
+) -> None:
+    """Concurrent ``emit()`` calls (a busy web app's requests) travel in one job, one
+    MULTI/EXEC, each returning its own id once the job is in Redis."""
+    async with EventClient(settings) as client:
+        before = command_calls(raw)
+        ids = await asyncio.gather(
+            *(client.emit("review.published", {"n": n}, event_id=f"e{n}") for n in range(5))
+        )
+        writes = calls_since(raw, before, "multi", "psetex")
+
+    assert ids == [f"e{n}" for n in range(5)]
+    assert writes == {"multi": 1, "psetex": 1}
+    [job] = stored_jobs(raw, settings)
+    assert [event.id for event in check_job(job, settings)] == ids
+
+
+async def test_under_load_emits_wait_the_linger_to_share_a_job(
+    settings: Settings, raw: redis.Redis
+) -> None:
+    """The first emit after a quiet spell goes at once, alone; emits within ``emit_linger``
+    of that write wait and share the next job."""
+    async with EventClient(settings_with(settings, emit_linger=0.5)) as client:
+        await client.emit("review.published", event_id="first")
+        assert len(stored_jobs(raw, settings)) == 1  # written at once, not after the linger
+        second = asyncio.create_task(client.emit("review.published", event_id="second"))
+        await asyncio.sleep(0)  # a turn of the loop between the two, not a wait
+        third = asyncio.create_task(client.emit("review.published", event_id="third"))
+        await asyncio.gather(second, third)
+
+    jobs = stored_jobs(raw, settings)
+    grouped = sorted([event.id for event in check_job(job, settings)] for job in jobs)
+    assert grouped == [["first"], ["second", "third"]]
+
+
+async def test_emits_sharing_a_write_all_see_redis_unreachable(settings: Settings) -> None:
+    async with EventClient(settings_with(settings, redis_url=DOWN_URL)) as client:
+        outcomes = await asyncio.gather(
+            *(client.emit("review.published") for _ in range(3)), return_exceptions=True
+        )
+    assert len(outcomes) == 3
+    for outcome in outcomes:
+        assert isinstance(outcome, RedisUnavailableError)
+        check_unreachable(outcome)
+
+
 # -- emit_many -----------------------------------------------------------------------
 
 
