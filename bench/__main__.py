@@ -10,7 +10,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .report import write_reports
-from .scenarios import SCALES, run_all
+from .scenarios import SCALES, STEPS, run_all
 
 
 def main() -> None:
@@ -19,7 +19,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     args = parser.parse_args()
     scale = SCALES["smoke" if args.smoke else "full"]
-    with tqdm(total=8, unit="scenario") as progress:
+    with tqdm(total=STEPS, unit="scenario") as progress:
         results = asyncio.run(run_all(scale, progress))
     results["machine"] = {
         "python": platform.python_version(),

@@ -36,6 +36,7 @@ def targets(results: dict[str, Any]) -> list[tuple[str, float, str, bool]]:
             for key, label in (("one_failing", "answering 500"), ("one_hanging", "hanging"))
             if key in results
         ),
+        *_scale_rows(results),
     ]
     limits = {
         "≥ 0.6": (0.6, True),
@@ -43,12 +44,28 @@ def targets(results: dict[str, Any]) -> list[tuple[str, float, str, bool]]:
         "≥ 1.0": (1.0, True),
         "< 50": (50, False),
         "≥ 0.9": (0.9, True),
+        "< 250": (250, False),
+        "< 1": (1, False),
     }
     out = []
     for what, value, target in rows:
         bound, at_least = limits[target]
         out.append((what, value, target, value >= bound if at_least else value < bound))
     return out
+
+
+def _scale_rows(results: dict[str, Any]) -> list[tuple[str, float, str]]:
+    drain, configs = results["drain"], results["many_configs"]
+    events, count = f"{drain['events']:,}", f"{configs['configs']:,}"
+    return [
+        (f"draining {events} events: peak worker RSS (MB)", drain["peak_rss_mb"], "< 250"),
+        (f"draining {events} events: last slice ÷ first", drain["last_slice_vs_first"], "≥ 0.9"),
+        (
+            f"Redis commands per event added by {count} configurations",
+            configs["redis_commands_per_event"] - configs["redis_commands_per_event_one_config"],
+            "< 1",
+        ),
+    ]
 
 
 def _markdown(results: dict[str, Any]) -> str:
@@ -77,8 +94,28 @@ def _markdown(results: dict[str, Any]) -> str:
         f"p99 {f1['latency_p99_ms']:.1f} ms ({f1['latency_samples']} events); fan-out 10: "
         f"p50 {f10['latency_p50_ms']:.1f} ms, p99 {f10['latency_p99_ms']:.1f} ms. "
         f"Peak worker RSS: {max(f1['peak_rss_mb'], f10['peak_rss_mb']):.0f} MB.",
+        "",
+        _scale_text(results),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _scale_text(results: dict[str, Any]) -> str:
+    drain, configs, out = results["drain"], results["many_configs"], results["scale_out"]
+    slices = ", ".join(f"{rate:,.0f}" for rate in drain["slices_per_second"])
+    return (
+        f"Draining {drain['events']:,} events: {drain['events_per_second']:,.0f} events/s, "
+        f"by tenths {slices}. With {configs['configs']:,} configurations: a lookup takes "
+        f"{configs['lookup_us']:.1f} µs in the worker's memory "
+        f"({configs['lookup_us_one_config']:.1f} µs with one), "
+        f"{configs['redis_commands_per_event']:.1f} Redis commands per event in all "
+        f"({configs['redis_commands_per_event_one_config']:.1f} with one), and a change "
+        f"reached the running worker in {configs['change_propagation_ms']:.0f} ms "
+        f"(including one delivery). Two worker processes against one: "
+        f"{out['two_workers_events_per_second']:,.0f} against "
+        f"{out['one_worker_events_per_second']:,.0f} events/s ({out['two_vs_one']:.2f} times, "
+        "on 2 cores shared with Redis, the sink and the benchmark)."
+    )
 
 
 def _chart(results: dict[str, Any], path: Path) -> None:
@@ -136,7 +173,3 @@ def write_reports(results: dict[str, Any], out: Path) -> list[Path]:
     markdown = out / "latest.md"
     markdown.write_text(_markdown(results))
     return [json_path, markdown, chart]
-
-
-def _without_samples(section: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in section.items() if key != "latencies_ms"}

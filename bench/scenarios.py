@@ -32,8 +32,9 @@ from .harness import (
     sink_process,
     worker_env,
 )
+from .scale import drain, many_configs, scale_out
 
-__all__ = ["SCALES", "Scale", "run_all"]
+__all__ = ["SCALES", "STEPS", "Scale", "run_all"]
 
 PAYLOAD = {"review_id": 42, "author": "alice", "summary": "x" * 200}
 
@@ -47,13 +48,19 @@ class Scale:
     latency_seconds: float
     naive_deliveries: int
     sync_events: int
+    drain_events: int
+    configs: int
+    lookup_events: int
+    scale_out_events: int
 
 
 SCALES = {
-    "full": Scale("full", 20_000, 10_000, 10_000, 10.0, 3_000, 20),
-    "smoke": Scale("smoke", 300, 200, 200, 1.0, 100, 3),
+    "full": Scale("full", 20_000, 10_000, 10_000, 10.0, 3_000, 20, 100_000, 10_000, 2_000, 20_000),
+    "smoke": Scale("smoke", 300, 200, 200, 1.0, 100, 3, 500, 30, 50, 300),
 }
 CONCURRENCY = 64
+#: How many scenarios ``run_all`` runs (for the progress bar).
+STEPS = 11
 
 
 async def http_ceiling(scale: Scale) -> dict[str, Any]:
@@ -249,6 +256,9 @@ async def run_all(scale: Scale, progress: Any) -> dict[str, Any]:
         ("sync", lambda: sync_design(scale)),
         ("one_failing", lambda: switchboard_backlog(scale, 10, failing="fail")),
         ("one_hanging", lambda: switchboard_backlog(scale, 10, failing="hang")),
+        ("drain", lambda: drain(scale.drain_events)),
+        ("many_configs", lambda: many_configs(scale.configs, scale.lookup_events)),
+        ("scale_out", lambda: scale_out(scale.scale_out_events)),
     ]
     for name, step in steps:
         progress.set_description(name)

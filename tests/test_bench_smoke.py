@@ -34,7 +34,14 @@ def test_the_smoke_run_writes_json_markdown_and_a_chart(tmp_path: Path) -> None:
         assert "latencies_ms" not in section  # the samples go to the chart only
     assert results["sync"]["sync_median_ms"] > 200  # ten endpoints of 20 ms, one after another
     assert {target["met"] for target in results["targets"]} <= {True, False}
-    assert len(results["targets"]) == 7
+    assert len(results["targets"]) == 10
+    assert len(results["drain"]["slices_per_second"]) == 10
+    assert results["drain"]["peak_rss_mb"] > 0
+    configs = results["many_configs"]
+    assert configs["lookup_us"] > 0
+    assert configs["redis_commands_per_event"] > 0
+    assert configs["change_propagation_ms"] > 0
+    assert results["scale_out"]["two_vs_one"] > 0
     markdown = (tmp_path / "latest.md").read_text()
     assert "| target | measured | wanted | met |" in markdown
     assert (tmp_path / "latest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
