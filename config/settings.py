@@ -103,11 +103,11 @@ class Settings(BaseSettings):
         "Keep it well above the per-host limit: a hanging endpoint holds at most that many.",
     )
     queue_poll_interval: float = Field(
-        default=0.02,
+        default=0.01,
         gt=0,
         le=5,
         description="Seconds between a worker's checks of the queue when it is idle (each "
-        "check is one ZRANGEBYSCORE; 50 a second per idle worker by default).",
+        "check is one ZRANGEBYSCORE; 100 a second per idle worker by default).",
     )
     handler_timeout: float = Field(
         default=30.0,
