@@ -15,10 +15,10 @@ writing anything (``InvalidEventError``), write a batch in one round trip
 ``EventClient.emit()`` calls made close together (the requests of a busy web
 app) share a queue job: a client writes at most once per ``emit_linger``
 (5 ms), so under load an emit waits up to that long for others to join it,
-while an emit after a quiet spell goes at once. One arq job
-per event would cap the queue near arq's per-job rate; a shared job costs the
-worker one job's overhead for all its events. ``emit()`` still returns only
-once its event is in Redis.
+while an emit after a quiet spell goes at once. One arq job per event would
+cap the queue near arq's per-job rate; a shared job costs the worker one
+job's overhead for all its events. ``emit()`` still returns only once its
+event is in Redis.
 
 Register a pydantic model for an event type (``schemas=`` or
 ``register_schema``) and its data is validated, and normalised to JSON, at
@@ -120,6 +120,10 @@ class EventClient(_Producer):
                         written.set_result(None)
         finally:
             self._writer = None
+            # Ended by cancellation (the loop closing): nobody is left to write these.
+            stranded, self._waiting = self._waiting, []
+            for _, written in stranded:
+                written.cancel()
 
     async def emit_many(self, events: Iterable[Event | Mapping[str, Any]]) -> list[str]:
         """Queue a batch in one round trip; nothing is written if any event is invalid.
