@@ -7,9 +7,11 @@ Each scenario has its own private Redis and sink, like those in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -41,28 +43,36 @@ async def _admin(settings: Settings, redis: Any) -> ConfigAdmin:
     return ConfigAdmin(manager, ConfigStore.for_settings(redis, settings))
 
 
-async def drain(events: int) -> dict[str, Any]:
-    """A backlog of ``events`` (fan-out 1) drained by one worker: peak RSS, and throughput
-    in ten slices of equal size (are the last as fast as the first?)."""
+@contextlib.asynccontextmanager
+async def _backlog_workers(events: int, count: int) -> AsyncIterator[tuple[Workers, Any]]:
+    """A private Redis and sink, one webhook configuration, a backlog of ``events`` queued,
+    and ``count`` worker processes started on it: (workers, sink)."""
     with private_redis() as redis_server, tempfile.TemporaryDirectory() as logs:
         settings = settings_for(redis_server.url)
         async with sink_process() as sink:
             async with open_redis(settings) as redis:
                 admin = await _admin(settings, redis)
                 await admin.create(
-                    "switchboard.webhook", name="drain", settings={"url": sink.url("/drain")}
+                    "switchboard.webhook", name="backlog", settings={"url": sink.url("/in")}
                 )
             await _emit_backlog(settings, events)
-            workers = Workers(worker_env(redis_server.url), 1, Path(logs))
+            workers = Workers(worker_env(redis_server.url), count, Path(logs))
             try:
                 await workers.started()
-                started = time.monotonic()
-                marks = [started]  # when each slice's last delivery had arrived
-                for n in range(1, SLICES + 1):
-                    marks.append(await sink.wait_count(n * events // SLICES, timeout=900))
-                rss = workers.peak_rss_mb()[0]
+                yield workers, sink
             finally:
                 workers.stop()
+
+
+async def drain(events: int) -> dict[str, Any]:
+    """A backlog of ``events`` (fan-out 1) drained by one worker: peak RSS, and throughput
+    in ten slices of equal size (are the last as fast as the first?)."""
+    async with _backlog_workers(events, 1) as (workers, sink):
+        started = time.monotonic()
+        marks = [started]  # when each slice's last delivery had arrived
+        for n in range(1, SLICES + 1):
+            marks.append(await sink.wait_count(n * events // SLICES, timeout=900))
+        rss = workers.peak_rss_mb()[0]
     per_slice = events // SLICES
     slices = [per_slice / max(end - start, 1e-9) for start, end in itertools.pairwise(marks)]
     return {
@@ -182,23 +192,9 @@ async def scale_out(events: int) -> dict[str, Any]:
     """The same backlog (fan-out 1) drained by one worker process, then by two."""
     rates = {}
     for count in (1, 2):
-        with private_redis() as redis_server, tempfile.TemporaryDirectory() as logs:
-            settings = settings_for(redis_server.url)
-            async with sink_process() as sink:
-                async with open_redis(settings) as redis:
-                    admin = await _admin(settings, redis)
-                    await admin.create(
-                        "switchboard.webhook", name="scale", settings={"url": sink.url("/s")}
-                    )
-                await _emit_backlog(settings, events)
-                workers = Workers(worker_env(redis_server.url), count, Path(logs))
-                try:
-                    await workers.started()
-                    started = time.monotonic()
-                    finished = await sink.wait_count(events, timeout=900)
-                finally:
-                    workers.stop()
-        rates[count] = events / (finished - started)
+        async with _backlog_workers(events, count) as (_, sink):
+            started = time.monotonic()
+            rates[count] = events / (await sink.wait_count(events, timeout=900) - started)
     return {
         "events": events,
         "one_worker_events_per_second": rates[1],
