@@ -19,7 +19,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     args = parser.parse_args()
     scale = SCALES["smoke" if args.smoke else "full"]
-    with tqdm(total=STEPS, unit="scenario") as progress:
+    with tqdm(total=len(STEPS), unit="scenario") as progress:
         results = asyncio.run(run_all(scale, progress))
     results["machine"] = {
         "python": platform.python_version(),

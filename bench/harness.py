@@ -21,11 +21,22 @@ from typing import Any
 import aiohttp
 import orjson
 
-from switchboard.config import EmbeddedRedis, Settings, generate_secret_key
+from switchboard.config import (
+    ConfigStore,
+    EmbeddedRedis,
+    Redis,
+    Settings,
+    generate_secret_key,
+)
+from switchboard.integrations import ConfigAdmin, IntegrationManager
+from switchboard.integrations.builtin import WebhookIntegration
+from switchboard.worker import EventClient
 
 SWITCHBOARD = str(Path(sys.executable).parent / "switchboard")
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "bench"
+#: The data of every event the benchmarks emit.
+PAYLOAD = {"review_id": 42, "author": "alice", "summary": "x" * 200}
 SECRET_KEY = generate_secret_key()
 
 
@@ -50,6 +61,22 @@ def settings_for(redis_url: str, **overrides: Any) -> Settings:
         secret_key=SECRET_KEY,  # type: ignore[arg-type]
         **overrides,
     )
+
+
+def webhook_admin(settings: Settings, redis: Redis) -> ConfigAdmin:
+    """A ``ConfigAdmin`` for webhook configurations in ``redis``."""
+    manager = IntegrationManager()
+    manager.register(WebhookIntegration)
+    return ConfigAdmin(manager, ConfigStore.for_settings(redis, settings))
+
+
+async def emit_backlog(settings: Settings, events: int, tenant: str | None = None) -> None:
+    """Queue ``events`` events as an app would in bulk: ``emit_many``, 1,000 at a time."""
+    async with EventClient(settings) as client:
+        for start in range(0, events, 1000):
+            size = min(1000, events - start)
+            batch = [{"type": "review.published", "data": PAYLOAD, "tenant": tenant}] * size
+            await client.emit_many(batch)
 
 
 def worker_env(redis_url: str, **extra: str) -> dict[str, str]:

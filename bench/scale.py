@@ -20,27 +20,21 @@ from switchboard.integrations import ConfigAdmin, Event, IntegrationManager
 from switchboard.integrations.builtin import WebhookIntegration
 from switchboard.worker import EventClient
 
-from .harness import Workers, private_redis, settings_for, sink_process, worker_env
+from .harness import (
+    PAYLOAD,
+    Workers,
+    emit_backlog,
+    private_redis,
+    settings_for,
+    sink_process,
+    webhook_admin,
+    worker_env,
+)
 
 __all__ = ["drain", "many_configs", "scale_out"]
 
-PAYLOAD = {"review_id": 42, "author": "alice", "summary": "x" * 200}
 SLICES = 10
 TENANT = "acme"
-
-
-async def _emit_backlog(settings: Settings, events: int, tenant: str | None = None) -> None:
-    async with EventClient(settings) as client:
-        for start in range(0, events, 1000):
-            size = min(1000, events - start)
-            batch = [{"type": "review.published", "data": PAYLOAD, "tenant": tenant}] * size
-            await client.emit_many(batch)
-
-
-async def _admin(settings: Settings, redis: Any) -> ConfigAdmin:
-    manager = IntegrationManager()
-    manager.register(WebhookIntegration)
-    return ConfigAdmin(manager, ConfigStore.for_settings(redis, settings))
 
 
 @contextlib.asynccontextmanager
@@ -51,11 +45,11 @@ async def _backlog_workers(events: int, count: int) -> AsyncIterator[tuple[Worke
         settings = settings_for(redis_server.url)
         async with sink_process() as sink:
             async with open_redis(settings) as redis:
-                admin = await _admin(settings, redis)
+                admin = webhook_admin(settings, redis)
                 await admin.create(
                     "switchboard.webhook", name="backlog", settings={"url": sink.url("/in")}
                 )
-            await _emit_backlog(settings, events)
+            await emit_backlog(settings, events)
             workers = Workers(worker_env(redis_server.url), count, Path(logs))
             try:
                 await workers.started()
@@ -92,7 +86,7 @@ async def many_configs(configs: int, events: int) -> dict[str, Any]:
     with private_redis() as redis_server, tempfile.TemporaryDirectory() as logs:
         settings = settings_for(redis_server.url)
         async with sink_process() as sink, open_redis(settings) as redis:
-            admin = await _admin(settings, redis)
+            admin = webhook_admin(settings, redis)
             matched = await admin.create(
                 "switchboard.webhook",
                 name="the one that matches",
@@ -131,7 +125,7 @@ async def _commands_per_event(settings: Settings, redis: Any, sink: Any, events:
     await sink.get("reset")
     await _settled(redis)  # the worker's cache has taken in every change made before
     before = await _commands(redis)
-    await _emit_backlog(settings, events, tenant=TENANT)
+    await emit_backlog(settings, events, tenant=TENANT)
     await sink.wait_count(events, timeout=300)
     # The last records are written just after their deliveries arrive: let them land.
     await _settled(redis)

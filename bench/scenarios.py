@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,25 +19,24 @@ from typing import Any
 import aiohttp
 import orjson
 
-from switchboard.config import ConfigStore, Settings, open_redis
-from switchboard.integrations import ConfigAdmin, IntegrationManager
-from switchboard.integrations.builtin import WebhookIntegration
+from switchboard.config import Settings, open_redis
 from switchboard.worker import EventClient
 
 from .harness import (
+    PAYLOAD,
     ROOT,
     Workers,
+    emit_backlog,
     percentile,
     private_redis,
     settings_for,
     sink_process,
+    webhook_admin,
     worker_env,
 )
 from .scale import drain, many_configs, scale_out
 
 __all__ = ["SCALES", "STEPS", "Scale", "run_all"]
-
-PAYLOAD = {"review_id": 42, "author": "alice", "summary": "x" * 200}
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,6 @@ SCALES = {
     "smoke": Scale("smoke", 300, 200, 200, 1.0, 100, 3, 500, 30, 50, 300),
 }
 CONCURRENCY = 64
-#: How many scenarios ``run_all`` runs (for the progress bar).
-STEPS = 11
 
 
 async def http_ceiling(scale: Scale) -> dict[str, Any]:
@@ -106,10 +104,8 @@ async def queue_ceiling(scale: Scale) -> dict[str, Any]:
 
 
 async def _configure(settings: Settings, urls: list[str]) -> None:
-    manager = IntegrationManager()
-    manager.register(WebhookIntegration)
     async with open_redis(settings) as redis:
-        admin = ConfigAdmin(manager, ConfigStore.for_settings(redis, settings))
+        admin = webhook_admin(settings, redis)
         for n, url in enumerate(urls):
             await admin.create("switchboard.webhook", name=f"endpoint {n}", settings={"url": url})
 
@@ -129,10 +125,7 @@ async def switchboard_backlog(
                 urls[-1] = other_host.url(f"/{failing}/endpoint")
             healthy = fanout - (failing is not None)
             await _configure(settings, urls)
-            async with EventClient(settings) as client:
-                for start in range(0, scale.backlog_events, 1000):
-                    size = min(1000, scale.backlog_events - start)
-                    await client.emit_many([{"type": "review.published", "data": PAYLOAD}] * size)
+            await emit_backlog(settings, scale.backlog_events)
             workers = Workers(worker_env(redis_server.url), 1, Path(logs))
             try:
                 await workers.started()
@@ -245,23 +238,26 @@ async def sync_design(scale: Scale) -> dict[str, Any]:
     }
 
 
+#: Every scenario, in the order one run makes them.
+STEPS: tuple[tuple[str, Callable[[Scale], Awaitable[dict[str, Any]]]], ...] = (
+    ("http_ceiling", http_ceiling),
+    ("queue_ceiling", queue_ceiling),
+    ("fanout_1", lambda scale: switchboard_backlog(scale, 1)),
+    ("fanout_10", lambda scale: switchboard_backlog(scale, 10)),
+    ("naive", naive_design),
+    ("sync", sync_design),
+    ("one_failing", lambda scale: switchboard_backlog(scale, 10, failing="fail")),
+    ("one_hanging", lambda scale: switchboard_backlog(scale, 10, failing="hang")),
+    ("drain", lambda scale: drain(scale.drain_events)),
+    ("many_configs", lambda scale: many_configs(scale.configs, scale.lookup_events)),
+    ("scale_out", lambda scale: scale_out(scale.scale_out_events)),
+)
+
+
 async def run_all(scale: Scale, progress: Any) -> dict[str, Any]:
     results: dict[str, Any] = {"scale": scale.name}
-    steps = [
-        ("http_ceiling", lambda: http_ceiling(scale)),
-        ("queue_ceiling", lambda: queue_ceiling(scale)),
-        ("fanout_1", lambda: switchboard_backlog(scale, 1)),
-        ("fanout_10", lambda: switchboard_backlog(scale, 10)),
-        ("naive", lambda: naive_design(scale)),
-        ("sync", lambda: sync_design(scale)),
-        ("one_failing", lambda: switchboard_backlog(scale, 10, failing="fail")),
-        ("one_hanging", lambda: switchboard_backlog(scale, 10, failing="hang")),
-        ("drain", lambda: drain(scale.drain_events)),
-        ("many_configs", lambda: many_configs(scale.configs, scale.lookup_events)),
-        ("scale_out", lambda: scale_out(scale.scale_out_events)),
-    ]
-    for name, step in steps:
+    for name, step in STEPS:
         progress.set_description(name)
-        results[name] = await step()
+        results[name] = await step(scale)
         progress.update(1)
     return results
