@@ -111,11 +111,12 @@ async def _configure(settings: Settings, urls: list[str]) -> None:
 
 
 async def switchboard_backlog(
-    scale: Scale, fanout: int, failing: str | None = None
+    scale: Scale, fanout: int, failing: str | None = None, offered: float | None = None
 ) -> dict[str, Any]:
     """A backlog of events, one worker process: events/s and deliveries/s, then latency at
-    half that load. ``failing``: one of the endpoints answers 500 (``"fail"``) or never
-    (``"hang"``), and only the healthy ones are counted."""
+    ``offered`` events/s (half of this run's maximum unless given). ``failing``: one of the
+    endpoints answers 500 (``"fail"``) or never (``"hang"``), and only the healthy ones
+    are counted."""
     with private_redis() as redis_server, tempfile.TemporaryDirectory() as logs:
         settings = settings_for(redis_server.url)
         async with sink_process() as sink, sink_process() as other_host:
@@ -134,19 +135,15 @@ async def switchboard_backlog(
                 finished = await sink.wait_count(deliveries, timeout=600)
                 elapsed = finished - started
                 await sink.get("reset")
-                latency = (
-                    await _latency_at(
-                        settings, sink, rate=0.5 * scale.backlog_events / elapsed, scale=scale
-                    )
-                    if failing is None
-                    else {}
-                )
+                rate = offered or 0.5 * scale.backlog_events / elapsed
+                latency = await _latency_at(settings, sink, rate=rate, scale=scale)
                 rss = workers.peak_rss_mb()[0]
             finally:
                 workers.stop()
     return {
         "fanout": fanout,
         "failing": failing,
+        "healthy_endpoints": healthy,
         "events": scale.backlog_events,
         "seconds": elapsed,
         "events_per_second": scale.backlog_events / elapsed,
@@ -239,18 +236,31 @@ async def sync_design(scale: Scale) -> dict[str, Any]:
 
 
 #: Every scenario, in the order one run makes them.
-STEPS: tuple[tuple[str, Callable[[Scale], Awaitable[dict[str, Any]]]], ...] = (
-    ("http_ceiling", http_ceiling),
-    ("queue_ceiling", queue_ceiling),
-    ("fanout_1", lambda scale: switchboard_backlog(scale, 1)),
-    ("fanout_10", lambda scale: switchboard_backlog(scale, 10)),
-    ("naive", naive_design),
-    ("sync", sync_design),
-    ("one_failing", lambda scale: switchboard_backlog(scale, 10, failing="fail")),
-    ("one_hanging", lambda scale: switchboard_backlog(scale, 10, failing="hang")),
-    ("drain", lambda scale: drain(scale.drain_events)),
-    ("many_configs", lambda scale: many_configs(scale.configs, scale.lookup_events)),
-    ("scale_out", lambda scale: scale_out(scale.scale_out_events)),
+#: Each takes the scale and the results so far (the failure runs offer the load that the
+#: all-healthy run was measured at, to compare latencies under the same load).
+Step = Callable[[Scale, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+def _with_one(failing: str) -> Step:
+    def step(scale: Scale, done: dict[str, Any]) -> Awaitable[dict[str, Any]]:
+        offered = done["fanout_10"]["offered_events_per_second"]
+        return switchboard_backlog(scale, 10, failing=failing, offered=offered)
+
+    return step
+
+
+STEPS: tuple[tuple[str, Step], ...] = (
+    ("http_ceiling", lambda scale, _: http_ceiling(scale)),
+    ("queue_ceiling", lambda scale, _: queue_ceiling(scale)),
+    ("fanout_1", lambda scale, _: switchboard_backlog(scale, 1)),
+    ("fanout_10", lambda scale, _: switchboard_backlog(scale, 10)),
+    ("naive", lambda scale, _: naive_design(scale)),
+    ("sync", lambda scale, _: sync_design(scale)),
+    ("one_failing", _with_one("fail")),
+    ("one_hanging", _with_one("hang")),
+    ("drain", lambda scale, _: drain(scale.drain_events)),
+    ("many_configs", lambda scale, _: many_configs(scale.configs, scale.lookup_events)),
+    ("scale_out", lambda scale, _: scale_out(scale.scale_out_events)),
 )
 
 
@@ -258,6 +268,6 @@ async def run_all(scale: Scale, progress: Any) -> dict[str, Any]:
     results: dict[str, Any] = {"scale": scale.name}
     for name, step in STEPS:
         progress.set_description(name)
-        results[name] = await step(scale)
+        results[name] = await step(scale, results)
         progress.update(1)
     return results

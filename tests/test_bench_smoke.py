@@ -32,6 +32,13 @@ def test_the_smoke_run_writes_json_markdown_and_a_chart(tmp_path: Path) -> None:
         assert 0 < section["latency_p50_ms"] <= section["latency_p99_ms"]
         assert section["latency_samples"] > 0
         assert "latencies_ms" not in section  # the samples go to the chart only
+    for failing in ("one_failing", "one_hanging"):
+        section = results[failing]
+        assert section["healthy_endpoints"] == 9
+        assert 0 < section["latency_p50_ms"] <= section["latency_p99_ms"]
+        # Under the all-healthy run's load, so that the latencies compare.
+        offered = results["fanout_10"]["offered_events_per_second"]
+        assert section["offered_events_per_second"] == offered
     assert results["sync"]["sync_median_ms"] > 200  # ten endpoints of 20 ms, one after another
     assert {target["met"] for target in results["targets"]} <= {True, False}
     assert len(results["targets"]) == 10
