@@ -19,19 +19,18 @@ from typing import Any
 import aiohttp
 import orjson
 
-from switchboard.config import Settings, open_redis
 from switchboard.worker import EventClient
 
+from .backlog import configure_endpoints, switchboard_backlog
+from .failures import one_failing
 from .harness import (
     PAYLOAD,
     ROOT,
     Workers,
-    emit_backlog,
     percentile,
     private_redis,
     settings_for,
     sink_process,
-    webhook_admin,
     worker_env,
 )
 from .scale import drain, many_configs, scale_out
@@ -52,11 +51,15 @@ class Scale:
     configs: int
     lookup_events: int
     scale_out_events: int
+    failure_events: int
+    failure_rounds: int
 
 
 SCALES = {
-    "full": Scale("full", 20_000, 10_000, 10_000, 10.0, 3_000, 20, 100_000, 10_000, 2_000, 20_000),
-    "smoke": Scale("smoke", 300, 200, 200, 1.0, 100, 3, 500, 30, 50, 300),
+    "full": Scale(
+        "full", 20_000, 10_000, 10_000, 10.0, 3_000, 20, 100_000, 10_000, 2_000, 20_000, 3_000, 3
+    ),
+    "smoke": Scale("smoke", 300, 200, 200, 1.0, 100, 3, 500, 30, 50, 300, 50, 1),
 }
 CONCURRENCY = 64
 
@@ -103,86 +106,6 @@ async def queue_ceiling(scale: Scale) -> dict[str, Any]:
     return result
 
 
-async def _configure(settings: Settings, urls: list[str]) -> None:
-    async with open_redis(settings) as redis:
-        admin = webhook_admin(settings, redis)
-        for n, url in enumerate(urls):
-            await admin.create("switchboard.webhook", name=f"endpoint {n}", settings={"url": url})
-
-
-async def switchboard_backlog(
-    scale: Scale, fanout: int, failing: str | None = None, offered: float | None = None
-) -> dict[str, Any]:
-    """A backlog of events, one worker process: events/s and deliveries/s, then latency at
-    ``offered`` events/s (half of this run's maximum unless given). ``failing``: one of the
-    endpoints answers 500 (``"fail"``) or never (``"hang"``), and only the healthy ones
-    are counted."""
-    with private_redis() as redis_server, tempfile.TemporaryDirectory() as logs:
-        settings = settings_for(redis_server.url)
-        async with sink_process() as sink, sink_process() as other_host:
-            urls = [sink.url(f"/endpoint/{n}") for n in range(fanout)]
-            if failing is not None:
-                # On a host of its own, as a failing endpoint is; counted nowhere.
-                urls[-1] = other_host.url(f"/{failing}/endpoint")
-            healthy = fanout - (failing is not None)
-            await _configure(settings, urls)
-            await emit_backlog(settings, scale.backlog_events)
-            workers = Workers(worker_env(redis_server.url), 1, Path(logs))
-            try:
-                await workers.started()
-                started = time.monotonic()
-                deliveries = scale.backlog_events * healthy
-                finished = await sink.wait_count(deliveries, timeout=600)
-                elapsed = finished - started
-                await sink.get("reset")
-                rate = offered or 0.5 * scale.backlog_events / elapsed
-                latency = await _latency_at(settings, sink, rate=rate, scale=scale)
-                rss = workers.peak_rss_mb()[0]
-            finally:
-                workers.stop()
-    return {
-        "fanout": fanout,
-        "failing": failing,
-        "healthy_endpoints": healthy,
-        "events": scale.backlog_events,
-        "seconds": elapsed,
-        "events_per_second": scale.backlog_events / elapsed,
-        "deliveries_per_second": deliveries / elapsed,
-        "peak_rss_mb": rss,
-        **latency,
-    }
-
-
-async def _latency_at(
-    settings: Settings, sink: Any, *, rate: float, scale: Scale
-) -> dict[str, Any]:
-    """Emit single events at ``rate`` per second for a while, each from a task of its own
-    as a web app's requests would; emit-to-sink latency."""
-    count = max(1, int(rate * scale.latency_seconds))
-    interval = 1 / rate
-    async with EventClient(settings) as client:
-        emits = []
-        start = time.monotonic()
-        for n in range(count):
-            delay = start + n * interval - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)  # pacing the offered load
-            emits.append(asyncio.create_task(client.emit("review.published", PAYLOAD)))
-        await asyncio.gather(*emits)
-    latencies: list[float] = []
-    deadline = time.monotonic() + 60
-    while len(latencies) < count and time.monotonic() < deadline:
-        latencies += await sink.get("latencies")
-        await asyncio.sleep(0.05)  # polling the sink
-    return {
-        "offered_events_per_second": rate,
-        "latency_samples": len(latencies),
-        "latency_p50_ms": percentile(latencies, 0.50),
-        "latency_p99_ms": percentile(latencies, 0.99),
-        "latencies_ms": latencies,
-    }
-
-
 async def naive_design(scale: Scale) -> dict[str, Any]:
     """One arq job per delivery, each with a new aiohttp session: the usual glue."""
     async with sink_process() as sink:
@@ -212,7 +135,7 @@ async def sync_design(scale: Scale) -> dict[str, Any]:
                         async with session.post(url, data=body) as response:
                             await response.read()
                     sync_times.append(time.perf_counter() - started)
-            await _configure(settings, urls)
+            await configure_endpoints(settings, urls)
             workers = Workers(worker_env(redis_server.url), 1, Path(logs))
             try:
                 await workers.started()
@@ -241,10 +164,24 @@ async def sync_design(scale: Scale) -> dict[str, Any]:
 Step = Callable[[Scale, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
+def _backlog(fanout: int) -> Step:
+    def step(scale: Scale, done: dict[str, Any]) -> Awaitable[dict[str, Any]]:
+        return switchboard_backlog(
+            fanout, events=scale.backlog_events, latency_seconds=scale.latency_seconds
+        )
+
+    return step
+
+
 def _with_one(failing: str) -> Step:
     def step(scale: Scale, done: dict[str, Any]) -> Awaitable[dict[str, Any]]:
-        offered = done["fanout_10"]["offered_events_per_second"]
-        return switchboard_backlog(scale, 10, failing=failing, offered=offered)
+        return one_failing(
+            failing,
+            events=scale.failure_events,
+            rounds=scale.failure_rounds,
+            latency_seconds=scale.latency_seconds,
+            offered=done["fanout_10"]["offered_events_per_second"],
+        )
 
     return step
 
@@ -252,8 +189,8 @@ def _with_one(failing: str) -> Step:
 STEPS: tuple[tuple[str, Step], ...] = (
     ("http_ceiling", lambda scale, _: http_ceiling(scale)),
     ("queue_ceiling", lambda scale, _: queue_ceiling(scale)),
-    ("fanout_1", lambda scale, _: switchboard_backlog(scale, 1)),
-    ("fanout_10", lambda scale, _: switchboard_backlog(scale, 10)),
+    ("fanout_1", _backlog(1)),
+    ("fanout_10", _backlog(10)),
     ("naive", lambda scale, _: naive_design(scale)),
     ("sync", lambda scale, _: sync_design(scale)),
     ("one_failing", _with_one("fail")),

@@ -35,6 +35,8 @@ def test_the_smoke_run_writes_json_markdown_and_a_chart(tmp_path: Path) -> None:
     for failing in ("one_failing", "one_hanging"):
         section = results[failing]
         assert section["healthy_endpoints"] == 9
+        assert len(section["round_ratios"]) == section["rounds"] >= 1
+        assert section["healthy_vs_all_healthy"] > 0
         assert 0 < section["latency_p50_ms"] <= section["latency_p99_ms"]
         # Under the all-healthy run's load, so that the latencies compare.
         offered = results["fanout_10"]["offered_events_per_second"]
