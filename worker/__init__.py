@@ -7,7 +7,7 @@ Apps need only the producers::
 """
 
 from .delivery import RESPONSE_BODY_LIMIT, Attempted, HttpDeliverer, log_delivery
-from .delivery_log import Attempt, DeliveryLog, DeliveryRecord, DeliveryStatus
+from .delivery_log import Attempt, DeliveryLog, DeliveryRecord, DeliveryStatus, HealthChange
 from .dispatcher import Dispatcher, DispatchReport
 from .engine import RERUN, DeliveryEngine
 from .group_commit import GroupCommit
@@ -57,6 +57,7 @@ __all__ = [
     "EventSchemas",
     "GroupCommit",
     "GuardedResolver",
+    "HealthChange",
     "HttpDeliverer",
     "JobDecoder",
     "JobServices",

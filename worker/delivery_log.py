@@ -37,9 +37,11 @@ from switchboard.integrations import (
     DeliveryResult,
 )
 
-__all__ = ["Attempt", "DeliveryLog", "DeliveryRecord", "DeliveryStatus"]
+__all__ = ["Attempt", "DeliveryLog", "DeliveryRecord", "DeliveryStatus", "HealthChange"]
 
 DeliveryStatus = Literal["pending", "delivered", "retrying", "dead"]
+#: What an attempt does to its configuration's failing streak (``RedisKeys.config_health``).
+HealthChange = Literal["clear", "failure"]
 
 #: Claim due retries: push each one's score a lease ahead, so a worker that dies
 #: holding it only delays it. KEYS[1] retries; ARGV now (ms), lease (ms), limit.
@@ -48,6 +50,47 @@ local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, to
 local until_ms = tonumber(ARGV[1]) + tonumber(ARGV[2])
 for _, id in ipairs(due) do redis.call('ZADD', KEYS[1], until_ms, id) end
 return due
+"""
+
+#: Write a delivery record and everything around it (see ``DeliveryLog.write``).
+#: KEYS: record, deliveries, by config, retries, dead letters, config attempts, health.
+_WRITE_SCRIPT = """
+local id, ttl, now_ms, retry_at, unschedule, dead_letters, kept, trim_before, index_ttl,
+  health, failing_since, health_ttl = unpack(cjson.decode(ARGV[2]))
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
+redis.call('ZADD', KEYS[2], now_ms, id)
+redis.call('ZADD', KEYS[3], now_ms, id)
+if retry_at ~= '' then
+  redis.call('ZADD', KEYS[4], retry_at, id)
+elseif unschedule then
+  redis.call('ZREM', KEYS[4], id)
+end
+if dead_letters == 'add' then
+  redis.call('ZADD', KEYS[5], now_ms, id)
+elseif dead_letters == 'remove' then
+  redis.call('ZREM', KEYS[5], id)
+end
+if ARGV[3] ~= '' then
+  redis.call('LPUSH', KEYS[6], ARGV[3])
+  redis.call('LTRIM', KEYS[6], 0, kept - 1)
+end
+if trim_before ~= '' then
+  for _, index in ipairs({KEYS[2], KEYS[3], KEYS[5]}) do
+    redis.call('ZREMRANGEBYSCORE', index, '-inf', trim_before)
+  end
+  redis.call('EXPIRE', KEYS[3], index_ttl)
+  redis.call('EXPIRE', KEYS[6], index_ttl)
+end
+if health == 'clear' then
+  redis.call('DEL', KEYS[7])
+elseif health == 'failure' then
+  redis.call('HSETNX', KEYS[7], 'failing_since', failing_since)
+  local failures = redis.call('HINCRBY', KEYS[7], 'failures', 1)
+  local since = redis.call('HGET', KEYS[7], 'failing_since')
+  redis.call('EXPIRE', KEYS[7], health_ttl)
+  return {failures, since}
+end
+return 0
 """
 
 #: The share of writes that also trim the indexes (on average every 32nd).
@@ -185,42 +228,74 @@ class DeliveryLog:
         attempt: Attempt | None,
         *,
         was: DeliveryStatus | None = None,
+        health: HealthChange | None = None,
+        health_ttl: int = 0,
     ) -> None:
-        """Buffer the writes of ``record`` (after ``attempt``) into ``pipe``.
+        """Buffer the writes of ``record`` (after ``attempt``) into ``pipe``: one command,
+        whose reply is ``(failures, failing_since)`` after a failure counted for
+        ``health``, else 0.
 
         ``was``: its status before, when known (``"pending"`` for a first attempt): a
         delivery that was never scheduled or dead needs no removal from those sets.
+        ``health``: ``"clear"`` the configuration's failing streak (it was delivered) or
+        count a ``"failure"`` in it, kept for ``health_ttl`` seconds without another.
         """
+        if health == "failure" and health_ttl < 1:
+            raise ValueError(f"a failing streak needs a TTL of a second or more, not {health_ttl}")
         keys = self._keys
         now = self._clock()
         now_ms = int(now * 1000)
         ttl = int(self._retention)
         # Kept for the retention after its next attempt, however far off that is.
         record_ttl = ttl + max(0, int((record.next_attempt_at or now) - now))
-        pipe.set(keys.delivery(record.id), record.model_dump_json(), ex=record_ttl)
-        pipe.zadd(keys.deliveries, {record.id: now_ms})
-        by_config = keys.deliveries_by_config(record.config_id)
-        pipe.zadd(by_config, {record.id: now_ms})
+        retry_at: int | str = ""
         if record.status == "retrying" and record.next_attempt_at is not None:
-            pipe.zadd(keys.retries, {record.id: int(record.next_attempt_at * 1000)})
-        elif was != "pending":
-            pipe.zrem(keys.retries, record.id)
+            retry_at = int(record.next_attempt_at * 1000)
+        dead_letters = ""
         if record.status == "dead":
-            pipe.zadd(keys.dead_letters, {record.id: now_ms})
+            dead_letters = "add"
         elif was in (None, "dead"):
-            pipe.zrem(keys.dead_letters, record.id)
-        recent = keys.config_attempts(record.config_id)
+            dead_letters = "remove"
+        recent = ""
         if attempt is not None:
             entry = {"delivery_id": record.id, "event_id": record.event_id, **attempt.model_dump()}
-            pipe.lpush(recent, orjson.dumps(entry))
-            pipe.ltrim(recent, 0, CONFIG_ATTEMPTS_KEPT - 1)
-        if random.random() < _HOUSEKEEPING_SHARE:
-            # Trimming the indexes to the retention need not happen on every write.
-            oldest = now_ms - ttl * 1000
-            for index in (keys.deliveries, by_config, keys.dead_letters):
-                pipe.zremrangebyscore(index, "-inf", oldest)
-            pipe.expire(by_config, ttl)
-            pipe.expire(recent, ttl)
+            recent = orjson.dumps(entry).decode()
+        # Trimming the indexes to the retention need not happen on every write.
+        trim_before = now_ms - ttl * 1000 if random.random() < _HOUSEKEEPING_SHARE else ""
+        # One EVAL, not the eight or so commands it makes: the client's work per command
+        # (packing, parsing its replies) was the larger part of recording (bench/). EVAL
+        # rather than EVALSHA: inside MULTI, a script missing from a restarted Redis
+        # would fail alone, after the commands before it had been applied. The small values
+        # travel as one JSON array, as redis-py's cost is per argument too.
+        values = (
+            record.id,
+            record_ttl,
+            now_ms,
+            retry_at,
+            was != "pending",
+            dead_letters,
+            CONFIG_ATTEMPTS_KEPT,
+            trim_before,
+            ttl,
+            health or "",
+            repr(record.updated_at),
+            health_ttl,
+        )
+        pipe.execute_command(
+            "EVAL",
+            _WRITE_SCRIPT,
+            7,
+            keys.delivery(record.id),
+            keys.deliveries,
+            keys.deliveries_by_config(record.config_id),
+            keys.retries,
+            keys.dead_letters,
+            keys.config_attempts(record.config_id),
+            keys.config_health(record.config_id),
+            record.model_dump_json(),
+            orjson.dumps(values),
+            recent,
+        )
 
     async def claim_due(self, limit: int, lease: float = RETRY_LEASE) -> list[str]:
         """Up to ``limit`` due retries, each held for ``lease`` seconds by the caller."""

@@ -46,7 +46,7 @@ from switchboard.integrations import (
 )
 
 from .delivery import QUEUE_WAIT_MAX, Attempted, HttpDeliverer, log_delivery
-from .delivery_log import Attempt, DeliveryLog, DeliveryRecord
+from .delivery_log import Attempt, DeliveryLog, DeliveryRecord, HealthChange
 from .group_commit import GroupCommit
 from .logs import fields
 from .queue import EventEncoder
@@ -369,13 +369,23 @@ class DeliveryEngine:
     ) -> str | None:
         """Write everything in one transaction, shared with the deliveries ending at the same
         time (group commit); returns why to disable the config, if so."""
-        keys = self._log.keys
-        health = keys.config_health(record.config_id)
         delivered = decision.next is Next.DELIVERED
         counts_for_health = attempt.error_class != "gone"  # not the endpoint's doing
+        health: HealthChange | None = None
+        if delivered:
+            health = "clear"
+        elif counts_for_health:
+            health = "failure"
 
         def fill(pipe: Pipeline) -> None:
-            self._log.write(pipe, record, attempt, was=was)
+            self._log.write(
+                pipe,
+                record,
+                attempt,
+                was=was,
+                health=health,
+                health_ttl=int(self._settings.health_disable_after * 2),
+            )
             # No dead letter about a dead letter: that could feed itself without end.
             if record.status == "dead" and not record.event_type.startswith("switchboard."):
                 self._queue_event(
@@ -391,20 +401,13 @@ class DeliveryEngine:
                     },
                     tenant=record.tenant,
                 )
-            if delivered:
-                pipe.delete(health)
-            elif counts_for_health:
-                pipe.hsetnx(health, "failing_since", repr(now))
-                pipe.hincrby(health, "failures", 1)
-                pipe.hget(health, "failing_since")
-                pipe.expire(health, int(self._settings.health_disable_after * 2))
 
         replies = await self._commits.execute(fill)
         if decision.disable_config:
             return decision.reason
         if delivered or not counts_for_health or config is None:
             return None
-        failures, failing_since = int(replies[-3]), float(replies[-2])
+        failures, failing_since = int(replies[0][0]), float(replies[0][1])
         failing_for = now - failing_since
         if (
             failures >= self._settings.health_min_failures
