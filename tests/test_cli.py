@@ -837,13 +837,17 @@ def test_a_secret_needs_a_key_to_be_stored(runner: CliRunner, env: dict[str, str
     assert "api_token" in result.stderr
 
 
+@pytest.mark.parametrize("stored_as", ["endpoint sealed", "whole request sealed"])
 def test_rotate_re_encrypts_the_requests_of_dead_letters_too(
-    runner: CliRunner, raw_redis: redis.Redis, env: dict[str, str]
+    runner: CliRunner, raw_redis: redis.Redis, env: dict[str, str], stored_as: str
 ) -> None:
-    """Otherwise dropping the old key would strand every pending retry and dead letter."""
-    sealed = DeliveryRecord.seal_request(
-        DeliveryRequest("https://hooks.example.com/p", b"{}"), SecretBox([TEST_SECRET_KEY])
-    )
+    """Otherwise dropping the old key would strand every pending retry and dead letter;
+    records from before ``RequestSealer`` hold the whole request encrypted."""
+    request = DeliveryRequest("https://hooks.example.com/p", b"{}")
+    box = SecretBox([TEST_SECRET_KEY])
+    sealed: str | dict[str, Any] = DeliveryRecord.seal_request(request, box)
+    if stored_as == "whole request sealed":
+        sealed = box.encrypt({"url": request.url, "method": "POST", "headers": {}, "body": ""})
     record = DeliveryRecord(
         id="dlv_old", event_id="evt_1", event_type="a.b", config_id="cfg_1",
         integration_id="x.y", request=sealed, status="dead", created_at=1.0, updated_at=1.0,

@@ -936,8 +936,9 @@ def test_the_stored_record_holds_the_request_sealed(
     assert SECRET_PATH.encode() not in raw
     assert SECRET_TOKEN.encode() not in raw
     sealed = orjson.loads(raw)["request"]
-    assert isinstance(sealed, str)
-    assert sealed.startswith(ENCRYPTED_PREFIX)
+    assert sealed["endpoint"].startswith(ENCRYPTED_PREFIX)
+    assert "url" not in sealed
+    assert "headers" not in sealed
     opened = DeliveryRecord.model_validate_json(raw).open_request(SecretBox([TEST_SECRET_KEY]))
     assert opened.url == REQUEST.url
     assert opened.headers == {"Authorization": f"Bearer {SECRET_TOKEN}"}

@@ -7,7 +7,14 @@ Apps need only the producers::
 """
 
 from .delivery import RESPONSE_BODY_LIMIT, Attempted, HttpDeliverer, log_delivery
-from .delivery_log import Attempt, DeliveryLog, DeliveryRecord, DeliveryStatus, HealthChange
+from .delivery_log import (
+    Attempt,
+    DeliveryLog,
+    DeliveryRecord,
+    DeliveryStatus,
+    HealthChange,
+    RequestSealer,
+)
 from .dispatcher import Dispatcher, DispatchReport
 from .engine import RERUN, DeliveryEngine
 from .group_commit import GroupCommit
@@ -68,6 +75,7 @@ __all__ = [
     "RateLimiter",
     "RejectedEvent",
     "RejectedEventLog",
+    "RequestSealer",
     "RetryScheduler",
     "Slots",
     "SyncEventClient",

@@ -46,7 +46,7 @@ from switchboard.integrations import (
 )
 
 from .delivery import QUEUE_WAIT_MAX, Attempted, HttpDeliverer, log_delivery
-from .delivery_log import Attempt, DeliveryLog, DeliveryRecord, HealthChange
+from .delivery_log import Attempt, DeliveryLog, DeliveryRecord, HealthChange, RequestSealer
 from .group_commit import GroupCommit
 from .logs import fields
 from .queue import EventEncoder
@@ -120,6 +120,7 @@ class DeliveryEngine:
         self._clock = clock
         self._rng = rng
         self._secrets = SecretBox.from_settings(settings)
+        self._sealer = RequestSealer(self._secrets)
         self._events = EventEncoder(settings)
         self._limiter = RateLimiter(redis, log.keys)
         self._commits = GroupCommit(redis)
@@ -156,7 +157,7 @@ class DeliveryEngine:
             tenant=event.tenant,
             config_id=config.id,
             integration_id=config.integration_id,
-            request=DeliveryRecord.seal_request(request, self._secrets),
+            request=self._sealer.seal(request),
             created_at=now,
             updated_at=now,
         )
