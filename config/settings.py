@@ -154,6 +154,18 @@ class Settings(BaseSettings):
         ge=1,
         description="...and only after at least this many failed attempts.",
     )
+    circuit_breaker_failures: int = Field(
+        default=10,
+        ge=0,
+        description="Attempts to one configuration failing in a row (5xx, 429, timeouts, no "
+        "connection) after which a worker stops attempting it for a while; 0: never.",
+    )
+    circuit_breaker_cooldown: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds an opened circuit stays open before one delivery probes the "
+        "endpoint; doubled after each failed probe, up to 5 minutes.",
+    )
     http_connect_timeout: float = Field(
         default=5.0, gt=0, description="Seconds to connect to an endpoint."
     )

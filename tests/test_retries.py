@@ -1119,3 +1119,116 @@ async def test_a_slow_first_attempt_finishes_in_the_background(
     await wait_for_async(delivered, what="the background attempt to be recorded")
     assert await rig.due_at(result.delivery_id) is None
     assert len((await rig.record(result.delivery_id)).attempts) == 1
+
+
+# -- 16. circuit breakers ------------------------------------------------------------------
+
+
+@pytest.fixture
+def breaker_settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={"circuit_breaker_failures": 3, "circuit_breaker_cooldown": 10.0}
+    )
+
+
+async def _retry_when_due(rig: Rig, the_id: str) -> DeliveryResult | None:
+    """``next_attempt`` without the claim: the deliveries that opened it are due too."""
+    due = await rig.due_at(the_id)
+    assert due is not None
+    rig.clock.now = due
+    return await rig.engine.retry(the_id)
+
+
+async def _open_circuit(rig: Rig, sink: ScriptedSink) -> tuple[str, DeliveryResult]:
+    """Three deliveries answered 500 open the circuit; the fourth waits: returned."""
+    sink.on("/down", status=500)
+    config_id = await rig.add(SenderIntegration)
+    for _ in range(3):
+        assert (await rig.send(config_id, sink.url("/down"))).attempt == 1
+    waiting = await rig.send(config_id, sink.url("/down"))
+    return config_id, waiting
+
+
+async def test_a_down_endpoint_opens_the_circuit_and_deliveries_wait_without_an_attempt(
+    breaker_settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+) -> None:
+    async with engine_rig(breaker_settings, store, redis_client) as rig:
+        _, waiting = await _open_circuit(rig, sink)
+        assert len(sink.at("/down")) == 3
+        assert waiting.outcome is DeliveryOutcome.RETRYING
+        assert waiting.attempt == 0
+        record = await rig.record(waiting.delivery_id)
+        assert (record.status, record.attempts) == ("retrying", ())
+        # The cooldown, with the rng's jitter (0.5 of 20%).
+        assert await rig.due_at(waiting.delivery_id) == pytest.approx(T0 + 11.0)
+        # Another configuration on the same host is not held back.
+        other = await rig.add(SenderIntegration, name="healthy")
+        sink.on("/up", status=200)
+        assert (await rig.send(other, sink.url("/up"))).outcome is DeliveryOutcome.DELIVERED
+
+
+async def test_a_probe_that_gets_through_closes_the_circuit(
+    breaker_settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+) -> None:
+    async with engine_rig(breaker_settings, store, redis_client) as rig:
+        config_id, waiting = await _open_circuit(rig, sink)
+        sink.on("/down", status=200)
+        probe = await _retry_when_due(rig, waiting.delivery_id)
+        assert probe is not None
+        assert (probe.outcome, probe.attempt) == (DeliveryOutcome.DELIVERED, 1)
+        after = await rig.send(config_id, sink.url("/down"))
+        assert (after.outcome, after.attempt) == (DeliveryOutcome.DELIVERED, 1)
+
+
+async def test_while_the_probe_is_out_the_others_wait(
+    breaker_settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+) -> None:
+    async with engine_rig(breaker_settings, store, redis_client) as rig:
+        config_id, _ = await _open_circuit(rig, sink)
+        rig.clock.advance(10)
+        gate = sink.on("/down", gate=asyncio.Event()).gate
+        assert gate is not None
+        probe = asyncio.create_task(rig.send(config_id, sink.url("/down")))
+        await wait_for(lambda: sink.arrived == 4, what="the probe at the endpoint")
+        waiting = await rig.send(config_id, sink.url("/down"))
+        assert waiting.attempt == 0
+        gate.set()
+        await probe
+
+
+async def test_a_failed_probe_opens_the_circuit_for_twice_as_long(
+    breaker_settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+) -> None:
+    async with engine_rig(breaker_settings, store, redis_client) as rig:
+        config_id, waiting = await _open_circuit(rig, sink)
+        probe = await _retry_when_due(rig, waiting.delivery_id)
+        assert probe is not None
+        assert (probe.outcome, probe.attempt) == (DeliveryOutcome.RETRYING, 1)
+        assert len(sink.at("/down")) == 4
+        again = await rig.send(config_id, sink.url("/down"))
+        assert again.attempt == 0
+        assert await rig.due_at(again.delivery_id) == pytest.approx(rig.clock.now + 22.0)
+
+
+async def test_answers_other_than_5xx_and_429_keep_the_circuit_closed(
+    breaker_settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+) -> None:
+    """A 400 is the endpoint answering (about the request): it is up."""
+    async with engine_rig(breaker_settings, store, redis_client) as rig:
+        sink.on("/picky", status=400)
+        config_id = await rig.add(SenderIntegration)
+        for _ in range(5):
+            assert (await rig.send(config_id, sink.url("/picky"))).attempt == 1
+        assert len(sink.at("/picky")) == 5
+
+
+async def test_a_circuit_breaker_of_zero_failures_never_opens(
+    breaker_settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+) -> None:
+    never = breaker_settings.model_copy(update={"circuit_breaker_failures": 0})
+    async with engine_rig(never, store, redis_client) as rig:
+        sink.on("/down", status=500)
+        config_id = await rig.add(SenderIntegration)
+        for _ in range(5):
+            assert (await rig.send(config_id, sink.url("/down"))).attempt == 1
+        assert len(sink.at("/down")) == 5

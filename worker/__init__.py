@@ -6,6 +6,7 @@ Apps need only the producers::
     from switchboard.worker import EventClient, SyncEventClient
 """
 
+from .circuit_breaker import BREAKER_COOLDOWN_MAX, CircuitBreakers
 from .delivery import RESPONSE_BODY_LIMIT, Attempted, HttpDeliverer, log_delivery
 from .delivery_log import (
     Attempt,
@@ -42,6 +43,7 @@ from .ssrf import AddressPolicy, BlockedAddressError, GuardedResolver, block_rea
 from .web import create_app
 
 __all__ = [
+    "BREAKER_COOLDOWN_MAX",
     "DISPATCH_JOB",
     "REJECT_JOB",
     "RERUN",
@@ -51,6 +53,7 @@ __all__ = [
     "Attempt",
     "Attempted",
     "BlockedAddressError",
+    "CircuitBreakers",
     "Decision",
     "DeliveryEngine",
     "DeliveryLog",

@@ -45,6 +45,7 @@ from switchboard.integrations import (
     delivery_id,
 )
 
+from .circuit_breaker import CircuitBreakers
 from .delivery import QUEUE_WAIT_MAX, Attempted, HttpDeliverer, log_delivery
 from .delivery_log import Attempt, DeliveryLog, DeliveryRecord, HealthChange, RequestSealer
 from .group_commit import GroupCommit
@@ -89,6 +90,8 @@ _STATUS_OF: dict[Next, Any] = {
     Next.RETRY: "retrying",
     Next.DEAD: "dead",
 }
+#: Attempts that failed without an answer the way a down endpoint's do (circuit breakers).
+_DOWN = frozenset({"timeout", "connect", "protocol"})
 _OUTCOME_OF = {
     Next.DELIVERED: DeliveryOutcome.DELIVERED,
     Next.RETRY: DeliveryOutcome.RETRYING,
@@ -124,6 +127,11 @@ class DeliveryEngine:
         self._events = EventEncoder(settings)
         self._limiter = RateLimiter(redis, log.keys)
         self._commits = GroupCommit(redis)
+        self._breakers = CircuitBreakers(
+            failures=settings.circuit_breaker_failures,
+            cooldown=settings.circuit_breaker_cooldown,
+            clock=clock,
+        )
         self._background: set[asyncio.Task[None]] = set()
         #: The retry lane: retries wait here, never in front of first attempts.
         self.retry_lane = Slots(settings.retry_concurrency)
@@ -161,6 +169,8 @@ class DeliveryEngine:
             created_at=now,
             updated_at=now,
         )
+        if wait := self._breakers.wait(config.id):
+            return await self._defer(record, now + self._jittered(wait))
         if config.rate_limit is not None:
             deferred = await self._wait_for_slot(record, config, now)
             if deferred is not None:
@@ -180,6 +190,7 @@ class DeliveryEngine:
             return await self._hand_off(record, config, attempt)
         attempted = attempt.result()
         if attempted.error_class == "host_busy":
+            self._breakers.released(config.id)
             return await self._defer(record, now + HOST_BUSY_DELAY)
         return await self._conclude(record, config, attempted)
 
@@ -204,6 +215,7 @@ class DeliveryEngine:
         try:
             attempted = await attempt
             if attempted.error_class == "host_busy":
+                self._breakers.released(config.id)
                 await self._defer(record, self._clock() + HOST_BUSY_DELAY)
             else:
                 await self._conclude(record, config, attempted)
@@ -272,6 +284,8 @@ class DeliveryEngine:
         except (ValueError, SecretKeyError) as exc:
             attempted = Attempted("", None, f"cannot re-send: {exc}", "gone", 0.0, True)
             return await self._conclude(record, config, attempted)
+        if wait := self._breakers.wait(config.id):
+            return await self._defer(record, self._clock() + self._jittered(wait))
         if config.rate_limit is not None and record.rate_slot_at is None:
             deferred = await self._wait_for_slot(record, config, self._clock())
             if deferred is not None:
@@ -280,6 +294,7 @@ class DeliveryEngine:
             config, the_id, request, lane=self.retry_lane, may_defer=True
         )
         if attempted.error_class == "host_busy":
+            self._breakers.released(config.id)
             return await self._defer(record, self._clock() + HOST_BUSY_DELAY)
         return await self._conclude(record, config, attempted)
 
@@ -335,8 +350,38 @@ class DeliveryEngine:
             await self._disable(config, disable_reason, now)
         result = attempted.result(record.id, _OUTCOME_OF[decision.next], number)
         if config is not None:
+            self._track_circuit(config, attempted)
             log_delivery(result, config, record.event_id, attempted.host)
         return result
+
+    def _track_circuit(self, config: IntegrationConfig, attempted: Attempted) -> None:
+        """Tell the configuration's circuit breaker whether its endpoint looks down."""
+        response = attempted.response
+        if attempted.error_class in _DOWN or (
+            response is not None and (response.status >= 500 or response.status == 429)
+        ):
+            if opened_for := self._breakers.failed(config.id):
+                logger.warning(
+                    "circuit opened: deliveries wait instead of being attempted",
+                    extra=fields(
+                        config_id=config.id,
+                        integration=config.integration_id,
+                        seconds=opened_for,
+                        last_error=attempted.error,
+                    ),
+                )
+        elif response is not None:  # it answered: up, whatever it thought of the request
+            if self._breakers.succeeded(config.id):
+                logger.info(
+                    "circuit closed: the endpoint answers again",
+                    extra=fields(config_id=config.id, integration=config.integration_id),
+                )
+        else:
+            self._breakers.released(config.id)
+
+    def _jittered(self, seconds: float) -> float:
+        """Spread what waits for one moment, so that it does not all come due at once."""
+        return seconds * (1 + self._settings.retry_jitter * self._rng())
 
     def _decide(
         self, config: IntegrationConfig | None, attempted: Attempted, number: int, now: float
