@@ -88,6 +88,8 @@ def worker_env(redis_url: str, **extra: str) -> dict[str, str]:
         "SWITCHBOARD_SECRET_KEY": SECRET_KEY,
         # One sink on one host:port stands for many endpoints: do not measure the per-host cap.
         "SWITCHBOARD_HTTP_MAX_CONNECTIONS_PER_HOST": "100",
+        # Measuring is over when a worker is stopped: do not wait for hanging endpoints.
+        "SWITCHBOARD_SHUTDOWN_GRACE": "1",
         **extra,
     }
 

@@ -119,8 +119,10 @@ def _scale_text(results: dict[str, Any]) -> str:
     drain, configs, out = results["drain"], results["many_configs"], results["scale_out"]
     slices = ", ".join(f"{rate:,.0f}" for rate in drain["slices_per_second"])
     return (
-        f"Draining {drain['events']:,} events: {drain['events_per_second']:,.0f} events/s, "
-        f"by tenths {slices}. With {configs['configs']:,} configurations: a lookup takes "
+        f"Draining {drain['events']:,} events (then {drain['uncounted_tail']:,} more, "
+        "uncounted, so that the last tenth is not the wind-down): "
+        f"{drain['events_per_second']:,.0f} events/s, by tenths {slices}. "
+        f"With {configs['configs']:,} configurations: a lookup takes "
         f"{configs['lookup_us']:.1f} µs in the worker's memory "
         f"({configs['lookup_us_one_config']:.1f} µs with one), "
         f"{configs['redis_commands_per_event']:.1f} Redis commands per event in all "

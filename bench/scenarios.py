@@ -64,9 +64,15 @@ SCALES = {
 CONCURRENCY = 64
 
 
+#: Each ceiling is measured this many times and the best run kept: a ceiling is what the
+#: machine can do, and a moment of noise from elsewhere on it must not lower it.
+CEILING_RUNS = 3
+
+
 async def http_ceiling(scale: Scale) -> dict[str, Any]:
     """A bare aiohttp client posting the same payload to the same sink, no queue."""
     body = orjson.dumps({"id": "evt", "type": "review.published", "data": PAYLOAD})
+    runs = []
     async with sink_process() as sink:
         connector = aiohttp.TCPConnector(limit=CONCURRENCY)
         async with aiohttp.ClientSession(connector=connector) as session:
@@ -76,34 +82,26 @@ async def http_ceiling(scale: Scale) -> dict[str, Any]:
                 async with slots, session.post(sink.url("/ceiling"), data=body) as response:
                     await response.read()
 
-            started = time.perf_counter()
-            await asyncio.gather(*(post() for _ in range(scale.http_requests)))
-            elapsed = time.perf_counter() - started
-    return {
-        "requests": scale.http_requests,
-        "seconds": elapsed,
-        "per_second": scale.http_requests / elapsed,
-    }
+            for _ in range(CEILING_RUNS):
+                started = time.perf_counter()
+                await asyncio.gather(*(post() for _ in range(scale.http_requests)))
+                runs.append(scale.http_requests / (time.perf_counter() - started))
+    return {"requests": scale.http_requests, "runs_per_second": runs, "per_second": max(runs)}
 
 
 async def queue_ceiling(scale: Scale) -> dict[str, Any]:
     """Raw arq no-op jobs per second through the same kind of Redis, one worker process."""
-    with private_redis() as redis_server:
-        out = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bench.arq_jobs",
-                "noop",
-                redis_server.url,
-                str(scale.noop_jobs),
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            check=True,
-        )
-    result: dict[str, Any] = orjson.loads(out.stdout)
-    return result
+    runs = []
+    for _ in range(CEILING_RUNS):
+        with private_redis() as redis_server:
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.arq_jobs", "noop", redis_server.url,
+                 str(scale.noop_jobs)],
+                cwd=ROOT, capture_output=True, check=True,
+            )  # fmt: skip
+        runs.append(orjson.loads(out.stdout))
+    best: dict[str, Any] = max(runs, key=lambda run: run["per_second"])
+    return {**best, "runs_per_second": [run["per_second"] for run in runs]}
 
 
 async def naive_design(scale: Scale) -> dict[str, Any]:
