@@ -19,7 +19,6 @@ nobody configured). Only 2xx is success.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import time
@@ -186,49 +185,65 @@ class HttpDeliverer:
         if blocked is not None:  # aiohttp does not resolve IP literals: check them here
             return Attempted(host, None, str(blocked), "blocked", 0.0, permanent=True)
         headers = self._standard_headers(config, the_id, request)
-        async with contextlib.AsyncExitStack() as stack:
-            if lane is not None:
-                await stack.enter_async_context(lane)
+        if lane is not None:
+            await lane.acquire()
+        try:
             # Per origin (host and port), as connections are pooled; the host's slot
             # first, so that waiting for a busy host holds none of the worker's slots.
             origin = self._origins[f"{host}:{_port(parts)}"]
             if not await origin.acquire(may_defer):
                 return Attempted(host, None, "the host is slow: all its slots are taken",
                                  "host_busy", 0.0)  # fmt: skip
-            stack.callback(origin.release)
-            if not await self._slots.acquire_within(QUEUE_WAIT_MAX if may_defer else None):
-                return Attempted(host, None, "the worker is busy", "host_busy", 0.0)
-            stack.callback(self._slots.release)
-            started = time.perf_counter()
-            if sending_since is not None:  # tells the caller the request is on its way
-                sending_since.append(time.monotonic())
             try:
-                async with session.request(
-                    request.method,
-                    request.url,
-                    data=request.body,
-                    headers=headers,
-                    allow_redirects=False,
-                ) as answer:
-                    body = await _read_limited(answer.content, RESPONSE_BODY_LIMIT)
-                    response = DeliveryResponse(answer.status, answer.headers, body)
-            except TimeoutError:
-                error = f"timed out after {self._total_timeout:g} s"
-                return Attempted(host, None, error, "timeout", time.perf_counter() - started)
-            except aiohttp.ClientConnectorError as exc:
-                duration = time.perf_counter() - started
-                if isinstance(exc.os_error, BlockedAddressError):
-                    error = str(exc.os_error)
-                    return Attempted(host, None, error, "blocked", duration, permanent=True)
-                error = _describe_client_error(exc)
-                return Attempted(host, None, error, "connect", duration)
-            except (aiohttp.InvalidURL, ValueError) as exc:  # yarl: a URL aiohttp cannot use
-                error = f"invalid URL: {type(exc).__name__}"
-                return Attempted(host, None, error, "invalid_url", 0.0, permanent=True)
-            except aiohttp.ClientError as exc:
-                error = _describe_client_error(exc)
-                return Attempted(host, None, error, "protocol", time.perf_counter() - started)
+                if not await self._slots.acquire_within(QUEUE_WAIT_MAX if may_defer else None):
+                    return Attempted(host, None, "the worker is busy", "host_busy", 0.0)
+                try:
+                    if sending_since is not None:  # tells the caller it is on its way
+                        sending_since.append(time.monotonic())
+                    return await self._send(session, host, request, headers)
+                finally:
+                    self._slots.release()
+            finally:
+                origin.release()
+        finally:
+            if lane is not None:
+                lane.release()
+
+    async def _send(
+        self,
+        session: aiohttp.ClientSession,
+        host: str,
+        request: DeliveryRequest,
+        headers: dict[str, str],
+    ) -> Attempted:
+        started = time.perf_counter()
+        try:
+            async with session.request(
+                request.method,
+                request.url,
+                data=request.body,
+                headers=headers,
+                allow_redirects=False,
+            ) as answer:
+                body = await _read_limited(answer.content, RESPONSE_BODY_LIMIT)
+                response = DeliveryResponse(answer.status, answer.headers, body)
+        except TimeoutError:
+            error = f"timed out after {self._total_timeout:g} s"
+            return Attempted(host, None, error, "timeout", time.perf_counter() - started)
+        except aiohttp.ClientConnectorError as exc:
             duration = time.perf_counter() - started
+            if isinstance(exc.os_error, BlockedAddressError):
+                error = str(exc.os_error)
+                return Attempted(host, None, error, "blocked", duration, permanent=True)
+            error = _describe_client_error(exc)
+            return Attempted(host, None, error, "connect", duration)
+        except (aiohttp.InvalidURL, ValueError) as exc:  # yarl: a URL aiohttp cannot use
+            error = f"invalid URL: {type(exc).__name__}"
+            return Attempted(host, None, error, "invalid_url", 0.0, permanent=True)
+        except aiohttp.ClientError as exc:
+            error = _describe_client_error(exc)
+            return Attempted(host, None, error, "protocol", time.perf_counter() - started)
+        duration = time.perf_counter() - started
         if not response.ok:
             return Attempted(host, response, f"HTTP {response.status}", "http", duration)
         return Attempted(host, response, None, None, duration)

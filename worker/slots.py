@@ -26,8 +26,8 @@ class Slots:
         if limit < 1:
             raise ValueError(f"Slots needs a limit of at least 1, not {limit}")
         self._free = limit
-        # Futures of waiters, oldest first; some may be cancelled (gave up), skipped later.
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        # Futures of waiters, oldest first; some are done (gave up), skipped later.
+        self._waiters: deque[asyncio.Future[bool]] = deque()
 
     @property
     def free(self) -> int:
@@ -42,33 +42,39 @@ class Slots:
         if self._free > 0:
             self._free -= 1
             return
-        waiter = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        try:
-            await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self.release()  # handed a slot just as it gave up: pass it on
-            raise
+        await self._wait(None)
 
     async def acquire_within(self, seconds: float | None) -> bool:
         """A slot within ``seconds`` (``None``: however long it takes), or ``False``."""
-        if self._free > 0 or seconds is None:
-            await self.acquire()
+        if self._free > 0:
+            self._free -= 1
             return True
+        return await self._wait(seconds)
+
+    async def _wait(self, seconds: float | None) -> bool:
+        loop = asyncio.get_running_loop()
+        # Its result: True when handed a slot, False when its time ran out.
+        waiter: asyncio.Future[bool] = loop.create_future()
+        self._waiters.append(waiter)
+        # A bare timer on the future, not asyncio.timeout(): that cancels the task when
+        # time runs out, and costs a context, a handle and a reschedule per wait.
+        expiry = None if seconds is None else loop.call_later(seconds, _give_up, waiter)
         try:
-            async with asyncio.timeout(seconds):
-                await self.acquire()
-        except TimeoutError:
-            return False
-        return True
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled() and waiter.result():
+                self.release()  # handed a slot just as it was cancelled: pass it on
+            raise
+        finally:
+            if expiry is not None:
+                expiry.cancel()
 
     def release(self) -> None:
         waiters = self._waiters
         while waiters:
             waiter = waiters.popleft()
             if not waiter.done():
-                waiter.set_result(None)  # the slot passes to it: the count does not change
+                waiter.set_result(True)  # the slot passes to it: the count does not change
                 return
         self._free += 1
 
@@ -82,3 +88,8 @@ class Slots:
         traceback: TracebackType | None,
     ) -> None:
         self.release()
+
+
+def _give_up(waiter: asyncio.Future[bool]) -> None:
+    if not waiter.done():
+        waiter.set_result(False)  # left in the line: release() skips it
