@@ -33,6 +33,7 @@ from .harness import (
     sink_process,
     worker_env,
 )
+from .nginx import nginx_sink, nginx_version
 from .scale import drain, many_configs, scale_out
 
 __all__ = ["SCALES", "STEPS", "Scale", "run_all"]
@@ -70,10 +71,12 @@ CEILING_RUNS = 3
 
 
 async def http_ceiling(scale: Scale) -> dict[str, Any]:
-    """A bare aiohttp client posting the same payload to the same sink, no queue."""
+    """A bare aiohttp client posting the same payload to a sink, no queue: nginx where it
+    is installed, else ``bench.sink``."""
     body = orjson.dumps({"id": "evt", "type": "review.published", "data": PAYLOAD})
     runs = []
-    async with sink_process() as sink:
+    nginx = nginx_version()
+    async with nginx_sink() if nginx else sink_process() as sink:
         connector = aiohttp.TCPConnector(limit=CONCURRENCY)
         async with aiohttp.ClientSession(connector=connector) as session:
             slots = asyncio.Semaphore(CONCURRENCY)
@@ -86,7 +89,12 @@ async def http_ceiling(scale: Scale) -> dict[str, Any]:
                 started = time.perf_counter()
                 await asyncio.gather(*(post() for _ in range(scale.http_requests)))
                 runs.append(scale.http_requests / (time.perf_counter() - started))
-    return {"requests": scale.http_requests, "runs_per_second": runs, "per_second": max(runs)}
+    return {
+        "requests": scale.http_requests,
+        "sink": nginx or "bench.sink",
+        "runs_per_second": runs,
+        "per_second": max(runs),
+    }
 
 
 async def queue_ceiling(scale: Scale) -> dict[str, Any]:

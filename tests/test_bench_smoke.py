@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,11 @@ def test_the_smoke_run_writes_json_markdown_and_a_chart(tmp_path: Path) -> None:
     results = orjson.loads((tmp_path / "latest.json").read_bytes())
     for section in ("http_ceiling", "queue_ceiling", "naive"):
         assert results[section]["per_second"] > 0
+    # nginx where it is installed (the cheapest sink), and the report says which ran.
+    sink = results["http_ceiling"]["sink"]
+    installed = shutil.which("nginx") or shutil.which("/usr/sbin/nginx")
+    assert sink.startswith("nginx/") if installed else sink == "bench.sink"
+    assert len(results["http_ceiling"]["runs_per_second"]) == 3
     for fanout in ("fanout_1", "fanout_10"):
         section = results[fanout]
         assert section["events_per_second"] > 0
@@ -53,4 +59,5 @@ def test_the_smoke_run_writes_json_markdown_and_a_chart(tmp_path: Path) -> None:
     assert results["scale_out"]["two_vs_one"] > 0
     markdown = (tmp_path / "latest.md").read_text()
     assert "| target | measured | wanted | met |" in markdown
+    assert f"sink: {sink} for the HTTP ceiling" in markdown
     assert (tmp_path / "latest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
