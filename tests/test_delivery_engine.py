@@ -566,6 +566,7 @@ async def test_an_attempt_gives_up_on_a_slow_host_but_waits_for_a_quick_one(
             sender_config, "dlv_b", DeliveryRequest(sink.url("/next"), b"{}"), may_defer=True
         )
         assert busy.error_class == "host_busy"
+        assert busy.busy_for >= 1.0  # the held request's age: the engine waits that long
         assert sink.arrived == 1
         gate.set()
         assert (await holding).ok

@@ -75,6 +75,8 @@ class Attempted:
     error_class: str | None
     duration: float
     permanent: bool = False
+    #: ``host_busy`` only: how long the host's oldest request in flight has been out (s).
+    busy_for: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -193,7 +195,7 @@ class HttpDeliverer:
             origin = self._origins[f"{host}:{_port(parts)}"]
             if not await origin.acquire(may_defer):
                 return Attempted(host, None, "the host is slow: all its slots are taken",
-                                 "host_busy", 0.0)  # fmt: skip
+                                 "host_busy", 0.0, busy_for=origin.oldest_age())  # fmt: skip
             try:
                 if not await self._slots.acquire_within(QUEUE_WAIT_MAX if may_defer else None):
                     return Attempted(host, None, "the worker is busy", "host_busy", 0.0)
@@ -291,7 +293,11 @@ class _Origin:
         return True
 
     def _slow(self) -> bool:
-        return bool(self.in_flight) and time.monotonic() - self.in_flight[0] > SLOW_HOST_AFTER
+        return self.oldest_age() > SLOW_HOST_AFTER
+
+    def oldest_age(self) -> float:
+        """How long the oldest request in flight has been out (0 if none is)."""
+        return time.monotonic() - self.in_flight[0] if self.in_flight else 0.0
 
     def release(self) -> None:
         self.in_flight.popleft()  # which one ended does not matter: the oldest start goes

@@ -72,7 +72,8 @@ RERUN: contextvars.ContextVar[bool] = contextvars.ContextVar("switchboard_rerun"
 
 #: A rate-limit wait up to this long (s) is waited inline; a longer one is deferred.
 INLINE_WAIT_MAX = 0.25
-#: How much later an attempt that found no slot (a slow host, a busy worker) is tried again.
+#: The least time after which an attempt that found no slot (a slow host, a busy worker) is
+#: tried again (longer for a host whose requests have been out longer: ``_busy_delay``).
 HOST_BUSY_DELAY = 1.0
 #: A first attempt still running after this long (s) finishes in the background, so that a
 #: slow or hanging endpoint holds none of the queue's job slots.
@@ -191,7 +192,7 @@ class DeliveryEngine:
         attempted = attempt.result()
         if attempted.error_class == "host_busy":
             self._breakers.released(config.id)
-            return await self._defer(record, now + HOST_BUSY_DELAY)
+            return await self._defer(record, now + self._busy_delay(attempted))
         return await self._conclude(record, config, attempted)
 
     async def _hand_off(
@@ -216,7 +217,7 @@ class DeliveryEngine:
             attempted = await attempt
             if attempted.error_class == "host_busy":
                 self._breakers.released(config.id)
-                await self._defer(record, self._clock() + HOST_BUSY_DELAY)
+                await self._defer(record, self._clock() + self._busy_delay(attempted))
             else:
                 await self._conclude(record, config, attempted)
         except Exception:  # the safety net (a scheduled retry) sends it again
@@ -295,7 +296,7 @@ class DeliveryEngine:
         )
         if attempted.error_class == "host_busy":
             self._breakers.released(config.id)
-            return await self._defer(record, self._clock() + HOST_BUSY_DELAY)
+            return await self._defer(record, self._clock() + self._busy_delay(attempted))
         return await self._conclude(record, config, attempted)
 
     async def _why_unusable(self, config_id: str) -> str | None:
@@ -378,6 +379,14 @@ class DeliveryEngine:
                 )
         else:
             self._breakers.released(config.id)
+
+    def _busy_delay(self, attempted: Attempted) -> float:
+        """How much later to try a delivery that found its host's slots taken: as long as the
+        host's oldest request has been out (a hanging host's deliveries then come back
+        ever less often, not every second), between ``HOST_BUSY_DELAY`` and the timeout,
+        by when a slot is free for sure."""
+        wait = min(max(HOST_BUSY_DELAY, attempted.busy_for), self._settings.http_timeout)
+        return self._jittered(wait)
 
     def _jittered(self, seconds: float) -> float:
         """Spread what waits for one moment, so that it does not all come due at once."""
