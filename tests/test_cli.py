@@ -23,7 +23,7 @@ from support.env import TEST_ENV, TEST_SECRET_KEY
 
 from switchboard.config import ENCRYPTED_PREFIX, RedisKeys, SecretBox
 from switchboard.integrations import DeliveryRequest
-from switchboard.worker import DeliveryRecord
+from switchboard.worker import DeliveryRecord, RequestSealer
 from switchboard.worker.cli import cli
 from switchboard.worker.cli.common import MASK
 
@@ -845,7 +845,7 @@ def test_rotate_re_encrypts_the_requests_of_dead_letters_too(
     records from before ``RequestSealer`` hold the whole request encrypted."""
     request = DeliveryRequest("https://hooks.example.com/p", b"{}")
     box = SecretBox([TEST_SECRET_KEY])
-    sealed: str | dict[str, Any] = DeliveryRecord.seal_request(request, box)
+    sealed: str | dict[str, Any] = RequestSealer(box).seal(request)
     if stored_as == "whole request sealed":
         sealed = box.encrypt({"url": request.url, "method": "POST", "headers": {}, "body": ""})
     record = DeliveryRecord(

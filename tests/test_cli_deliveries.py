@@ -29,7 +29,7 @@ from switchboard.config import (
     generate_secret_key,
 )
 from switchboard.integrations import DeliveryRequest, delivery_id
-from switchboard.worker.delivery_log import Attempt, DeliveryLog, DeliveryRecord
+from switchboard.worker.delivery_log import Attempt, DeliveryLog, DeliveryRecord, RequestSealer
 
 PREFIX = "sbtest"
 CFG_A = "cfg_alpha"
@@ -131,7 +131,7 @@ async def seeded(redis_client: Redis, keys: RedisKeys) -> Seeded:
     t0 = float(int(time.time()) - 3600)
     clock = Clock(t0)
     log = DeliveryLog(redis_client, keys, retention=RETENTION, clock=clock)
-    sealed = DeliveryRecord.seal_request(REQUEST, SecretBox([TEST_SECRET_KEY]))
+    sealed = RequestSealer(SecretBox([TEST_SECRET_KEY])).seal(REQUEST)
 
     def record(name: str, event_type: str, config_id: str, **fields: Any) -> DeliveryRecord:
         event_id = f"evt_{name}"

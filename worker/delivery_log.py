@@ -1,13 +1,15 @@
 """Delivery records: each delivery's state and attempt log, the retry schedule and dead letters.
 
 One JSON record per delivery (``RedisKeys.delivery``), kept for
-``Settings.delivery_retention``: who it is for, the request to re-send
-(its URL and headers, which can hold secrets, encrypted when secret keys are
-configured: ``RequestSealer``), its status and every attempt. Around it, sorted sets index the
-deliveries (all, and per configuration), the due retries and the dead
-letters, and each configuration keeps its last ``CONFIG_ATTEMPTS_KEPT``
-attempts. ``save()`` writes all of that, and whatever else the caller adds
-(internal events, health), in one MULTI/EXEC: one round trip per attempt.
+``Settings.delivery_retention``: who it is for, the request to re-send (its
+URL and headers, which can hold secrets, encrypted when secret keys are
+configured: ``RequestSealer``), its status and every attempt. Around it,
+sorted sets index the deliveries (all, and per configuration), the due
+retries and the dead letters, and each configuration keeps its last
+``CONFIG_ATTEMPTS_KEPT`` attempts and its failing streak. ``write()`` buffers
+all of that as one script call into the caller's MULTI/EXEC, beside whatever
+else the caller adds (internal events): one round trip per attempt, shared
+with the deliveries ending at the same moment (``GroupCommit``).
 """
 
 from __future__ import annotations
@@ -149,11 +151,6 @@ class DeliveryRecord(BaseModel):
     replay_pending: bool = False
     #: Deferred by the rate limit: the slot it holds (epoch s); the retry uses it.
     rate_slot_at: float | None = None
-
-    @classmethod
-    def seal_request(cls, request: DeliveryRequest, secrets: SecretBox | None) -> dict[str, Any]:
-        """The request as stored (``RequestSealer`` keeps its encrypted parts for reuse)."""
-        return RequestSealer(secrets).seal(request)
 
     def open_request(self, secrets: SecretBox | None) -> DeliveryRequest:
         data = self.request

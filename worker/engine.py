@@ -73,7 +73,7 @@ RERUN: contextvars.ContextVar[bool] = contextvars.ContextVar("switchboard_rerun"
 #: A rate-limit wait up to this long (s) is waited inline; a longer one is deferred.
 INLINE_WAIT_MAX = 0.25
 #: The least time after which an attempt that found no slot (a slow host, a busy worker) is
-#: tried again (longer for a host whose requests have been out longer: ``_busy_delay``).
+#: tried again (longer for a host whose requests have been out longer: ``_host_busy``).
 HOST_BUSY_DELAY = 1.0
 #: A first attempt still running after this long (s) finishes in the background, so that a
 #: slow or hanging endpoint holds none of the queue's job slots.
@@ -191,8 +191,7 @@ class DeliveryEngine:
             return await self._hand_off(record, config, attempt)
         attempted = attempt.result()
         if attempted.error_class == "host_busy":
-            self._breakers.released(config.id)
-            return await self._defer(record, now + self._busy_delay(attempted))
+            return await self._host_busy(record, config, attempted)
         return await self._conclude(record, config, attempted)
 
     async def _hand_off(
@@ -216,8 +215,7 @@ class DeliveryEngine:
         try:
             attempted = await attempt
             if attempted.error_class == "host_busy":
-                self._breakers.released(config.id)
-                await self._defer(record, self._clock() + self._busy_delay(attempted))
+                await self._host_busy(record, config, attempted)
             else:
                 await self._conclude(record, config, attempted)
         except Exception:  # the safety net (a scheduled retry) sends it again
@@ -243,6 +241,16 @@ class DeliveryEngine:
                 await asyncio.sleep(wait)  # the reserved slot's time, not a synchronisation
             return None
         return await self._defer(record, now + wait, rate_slot=True)
+
+    async def _host_busy(
+        self, record: DeliveryRecord, config: IntegrationConfig, attempted: Attempted
+    ) -> DeliveryResult:
+        """No slot for the attempt: try again as much later as the host's oldest request has
+        been out (a hanging host's deliveries then come back ever less often, not every
+        second), between ``HOST_BUSY_DELAY`` and the timeout, by when a slot is free."""
+        self._breakers.released(config.id)  # no request was made: it tells nothing
+        wait = min(max(HOST_BUSY_DELAY, attempted.busy_for), self._settings.http_timeout)
+        return await self._defer(record, self._clock() + self._jittered(wait))
 
     async def _defer(
         self, record: DeliveryRecord, until: float, *, rate_slot: bool = False
@@ -295,8 +303,7 @@ class DeliveryEngine:
             config, the_id, request, lane=self.retry_lane, may_defer=True
         )
         if attempted.error_class == "host_busy":
-            self._breakers.released(config.id)
-            return await self._defer(record, self._clock() + self._busy_delay(attempted))
+            return await self._host_busy(record, config, attempted)
         return await self._conclude(record, config, attempted)
 
     async def _why_unusable(self, config_id: str) -> str | None:
@@ -379,14 +386,6 @@ class DeliveryEngine:
                 )
         else:
             self._breakers.released(config.id)
-
-    def _busy_delay(self, attempted: Attempted) -> float:
-        """How much later to try a delivery that found its host's slots taken: as long as the
-        host's oldest request has been out (a hanging host's deliveries then come back
-        ever less often, not every second), between ``HOST_BUSY_DELAY`` and the timeout,
-        by when a slot is free for sure."""
-        wait = min(max(HOST_BUSY_DELAY, attempted.busy_for), self._settings.http_timeout)
-        return self._jittered(wait)
 
     def _jittered(self, seconds: float) -> float:
         """Spread what waits for one moment, so that it does not all come due at once."""
