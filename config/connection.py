@@ -18,6 +18,7 @@ __all__ = [
     "Redis",
     "SyncRedis",
     "describe_redis_error",
+    "lost_redis",
     "open_redis",
     "redact_url",
     "redis_client",
@@ -94,6 +95,21 @@ async def open_redis(settings: Settings) -> AsyncIterator[Redis]:
         yield client
     finally:
         await client.aclose()
+
+
+def lost_redis(exc: BaseException) -> BaseException | None:
+    """The Redis-down error that ``exc`` is, or stands for; ``None`` if it is another error.
+
+    redis-py reports a connection lost while a transaction WATCHes keys (arq claims each
+    job that way) as a ``WatchError``, raised while handling the ``ConnectionError``.
+    """
+    if isinstance(exc, REDIS_DOWN_ERRORS):
+        return exc
+    if isinstance(exc, redis.exceptions.WatchError) and isinstance(
+        exc.__context__, REDIS_DOWN_ERRORS
+    ):
+        return exc.__context__
+    return None
 
 
 def describe_redis_error(exc: BaseException) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import redis.exceptions
 
 from switchboard.config import (
     EmbeddedRedis,
@@ -10,6 +11,7 @@ from switchboard.config import (
     Settings,
     SettingsError,
     load_settings,
+    lost_redis,
     open_redis,
     redact_url,
 )
@@ -76,3 +78,19 @@ async def test_unreachable_redis_is_one_clear_error_without_the_password() -> No
 async def test_open_redis_answers(settings: Settings) -> None:
     async with open_redis(settings) as client:
         assert await client.ping()
+
+
+def _watch_error_raised_while_handling(cause: Exception) -> redis.exceptions.WatchError:
+    """As redis-py raises it when a WATCHing transaction's connection fails."""
+    error = redis.exceptions.WatchError("A ConnectionError occurred on while watching")
+    error.__context__ = cause  # what `raise` inside `except` sets
+    return error
+
+
+def test_a_watch_error_from_a_lost_connection_means_redis_is_down() -> None:
+    """arq claims jobs under WATCH: Redis going away there must be waited out, not fatal."""
+    lost = redis.exceptions.ConnectionError("Connection closed by server.")
+    assert lost_redis(_watch_error_raised_while_handling(lost)) is lost
+    assert lost_redis(lost) is lost
+    assert lost_redis(redis.exceptions.WatchError("Watched variable changed.")) is None
+    assert lost_redis(_watch_error_raised_while_handling(ValueError("x"))) is None

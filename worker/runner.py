@@ -33,6 +33,7 @@ from switchboard.config import (
     RedisUnavailableError,
     Settings,
     describe_redis_error,
+    lost_redis,
     open_redis,
     redact_url,
 )
@@ -77,8 +78,10 @@ class WorkerRunner:
                 return
             except RedisUnavailableError as exc:
                 reason = exc.reason
-            except REDIS_DOWN_ERRORS as exc:
-                reason = describe_redis_error(exc)
+            except Exception as exc:
+                if (down := lost_redis(exc)) is None:
+                    raise
+                reason = describe_redis_error(down)
             logger.error(
                 "Redis is unreachable at %s (%s); retrying in %g s. Queued events wait in "
                 "Redis until then.",
