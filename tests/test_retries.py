@@ -1232,3 +1232,24 @@ async def test_the_circuit_stays_closed(
         for _ in range(5):
             assert (await rig.send(config_id, sink.url("/ep"))).attempt == 1
         assert len(sink.at("/ep")) == 5
+
+
+async def test_a_first_attempt_whose_job_is_stopped_does_not_go_on_alone(
+    rig: Rig, sink: ScriptedSink
+) -> None:
+    """Cancelled (its job stopped), the send takes its attempt with it: nothing would record
+    that attempt, and the job runs again."""
+    sink.on("/slow", gate=asyncio.Event())
+    config_id = await rig.add(SenderIntegration)
+    send = asyncio.create_task(rig.send(config_id, sink.url("/slow")))
+    await wait_for(lambda: sink.arrived == 1, what="the request at the endpoint")
+    [attempt] = [
+        task
+        for task in asyncio.all_tasks()
+        if getattr(task.get_coro(), "__qualname__", "") == "HttpDeliverer.attempt"
+    ]
+    send.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await send
+    await wait_for(attempt.done, what="the attempt to end")
+    assert attempt.cancelled()

@@ -182,11 +182,17 @@ class DeliveryEngine:
         )
         # Waiting for a slot is bounded on its own (QUEUE_WAIT_MAX); the budget counts the
         # time the request has been on its way.
-        while not attempt.done():
-            on_the_wire = time.monotonic() - sending_since[0] if sending_since else 0.0
-            await asyncio.wait({attempt}, timeout=INLINE_ATTEMPT_BUDGET - on_the_wire)
-            if sending_since and time.monotonic() - sending_since[0] >= INLINE_ATTEMPT_BUDGET:
-                break
+        try:
+            while not attempt.done():
+                on_the_wire = time.monotonic() - sending_since[0] if sending_since else 0.0
+                await asyncio.wait({attempt}, timeout=INLINE_ATTEMPT_BUDGET - on_the_wire)
+                if sending_since and time.monotonic() - sending_since[0] >= INLINE_ATTEMPT_BUDGET:
+                    break
+        except asyncio.CancelledError:
+            # The job is being stopped (the worker is, or lost Redis): nothing will record
+            # this attempt, so it must not go on alone; the job runs again and sends it.
+            attempt.cancel()
+            raise
         if not attempt.done():
             return await self._hand_off(record, config, attempt)
         attempted = attempt.result()
