@@ -559,6 +559,33 @@ def test_show_text_of_a_retrying_delivery_gives_its_next_attempt(
     ]
 
 
+@pytest.fixture
+async def held(redis_client: Redis, keys: RedisKeys) -> float:
+    """A delivery held by an open circuit (no attempt yet), due 11 s after the returned time."""
+    now = float(int(time.time()))
+    clock = Clock(now)
+    log = DeliveryLog(redis_client, keys, retention=RETENTION, clock=clock)
+    record = DeliveryRecord(
+        id="dlv_held", event_id="evt_held", event_type="build.failed", config_id="cfg_down",
+        integration_id=WEBHOOK, request=RequestSealer(SecretBox([TEST_SECRET_KEY])).seal(REQUEST),
+        status="retrying", created_at=now, updated_at=now, next_attempt_at=now + 11,
+        waiting_for="circuit open",
+    )  # fmt: skip
+    await _write(redis_client, log, clock, record, now)
+    return now
+
+
+def test_a_delivery_waiting_without_an_attempt_says_why(runner: CliRunner, held: float) -> None:
+    """Held by an open circuit (or a rate limit, a busy host): no attempt, and the reason."""
+    out = ok(runner, "deliveries", "list", "--config", "cfg_down")
+    assert table(out, LIST_HEADERS) == [
+        ["dlv_held", "retrying", "0", "build.failed", "cfg_down", when(held),
+         f"{when(held + 11)} (circuit open)"],
+    ]  # fmt: skip
+    shown = ok(runner, "deliveries", "show", "dlv_held").splitlines()
+    assert f"next attempt: {when(held + 11)} (circuit open)" in shown
+
+
 def test_show_text_of_a_pending_delivery_has_an_empty_attempt_table(
     runner: CliRunner, seeded: Seeded
 ) -> None:

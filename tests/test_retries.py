@@ -1111,6 +1111,7 @@ async def test_a_slow_first_attempt_finishes_in_the_background(
     assert result.attempt == 0
     net = rig.clock.now + rig.settings.http_timeout + QUEUE_WAIT_MAX + 5
     assert await rig.due_at(result.delivery_id) == pytest.approx(net, abs=0.01)
+    assert (await rig.record(result.delivery_id)).waiting_for == "attempt in progress"
     gate.set()
 
     async def delivered() -> bool:
@@ -1159,6 +1160,7 @@ async def test_a_down_endpoint_opens_the_circuit_and_deliveries_wait_without_an_
         assert waiting.attempt == 0
         record = await rig.record(waiting.delivery_id)
         assert (record.status, record.attempts) == ("retrying", ())
+        assert record.waiting_for == "circuit open"
         # The cooldown, with the rng's jitter (0.5 of 20%).
         assert await rig.due_at(waiting.delivery_id) == pytest.approx(T0 + 11.0)
         # Another configuration on the same host is not held back.
@@ -1176,6 +1178,7 @@ async def test_a_probe_that_gets_through_closes_the_circuit(
         probe = await _retry_when_due(rig, waiting.delivery_id)
         assert probe is not None
         assert (probe.outcome, probe.attempt) == (DeliveryOutcome.DELIVERED, 1)
+        assert (await rig.record(waiting.delivery_id)).waiting_for is None
         after = await rig.send(config_id, sink.url("/down"))
         assert (after.outcome, after.attempt) == (DeliveryOutcome.DELIVERED, 1)
 

@@ -151,6 +151,9 @@ class DeliveryRecord(BaseModel):
     replay_pending: bool = False
     #: Deferred by the rate limit: the slot it holds (epoch s); the retry uses it.
     rate_slot_at: float | None = None
+    #: Why the next attempt waits without an attempt counted (a circuit open, a rate
+    #: limit, a busy host, ...); ``None`` after an attempt.
+    waiting_for: str | None = None
 
     def open_request(self, secrets: SecretBox | None) -> DeliveryRequest:
         data = self.request

@@ -86,6 +86,13 @@ DELIVERIES_IN_PROGRESS_PER_CONNECTION = 2
 #: A retry whose configuration this worker does not know (yet) is handed back for this long.
 UNKNOWN_CONFIG_DELAY = 5.0
 
+# Why a delivery waits for its next attempt without one counted (``waiting_for``).
+CIRCUIT_OPEN = "circuit open"
+RATE_LIMITED = "rate limit"
+HOST_BUSY = "host busy"
+ATTEMPT_IN_BACKGROUND = "attempt in progress"
+CONFIG_NOT_HERE = "configuration not loaded here"
+
 _STATUS_OF: dict[Next, Any] = {
     Next.DELIVERED: "delivered",
     Next.RETRY: "retrying",
@@ -171,7 +178,7 @@ class DeliveryEngine:
             updated_at=now,
         )
         if wait := self._breakers.wait(config.id):
-            return await self._defer(record, now + self._jittered(wait))
+            return await self._defer(record, now + self._jittered(wait), CIRCUIT_OPEN)
         if config.rate_limit is not None:
             deferred = await self._wait_for_slot(record, config, now)
             if deferred is not None:
@@ -209,7 +216,7 @@ class DeliveryEngine:
         ended, so that it is sent again should this worker die before recording it.
         """
         safety_net = self._clock() + self._settings.http_timeout + QUEUE_WAIT_MAX + 5
-        scheduled = await self._schedule(record, safety_net)
+        scheduled = await self._schedule(record, safety_net, ATTEMPT_IN_BACKGROUND)
         task = asyncio.create_task(self._finish(scheduled, config, attempt))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -246,7 +253,7 @@ class DeliveryEngine:
             if wait > 0:
                 await asyncio.sleep(wait)  # the reserved slot's time, not a synchronisation
             return None
-        return await self._defer(record, now + wait, rate_slot=True)
+        return await self._defer(record, now + wait, RATE_LIMITED, rate_slot=True)
 
     async def _host_busy(
         self, record: DeliveryRecord, config: IntegrationConfig, attempted: Attempted
@@ -256,21 +263,22 @@ class DeliveryEngine:
         second), between ``HOST_BUSY_DELAY`` and the timeout, by when a slot is free."""
         self._breakers.released(config.id)  # no request was made: it tells nothing
         wait = min(max(HOST_BUSY_DELAY, attempted.busy_for), self._settings.http_timeout)
-        return await self._defer(record, self._clock() + self._jittered(wait))
+        return await self._defer(record, self._clock() + self._jittered(wait), HOST_BUSY)
 
     async def _defer(
-        self, record: DeliveryRecord, until: float, *, rate_slot: bool = False
+        self, record: DeliveryRecord, until: float, why: str, *, rate_slot: bool = False
     ) -> DeliveryResult:
         """Schedule the delivery for ``until`` without counting an attempt."""
-        return (await self._schedule(record, until, rate_slot=rate_slot)).result()
+        return (await self._schedule(record, until, why, rate_slot=rate_slot)).result()
 
     async def _schedule(
-        self, record: DeliveryRecord, until: float, *, rate_slot: bool = False
+        self, record: DeliveryRecord, until: float, why: str, *, rate_slot: bool = False
     ) -> DeliveryRecord:
         deferred = record.model_copy(
             update={
                 "status": "retrying",
                 "next_attempt_at": until,
+                "waiting_for": why,
                 # A rate slot is spent once its time comes: a later deferral takes a new one.
                 "rate_slot_at": until if rate_slot else None,
                 "updated_at": self._clock(),
@@ -291,7 +299,9 @@ class DeliveryEngine:
         if config is None or not config.enabled:
             gone = await self._why_unusable(record.config_id)
             if gone is None:  # this worker cannot use it (yet): another may, or later
-                return await self._defer(record, self._clock() + UNKNOWN_CONFIG_DELAY)
+                return await self._defer(
+                    record, self._clock() + UNKNOWN_CONFIG_DELAY, CONFIG_NOT_HERE
+                )
             attempted = Attempted("", None, f"the configuration was {gone}", "gone", 0.0, True)
             return await self._conclude(record, config, attempted)
         try:
@@ -300,7 +310,7 @@ class DeliveryEngine:
             attempted = Attempted("", None, f"cannot re-send: {exc}", "gone", 0.0, True)
             return await self._conclude(record, config, attempted)
         if wait := self._breakers.wait(config.id):
-            return await self._defer(record, self._clock() + self._jittered(wait))
+            return await self._defer(record, self._clock() + self._jittered(wait), CIRCUIT_OPEN)
         if config.rate_limit is not None and record.rate_slot_at is None:
             deferred = await self._wait_for_slot(record, config, self._clock())
             if deferred is not None:
@@ -357,6 +367,7 @@ class DeliveryEngine:
                 "dead_reason": decision.reason if status == "dead" else None,
                 "replay_pending": False,
                 "rate_slot_at": None,
+                "waiting_for": None,
             }
         )
         disable_reason = await self._save(updated, attempt, config, decision, now, record.status)

@@ -44,6 +44,13 @@ def _public(record: DeliveryRecord, settings: Settings) -> dict[str, object]:
     return data
 
 
+def _next_or_why(record: DeliveryRecord) -> str:
+    if record.status != "retrying":
+        return record.dead_reason or "-"
+    waiting = f" ({record.waiting_for})" if record.waiting_for else ""
+    return _when(record.next_attempt_at) + waiting
+
+
 def _rows(records: list[DeliveryRecord]) -> list[tuple[object, ...]]:
     return [
         (
@@ -53,7 +60,7 @@ def _rows(records: list[DeliveryRecord]) -> list[tuple[object, ...]]:
             r.event_type,
             r.config_id,
             _when(r.updated_at),
-            _when(r.next_attempt_at) if r.status == "retrying" else (r.dead_reason or "-"),
+            _next_or_why(r),
         )
         for r in records
     ]
@@ -115,7 +122,7 @@ def show_delivery(delivery_id: str, as_json: bool) -> None:
             click.echo(f"{key}: {data[key]}")
         click.echo(f"created: {_when(record.created_at)}  updated: {_when(record.updated_at)}")
         if record.status == "retrying":
-            click.echo(f"next attempt: {_when(record.next_attempt_at)}")
+            click.echo(f"next attempt: {_next_or_why(record)}")
         echo_table(
             ("#", "AT", "STATUS", "MS", "ERROR", "NEXT ATTEMPT", "MANUAL"),
             [
