@@ -153,7 +153,7 @@ def rejected_log(redis_client: Redis, keys: RedisKeys) -> RejectedEventLog:
 
 @pytest.fixture
 def dispatch_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    caplog.set_level(logging.INFO, logger=DISPATCHER_LOG)
+    caplog.set_level(logging.DEBUG, logger=DISPATCHER_LOG)  # every event's line
     return caplog
 
 
@@ -194,6 +194,9 @@ async def test_events_reach_enabled_configurations_of_their_tenant_only(
         [delivered_to_acme] = sink.at("/acme")
         assert delivered_to_acme.json["tenant"] == "acme"
         assert delivered_to_acme.json["data"] == {"n": 3}
+    # Every event had a handler that succeeded: its deliveries tell it, its own line is DEBUG.
+    reports = [r for r in dispatch_logs.records if r.getMessage() == "event dispatched"]
+    assert {r.levelno for r in reports} == {logging.DEBUG}
 
 
 async def test_raising_and_hanging_handlers_stop_no_webhook_delivery(
@@ -238,6 +241,7 @@ async def test_raising_and_hanging_handlers_stop_no_webhook_delivery(
 
     reports = [r for r in records if r.getMessage() == "event dispatched"]
     assert {(_fields(r)["handlers"], _fields(r)["failed"]) for r in reports} == {(3, 2)}
+    assert {r.levelno for r in reports} == {logging.INFO}  # a failure: worth a line
 
 
 # -- what is planted in the queue --------------------------------------------------

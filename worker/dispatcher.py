@@ -44,13 +44,20 @@ class Dispatcher:
         else:
             outcomes = await asyncio.gather(*(self._run(s, event) for s in subscriptions))
             failed = outcomes.count(False)
-        if logger.isEnabledFor(logging.INFO):
-            self._log_dispatched(event, len(subscriptions), failed, started)
+        # An event whose handlers all succeeded is told by its deliveries' lines: its own
+        # line is DEBUG (at fan-out 1, two INFO lines an event were 13% of the worker's
+        # CPU). One that no handler took, or that a handler failed, is worth a line.
+        level = logging.INFO if failed or not subscriptions else logging.DEBUG
+        if logger.isEnabledFor(level):
+            self._log_dispatched(level, event, len(subscriptions), failed, started)
         return DispatchReport(event.id, len(subscriptions), failed)
 
     @staticmethod
-    def _log_dispatched(event: Event, handlers: int, failed: int, started: float) -> None:
-        logger.info(
+    def _log_dispatched(
+        level: int, event: Event, handlers: int, failed: int, started: float
+    ) -> None:
+        logger.log(
+            level,
             "event dispatched",
             extra=fields(
                 event_id=event.id,
