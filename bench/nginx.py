@@ -46,9 +46,14 @@ http {{
 """
 
 
+def _binary() -> str | None:
+    # /usr/sbin is not on every user's PATH, and Debian's package puts nginx there.
+    return shutil.which("nginx") or shutil.which("/usr/sbin/nginx")
+
+
 def nginx_version() -> str | None:
     """``nginx/1.22.1``, or ``None`` when nginx is not installed."""
-    binary = shutil.which("nginx") or shutil.which("/usr/sbin/nginx")
+    binary = _binary()
     if binary is None:
         return None
     out = subprocess.run([binary, "-v"], capture_output=True, text=True, check=False)
@@ -66,7 +71,7 @@ class NginxSink:
 @contextlib.asynccontextmanager
 async def nginx_sink() -> AsyncIterator[NginxSink]:
     """nginx on a free port of 127.0.0.1, answering every request 204, until the end."""
-    binary = shutil.which("nginx") or shutil.which("/usr/sbin/nginx")
+    binary = _binary()
     if binary is None:
         raise RuntimeError("nginx is not installed")
     with tempfile.TemporaryDirectory() as directory:
