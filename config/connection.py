@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import unquote_plus
 
 import redis
 import redis.asyncio as aioredis
@@ -41,15 +42,57 @@ REDIS_DOWN_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-#: ``scheme://user:PASSWORD@``: a regex, not urlsplit, so a malformed URL
-#: (a non-numeric port, say) is still redacted instead of raising.
-_PASSWORD_IN_URL = re.compile(r"^(?P<head>[^:/]*://[^:/@]*:)[^/]*@")
+#: Query parameters whose values are credentials (redis-py passes every parameter to the
+#: connection, ``password`` and ``ssl_password`` among them); matched on the decoded name.
+_CREDENTIAL_NAME = re.compile(r"pass|secret|token|auth|cred|key", re.IGNORECASE)
+_MASK = "***"
+#: One ``name=value`` of a query: "&" separates them, and ";" did in older parsers.
+_PARAMETER = re.compile(r"[^&;]+")
 
 
 def redact_url(url: str) -> str:
-    """``url`` with any password replaced by ``***``: safe for logs and messages."""
-    # Greedy up to the authority's last "@": an unencoded "@" in a password stays hidden.
-    return _PASSWORD_IN_URL.sub(r"\g<head>***@", url, count=1)
+    """``url`` with every credential replaced by ``***``: safe for logs and messages.
+
+    Covers each form redis-py reads a credential from: ``user:PASSWORD@``, a lone
+    ``PASSWORD@``, and query parameters (``?password=``, ``?ssl_password=``, any
+    spelling that decodes to a credential's name). A URL a credential made malformed
+    (an unencoded ``/``, ``?``, ``#`` or ``@`` in a password) is redacted as well,
+    which can hide more than the credential, never less.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return _MASK if "@" in url or "=" in url else url
+    # The userinfo ends at the last "@" before the query's first "=": a password may hold
+    # "/", "?", "#" or "@" unencoded, a query value may hold "@".
+    query_at = rest.find("?")
+    value_at = rest.find("=", query_at) if query_at >= 0 else -1
+    at = rest.rfind("@", 0, value_at if value_at >= 0 else len(rest))
+    userinfo = ""
+    if at >= 0:
+        user, colon, _ = rest[:at].partition(":")
+        plain_user = colon and not any(c in user for c in "/?#")
+        userinfo = f"{user}:{_MASK}@" if plain_user else f"{_MASK}@"
+        rest = rest[at + 1 :]
+    rest, hash_, _fragment = rest.partition("#")  # redis-py ignores fragments; "#" cut it
+    authority_path, question, query = rest.partition("?")
+    authority, slash, path = authority_path.partition("/")
+    host, colon, port = authority.rpartition(":")
+    if not userinfo and colon and port and not port.isdigit() and not authority.endswith("]"):
+        authority = f"{host}:{_MASK}"  # not a port: a password cut short by "/", "?" or "#"
+    shown = f"{scheme}://{userinfo}{authority}{slash}{path}"
+    if question:
+        shown += "?" + _PARAMETER.sub(lambda match: _redact_parameter(match[0]), query)
+    return shown + (f"#{_MASK}" if hash_ else "")
+
+
+def _redact_parameter(pair: str) -> str:
+    raw_name, equals, value = pair.partition("=")
+    name = raw_name
+    for _ in range(3):  # a name encoded twice decodes to the same thing for some parsers
+        name = unquote_plus(name)
+    if _CREDENTIAL_NAME.search(name) or "@" in raw_name or "@" in value:
+        return f"{raw_name}={_MASK}" if equals else _MASK
+    return pair
 
 
 def redis_client(settings: Settings) -> Redis:

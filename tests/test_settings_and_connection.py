@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 import redis.exceptions
+from support.waiting import wait_for
+from support.workers import SWITCHBOARD, WorkerProcess
 
 from switchboard.config import (
     EmbeddedRedis,
     RedisUnavailableError,
     Settings,
     SettingsError,
+    find_redis_server,
     load_settings,
     lost_redis,
     open_redis,
@@ -55,10 +65,59 @@ def test_invalid_settings_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> 
         ("rediss://host:6380", "rediss://host:6380"),
         ("redis://u:p@ss@host/0", "redis://u:***@host/0"),
         ("redis://:hunter2@127.0.0.1:notaport/0", "redis://:***@127.0.0.1:notaport/0"),
+        # A lone userinfo: redis-py sends it as the username; it may well be a password.
+        ("redis://hunter2@host/0", "redis://***@host/0"),
+        # The query forms redis-py reads (every parameter becomes a connection argument).
+        ("redis://host:6379/0?password=hunter2", "redis://host:6379/0?password=***"),
+        ("redis://host/0?db=1&password=hunter2&x=1", "redis://host/0?db=1&password=***&x=1"),
+        ("rediss://host/0?ssl_password=hunter2", "rediss://host/0?ssl_password=***"),
+        ("redis://host/0?pass%77ord=hunter2", "redis://host/0?pass%77ord=***"),
+        ("redis://host/0?PASSWORD=hunter2", "redis://host/0?PASSWORD=***"),
+        ("redis://host/0?db=0;password=hunter2", "redis://host/0?db=0;password=***"),
+        ("unix:///run/redis.sock?password=hunter2", "unix:///run/redis.sock?password=***"),
+        ("unix://:hunter2@/run/redis.sock", "unix://:***@/run/redis.sock"),
+        ("redis://[::1]:6379/0?password=p@ss", "redis://[::1]:6379/0?password=***"),
+        ("redis://[::1]/0", "redis://[::1]/0"),
+        # Passwords with unencoded separators, which cut the URL where a parser looks.
+        ("redis://:a/b@host/0", "redis://:***@host/0"),
+        ("redis://:a?b@host/0", "redis://:***@host/0"),
+        ("redis://:a#b@host/0", "redis://:***@host/0"),
+        ("redis://:abc==@host/0", "redis://:***@host/0"),
+        ("redis://:a?b=c@host/0", "redis://:***?b=***"),
+        ("redis://host/0?password=a#b", "redis://host/0?password=***#***"),
+        ("redis://host:6379/0?db=1", "redis://host:6379/0?db=1"),
     ],
 )
 def test_redact_url(url: str, expected: str) -> None:
     assert redact_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://:{pw}@h/0",
+        "redis://u:{pw}@h/0",
+        "redis://{pw}@h/0",
+        "redis://h/0?password={pw}",
+        "redis://h/0?ssl_password={pw}&db=2",
+        "rediss://u:{pw}@h:6380/0?password={pw}",
+        "unix:///tmp/r.sock?db=0&password={pw}",
+    ],
+)
+@pytest.mark.parametrize("password", ["hunter2", "p@ss", "a=b==", "x%2Fy", "a/b", "s?x"])
+def test_no_credential_redis_py_would_use_survives_redaction(url: str, password: str) -> None:
+    from redis.connection import parse_url
+
+    the_url = url.format(pw=password)
+    try:
+        used = parse_url(the_url)
+    except ValueError:
+        used = {}
+    shown = redact_url(the_url)
+    for argument in ("password", "ssl_password"):
+        if credential := used.get(argument):
+            assert credential not in shown, f"{argument} {credential!r} shown in {shown!r}"
+    assert password not in shown
 
 
 async def test_unreachable_redis_is_one_clear_error_without_the_password() -> None:
@@ -73,6 +132,76 @@ async def test_unreachable_redis_is_one_clear_error_without_the_password() -> No
     assert f"127.0.0.1:{port}" in message
     assert "connection refused" in message
     assert "hunter2" not in message
+
+
+@pytest.fixture
+def redis_with_a_password() -> Iterator[int]:
+    """A redis-server that wants ``PASSWORD``; yields its port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    args = [find_redis_server(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "no", "--requirepass", PASSWORD]  # fmt: skip
+    server = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    client = redis.Redis(port=port, password=PASSWORD)
+
+    def answers() -> bool:
+        try:
+            return bool(client.ping())
+        except redis.exceptions.ConnectionError:
+            return False
+
+    try:
+        asyncio.run(wait_for(answers, what="redis-server with a password"))
+        yield port
+    finally:
+        client.close()
+        server.terminate()
+        server.wait()
+
+
+PASSWORD = "S3cret-pw"
+
+
+async def test_a_password_in_the_query_is_never_printed_or_logged(
+    redis_with_a_password: int, tmp_path: Path
+) -> None:
+    """Neither at start nor in the retry lines of an outage."""
+    url = f"redis://127.0.0.1:{redis_with_a_password}/0?password={PASSWORD}"
+    worker = WorkerProcess({"REDIS_URL": url}, tmp_path / "worker.log")
+    try:
+        await worker.wait_for_log("worker started")
+        assert f"127.0.0.1:{redis_with_a_password}/0?password=***" in worker.log
+    finally:
+        worker.kill()
+    assert PASSWORD not in worker.log
+
+    worker = WorkerProcess({"REDIS_URL": _unreachable_url()}, tmp_path / "down.log")
+    try:
+        await wait_for(lambda: worker.log.count("Redis is unreachable") >= 2, what="retries")
+    finally:
+        worker.kill()
+    assert PASSWORD not in worker.log
+
+
+def _unreachable_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    return f"redis://127.0.0.1:{closed_port}/0?db=0&password={PASSWORD}"
+
+
+def test_a_password_in_the_query_is_not_in_a_cli_error() -> None:
+    emitted = subprocess.run(
+        [SWITCHBOARD, "emit", "a.b", "{}"],
+        env={**os.environ, "REDIS_URL": _unreachable_url()},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert emitted.returncode == 1
+    assert "Redis is unreachable" in emitted.stderr
+    assert PASSWORD not in emitted.stderr + emitted.stdout
 
 
 async def test_open_redis_answers(settings: Settings) -> None:
