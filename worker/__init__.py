@@ -8,6 +8,7 @@ Apps need only the producers::
 
 from .circuit_breaker import BREAKER_COOLDOWN_MAX, CircuitBreakers
 from .delivery import RESPONSE_BODY_LIMIT, Attempted, HttpDeliverer, log_delivery
+from .delivery_admin import DELIVERY_STATUSES, DeliveryAdmin, DeliveryPage, ReplayReport
 from .delivery_log import (
     Attempt,
     DeliveryLog,
@@ -44,6 +45,7 @@ from .web import create_app
 
 __all__ = [
     "BREAKER_COOLDOWN_MAX",
+    "DELIVERY_STATUSES",
     "DISPATCH_JOB",
     "REJECT_JOB",
     "RERUN",
@@ -55,8 +57,10 @@ __all__ = [
     "BlockedAddressError",
     "CircuitBreakers",
     "Decision",
+    "DeliveryAdmin",
     "DeliveryEngine",
     "DeliveryLog",
+    "DeliveryPage",
     "DeliveryRecord",
     "DeliveryStatus",
     "DispatchReport",
@@ -78,6 +82,7 @@ __all__ = [
     "RateLimiter",
     "RejectedEvent",
     "RejectedEventLog",
+    "ReplayReport",
     "RequestSealer",
     "RetryScheduler",
     "Slots",

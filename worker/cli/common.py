@@ -46,6 +46,7 @@ __all__ = [
     "echo_table",
     "fail",
     "masked_settings",
+    "plural",
     "record_json",
     "run",
     "stop_on_signals",
@@ -200,3 +201,8 @@ def echo_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None
     for row in cells:
         padded = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         click.echo("  ".join(padded).rstrip())
+
+
+def plural(count: int, one: str, many: str) -> str:
+    """``1 delivery``, ``2 deliveries``."""
+    return f"{count} {one if count == 1 else many}"

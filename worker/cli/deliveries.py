@@ -1,47 +1,41 @@
-"""``switchboard deliveries`` and ``switchboard dead-letters``: the attempt log, and replay."""
+"""``switchboard deliveries`` and ``switchboard dead-letters``: the attempt log, and replay.
+
+Thin adapters over ``DeliveryAdmin`` (``worker/delivery_admin.py``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from typing import Any
 
 import click
 
-from switchboard.config import RedisKeys, SecretBox, SecretKeyError, Settings, open_redis
+from switchboard.config import RedisKeys, SecretBox, Settings, open_redis
 
-from ..delivery_log import DeliveryLog, DeliveryRecord
-from .common import echo_json, echo_table, fail, run
+from ..delivery_admin import DELIVERY_STATUSES, DeliveryAdmin, DeliveryPage
+from ..delivery_log import DeliveryLog, DeliveryRecord, DeliveryStatus
+from .common import echo_json, echo_table, fail, plural, run
 
 __all__ = ["dead_letters", "deliveries"]
 
-STATUSES = ("pending", "delivered", "retrying", "dead")
+#: How much of a response body ``deliveries show`` prints (``--json`` has all that is kept).
+BODY_SHOWN = 300
 
 
 @asynccontextmanager
-async def _delivery_log(settings: Settings) -> AsyncIterator[DeliveryLog]:
+async def _delivery_admin(settings: Settings) -> AsyncIterator[DeliveryAdmin]:
     async with open_redis(settings) as redis:
         keys = RedisKeys(settings.key_prefix)
-        yield DeliveryLog(redis, keys, retention=settings.delivery_retention)
+        log = DeliveryLog(redis, keys, retention=settings.delivery_retention)
+        yield DeliveryAdmin(redis, log, secrets=SecretBox.from_settings(settings))
 
 
 def _when(epoch: float | None) -> str:
     if epoch is None:
         return "-"
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
-
-
-def _public(record: DeliveryRecord, settings: Settings) -> dict[str, object]:
-    """A record for display: the request reduced to method and host (URLs and headers can
-    hold secrets), the response bodies kept."""
-    data = record.model_dump(mode="json", exclude={"request"})
-    try:
-        request = record.open_request(SecretBox.from_settings(settings))
-        data["request"] = {"method": request.method, "host": urlsplit(request.url).hostname}
-    except (ValueError, SecretKeyError):  # no (right) key here: the request stays sealed
-        data["request"] = {"sealed": True}
-    return data
 
 
 def _next_or_why(record: DeliveryRecord) -> str:
@@ -69,57 +63,100 @@ def _rows(records: list[DeliveryRecord]) -> list[tuple[object, ...]]:
 _HEADERS = ("ID", "STATUS", "ATTEMPTS", "EVENT TYPE", "CONFIG", "UPDATED", "NEXT / WHY")
 
 
+def _echo_page(
+    page: DeliveryPage, admin: DeliveryAdmin, as_json: bool, *, empty: str, what: str
+) -> None:
+    if as_json:
+        echo_json([admin.public(r) for r in page.records])
+    elif page.records:
+        echo_table(_HEADERS, _rows(page.records))
+    else:
+        click.echo(empty)
+    if page.next_cursor is not None:  # on stderr: stdout stays the table, or the JSON
+        click.echo(f"more {what} may match: add --cursor {page.next_cursor}", err=True)
+
+
+def _limit_option(command: Any) -> Any:
+    return click.option(
+        "--limit",
+        default=50,
+        show_default=True,
+        type=click.IntRange(min=1),
+        help="At most this many on the page.",
+    )(command)
+
+
+def _cursor_option(command: Any) -> Any:
+    return click.option(
+        "--cursor", help="Go on from where the previous page ended (it prints the cursor)."
+    )(command)
+
+
 @click.group()
 def deliveries() -> None:
     """Deliveries (one per event and configuration) and their attempt logs."""
 
 
 @deliveries.command("list")
-@click.option("--status", type=click.Choice(STATUSES), help="Only deliveries in this state.")
+@click.option(
+    "--status", type=click.Choice(DELIVERY_STATUSES), help="Only deliveries in this state."
+)
 @click.option("--config", "config_id", help="Only this configuration's.")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
+@_limit_option
+@_cursor_option
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
-def list_deliveries(status: str | None, config_id: str | None, limit: int, as_json: bool) -> None:
-    """List deliveries, most recently updated first."""
+def list_deliveries(
+    status: DeliveryStatus | None,
+    config_id: str | None,
+    limit: int,
+    cursor: str | None,
+    as_json: bool,
+) -> None:
+    """List deliveries, most recently updated first (retrying ones: next attempt first).
+
+    A page ends at --limit; when more may match, it says so on stderr with the
+    --cursor that goes on.
+    """
 
     async def main(settings: Settings) -> None:
-        async with _delivery_log(settings) as log:
-            # Filtering by status reads further back, so --limit still fills up.
-            scan = limit if status is None else limit * 20
-            ids = await log.recent_ids(config_id=config_id, dead_only=status == "dead", limit=scan)
-            records = [
-                r
-                for r in await log.get_many(ids)
-                if status in (None, r.status) and config_id in (None, r.config_id)
-            ][:limit]
-        if as_json:
-            echo_json([_public(r, settings) for r in records])
-        elif records:
-            echo_table(_HEADERS, _rows(records))
-        else:
-            click.echo("No deliveries.")
+        async with _delivery_admin(settings) as admin:
+            page = await admin.find(status=status, config_id=config_id, limit=limit, cursor=cursor)
+            _echo_page(page, admin, as_json, empty="No deliveries.", what="deliveries")
 
     run(main)
+
+
+def _one_line(text: str, limit: int = BODY_SHOWN) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _request_text(request: dict[str, Any]) -> str:
+    if request.get("sealed"):
+        return "sealed (SWITCHBOARD_SECRET_KEY here does not open it)"
+    return f"{request['method']} {request['host']}"
 
 
 @deliveries.command("show")
 @click.argument("delivery_id")
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
 def show_delivery(delivery_id: str, as_json: bool) -> None:
-    """Show a delivery and its attempt log."""
+    """Show a delivery and its attempt log (with each response's body)."""
 
     async def main(settings: Settings) -> None:
-        async with _delivery_log(settings) as log:
-            record = await log.get(delivery_id)
-        if record is None:
-            fail(f'No delivery with id "{delivery_id}" (it may have expired).')
-        data = _public(record, settings)
+        async with _delivery_admin(settings) as admin:
+            record = await admin.get(delivery_id)
+            if record is None:
+                fail(f'No delivery with id "{delivery_id[:80]}" (it may have expired).')
+            data = admin.public(record)
         if as_json:
             echo_json(data)
             return
         for key in ("id", "status", "event_id", "event_type", "tenant", "config_id",
-                    "integration_id", "request", "dead_reason"):  # fmt: skip
-            click.echo(f"{key}: {data[key]}")
+                    "integration_id"):  # fmt: skip
+            click.echo(f"{key}: {data[key] if data[key] is not None else '-'}")
+        click.echo(f"request: {_request_text(data['request'])}")
+        click.echo(f"dead_reason: {record.dead_reason or '-'}")
         click.echo(f"created: {_when(record.created_at)}  updated: {_when(record.updated_at)}")
         if record.status == "retrying":
             click.echo(f"next attempt: {_next_or_why(record)}")
@@ -138,6 +175,11 @@ def show_delivery(delivery_id: str, as_json: bool) -> None:
                 for a in record.attempts
             ],
         )
+        bodies = [(a.number, a.body) for a in record.attempts if a.body]
+        if bodies:
+            click.echo("responses:")
+            for number, body in bodies:
+                click.echo(f"  #{number}: {_one_line(body)}")
 
     run(main)
 
@@ -149,31 +191,18 @@ def dead_letters() -> None:
 
 @dead_letters.command("list")
 @click.option("--config", "config_id", help="Only this configuration's.")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
+@_limit_option
+@_cursor_option
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
-def list_dead(config_id: str | None, limit: int, as_json: bool) -> None:
+def list_dead(config_id: str | None, limit: int, cursor: str | None, as_json: bool) -> None:
     """List dead letters, newest first."""
 
     async def main(settings: Settings) -> None:
-        async with _delivery_log(settings) as log:
-            records = await _dead(log, config_id, limit)
-        if as_json:
-            echo_json([_public(r, settings) for r in records])
-        elif records:
-            echo_table(_HEADERS, _rows(records))
-        else:
-            click.echo("No dead letters.")
+        async with _delivery_admin(settings) as admin:
+            page = await admin.find(status="dead", config_id=config_id, limit=limit, cursor=cursor)
+            _echo_page(page, admin, as_json, empty="No dead letters.", what="dead letters")
 
     run(main)
-
-
-async def _dead(log: DeliveryLog, config_id: str | None, limit: int | None) -> list[DeliveryRecord]:
-    """Dead letters, newest first. With a configuration, every dead letter is read (they
-    are few, and any of them may be that configuration's)."""
-    scan = limit if config_id is None and limit is not None else None
-    records = await log.get_many(await log.recent_ids(dead_only=True, limit=scan))
-    dead = [r for r in records if r.status == "dead" and config_id in (None, r.config_id)]
-    return dead if limit is None else dead[:limit]
 
 
 @dead_letters.command("replay")
@@ -186,13 +215,13 @@ def replay(delivery_ids: tuple[str, ...], config_id: str | None, replay_all: boo
         fail("name delivery ids, --config ID, or --all", 2)
 
     async def main(settings: Settings) -> None:
-        async with _delivery_log(settings) as log:
+        async with _delivery_admin(settings) as admin:
             ids = list(delivery_ids)
             if config_id is not None or replay_all:
-                ids += [r.id for r in await _dead(log, config_id, limit=None)]
-            replayed = await log.replay(list(dict.fromkeys(ids)))  # each once
-        for the_id in sorted(set(delivery_ids) - set(replayed)):
+                ids += [r.id for r in await admin.find_all(status="dead", config_id=config_id)]
+            report = await admin.replay(ids)
+        for the_id in sorted(set(report.not_dead) & set(delivery_ids)):
             click.echo(f"warning: {the_id} is not a dead letter; not replayed", err=True)
-        click.echo(f"replaying {len(replayed)} deliveries")
+        click.echo(f"replaying {plural(len(report.replayed), 'delivery', 'deliveries')}")
 
     run(main)

@@ -1,0 +1,224 @@
+"""``DeliveryAdmin``: what operators do with deliveries, for the CLI and the web app alike.
+
+List (by the index that fits the filter, a page at a time), show with the
+request reduced to what is no secret, and replay dead letters. The CLI's
+``deliveries`` and ``dead-letters`` commands are thin adapters over it.
+
+Which index a listing reads:
+
+* ``status="retrying"``: the retry schedule, soonest next attempt first;
+* ``status="dead"``: the dead letters, newest first;
+* otherwise the configuration's index (``config_id``) or every delivery's,
+  most recently updated first, the records read and filtered by status.
+
+Filters the index does not answer (a status in a configuration's index, a
+configuration among the dead letters) are applied to the records as they are
+read, so a page reads at most ``scan_limit`` index entries: a page can then
+hold fewer matches than asked for and still carry a cursor, because more may
+match further on. A cursor is the score reached and how many entries at that
+score were read, so a page never repeats or skips an entry because newer
+deliveries arrived meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from switchboard.config import ConfigValidationError, Redis, SecretBox, SecretKeyError
+
+from .delivery_log import DeliveryLog, DeliveryRecord, DeliveryStatus
+
+__all__ = ["DELIVERY_STATUSES", "DeliveryAdmin", "DeliveryPage", "ReplayReport"]
+
+#: Every status a delivery has, in the order of its life.
+DELIVERY_STATUSES: Final[tuple[DeliveryStatus, ...]] = ("pending", "delivered", "retrying", "dead")
+
+#: Index entries (and records) read per round trip.
+_CHUNK: Final = 500
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryPage:
+    """One page of a listing. ``next_cursor``: where the next page starts, ``None`` when
+    the index was read to its end (nothing more matches)."""
+
+    records: list[DeliveryRecord]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplayReport:
+    replayed: list[str]
+    #: Named, but not dead letters (delivered, retrying, expired or unknown): not replayed.
+    not_dead: list[str]
+
+
+@dataclass(slots=True)
+class _Position:
+    """Where a scan of a sorted set stands: the score reached, and how many entries with
+    exactly that score were read already."""
+
+    score: float | None = None
+    seen_at_score: int = 0
+
+    @classmethod
+    def parse(cls, cursor: str | None) -> _Position:
+        if cursor is None:
+            return cls()
+        score, sep, seen = cursor.partition(":")
+        try:
+            if not sep:
+                raise ValueError(cursor)
+            return cls(float(score), int(seen))
+        except ValueError:
+            raise ConfigValidationError(
+                {"cursor": f"{cursor[:40]!r} is not a cursor this command printed"},
+                subject="listing",
+            ) from None
+
+    def passed(self, score: float) -> None:
+        if score == self.score:
+            self.seen_at_score += 1
+        else:
+            self.score, self.seen_at_score = score, 1
+
+    def cursor(self) -> str:
+        return f"{self.score:.0f}:{self.seen_at_score}"
+
+
+class DeliveryAdmin:
+    """Listing, showing and replaying deliveries, over one Redis."""
+
+    def __init__(self, redis: Redis, log: DeliveryLog, *, secrets: SecretBox | None) -> None:
+        self._redis = redis
+        self._log = log
+        self._secrets = secrets
+
+    async def get(self, delivery_id: str) -> DeliveryRecord | None:
+        return await self._log.get(delivery_id)
+
+    async def find(
+        self,
+        *,
+        status: DeliveryStatus | None = None,
+        config_id: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+        scan_limit: int = 10_000,
+    ) -> DeliveryPage:
+        """Up to ``limit`` deliveries matching both filters, from ``cursor`` on."""
+        keys = self._log.keys
+        descending = True
+        if status == "retrying":
+            index, descending = keys.retries, False
+        elif status == "dead":
+            index = keys.dead_letters
+        elif config_id is not None:
+            index = keys.deliveries_by_config(config_id)
+        else:
+            index = keys.deliveries
+
+        def keep(record: DeliveryRecord) -> bool:
+            return status in (None, record.status) and config_id in (None, record.config_id)
+
+        # The index answers the filters alone: no record it names needs reading to decide.
+        exact = (status is None or status in ("retrying", "dead")) and (
+            config_id is None or index == keys.deliveries_by_config(config_id)
+        )
+        return await self._scan(
+            index,
+            descending=descending,
+            position=_Position.parse(cursor),
+            limit=limit,
+            keep=None if exact else keep,
+            scan_limit=max(scan_limit, limit),
+        )
+
+    async def find_all(
+        self, *, status: DeliveryStatus | None = None, config_id: str | None = None
+    ) -> list[DeliveryRecord]:
+        """Every delivery matching the filters, page after page."""
+        records: list[DeliveryRecord] = []
+        cursor = None
+        while True:
+            page = await self.find(status=status, config_id=config_id, limit=_CHUNK, cursor=cursor)
+            records += page.records
+            if page.next_cursor is None:
+                return records
+            cursor = page.next_cursor
+
+    async def replay(self, delivery_ids: Sequence[str]) -> ReplayReport:
+        """One more attempt, now and marked manual, for each of these that is a dead letter."""
+        unique = list(dict.fromkeys(delivery_ids))
+        replayed = await self._log.replay(unique)
+        done = set(replayed)
+        return ReplayReport(replayed=replayed, not_dead=[i for i in unique if i not in done])
+
+    def public(self, record: DeliveryRecord) -> dict[str, Any]:
+        """``record`` for display: the request reduced to its method and host (its URL and
+        headers can hold secrets), or ``{"sealed": true}`` where no key here opens it."""
+        data = record.model_dump(mode="json", exclude={"request"})
+        try:
+            request = record.open_request(self._secrets)
+            data["request"] = {"method": request.method, "host": urlsplit(request.url).hostname}
+        except (ValueError, SecretKeyError):
+            data["request"] = {"sealed": True}
+        return data
+
+    async def _scan(
+        self,
+        index: str,
+        *,
+        descending: bool,
+        position: _Position,
+        limit: int,
+        keep: Callable[[DeliveryRecord], bool] | None,
+        scan_limit: int,
+    ) -> DeliveryPage:
+        """``keep``: the filter the index does not answer (``None``: it answers them all)."""
+        found: list[DeliveryRecord] = []
+        scanned = 0
+        while True:
+            # Unfiltered, a page reads just what it shows; filtered, whole chunks.
+            wanted = limit - len(found) if keep is None else _CHUNK
+            count = min(_CHUNK, wanted, scan_limit - scanned)
+            entries = await self._entries(index, descending, position, count)
+            records = await self._records([member for member, _ in entries])
+            for (_, score), record in zip(entries, records, strict=True):
+                position.passed(score)
+                scanned += 1
+                if record is not None and (keep is None or keep(record)):
+                    found.append(record)
+                if len(found) == limit or scanned == scan_limit:
+                    more = await self._entries(index, descending, position, 1)
+                    return DeliveryPage(
+                        records=found, next_cursor=position.cursor() if more else None
+                    )
+            if len(entries) < count:
+                return DeliveryPage(records=found, next_cursor=None)
+
+    async def _entries(
+        self, index: str, descending: bool, position: _Position, count: int
+    ) -> list[tuple[str, float]]:
+        if descending:
+            bound = "+inf" if position.score is None else position.score
+            raw = await self._redis.zrevrangebyscore(
+                index, bound, "-inf", start=position.seen_at_score, num=count, withscores=True
+            )
+        else:
+            bound = "-inf" if position.score is None else position.score
+            raw = await self._redis.zrangebyscore(
+                index, bound, "+inf", start=position.seen_at_score, num=count, withscores=True
+            )
+        return [(member.decode(), float(score)) for member, score in raw]
+
+    async def _records(self, delivery_ids: list[str]) -> list[DeliveryRecord | None]:
+        """The records of ``delivery_ids``, ``None`` where one expired."""
+        if not delivery_ids:
+            return []
+        keys = self._log.keys
+        raws = await self._redis.mget([keys.delivery(the_id) for the_id in delivery_ids])
+        return [None if raw is None else DeliveryRecord.model_validate_json(raw) for raw in raws]
