@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import RecordFormatError, SecretKeyError
 from .ids import new_id
@@ -51,15 +51,27 @@ class ConfigRecord(BaseModel):
     conditions: dict[str, Any] = Field(default_factory=lambda: {"mode": "always"})
     #: Deliveries per second at most, shared by every worker; ``None``: no limit.
     rate_limit: float | None = Field(default=None, gt=0)
+    #: Why Switchboard disabled it (its endpoint answered 410 Gone, it failed for days);
+    #: kept only while it stays disabled. Stored only when set, so that a release before
+    #: it still reads every record but the ones it disabled.
+    disabled_reason: str | None = None
     created_at: datetime
     updated_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reason_only_while_disabled(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("enabled", True) and data.get("disabled_reason"):
+            return {**data, "disabled_reason": None}
+        return data
 
     def to_json(self, secrets: SecretBox | None = None) -> bytes:
         """The stored form: secret settings encrypted with ``secrets``.
 
         ``SecretKeyError`` when there is a secret value to store and no key.
         """
-        data = self.model_dump()
+        unset = {"disabled_reason"} if self.disabled_reason is None else None
+        data = self.model_dump(exclude=unset)
         sealed = [key for key in self.secret_settings if self.settings.get(key) is not None]
         if sealed:
             if secrets is None:

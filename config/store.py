@@ -90,7 +90,16 @@ return out
 
 #: Fields an update may change; the rest are fixed at creation.
 _MUTABLE_FIELDS: Final = frozenset(
-    {"name", "enabled", "tenant", "settings", "secret_settings", "conditions", "rate_limit"}
+    {
+        "name",
+        "enabled",
+        "tenant",
+        "settings",
+        "secret_settings",
+        "conditions",
+        "rate_limit",
+        "disabled_reason",
+    }
 )
 #: A writer loses a compare-and-set only to another writer's success, so up to
 #: this many concurrent editors of one record all succeed.

@@ -7,6 +7,7 @@ Redis client where the raw storage matters.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -21,7 +22,14 @@ from click.testing import CliRunner, Result
 from support.cli import invoke, ok
 from support.env import TEST_ENV, TEST_SECRET_KEY
 
-from switchboard.config import ENCRYPTED_PREFIX, RedisKeys, SecretBox
+from switchboard.config import (
+    ENCRYPTED_PREFIX,
+    ConfigStore,
+    RedisKeys,
+    SecretBox,
+    Settings,
+    open_redis,
+)
 from switchboard.integrations import DeliveryRequest
 from switchboard.worker import DeliveryRecord, RequestSealer
 from switchboard.worker.cli import cli
@@ -98,6 +106,11 @@ def table(stdout: str) -> list[list[str]]:
     return [line.split() for line in stdout.splitlines()]
 
 
+def listed_row(runner: CliRunner) -> str:
+    """The first row of ``configs list``, its cells' padding squeezed to one space."""
+    return " ".join(ok(runner, "configs", "list").splitlines()[1].split())
+
+
 def raw_record(client: redis.Redis, config_id: str) -> bytes:
     raw = client.hget(f"{PREFIX}:configs", config_id)
     assert isinstance(raw, bytes), f"{config_id} is not stored"
@@ -163,7 +176,10 @@ def test_show_text_lists_fields_settings_and_conditions(runner: CliRunner) -> No
     assert f"integration_id: {SAMPLE_ID}" in lines
     assert "name: Team A" in lines
     assert "tenant: acme" in lines
-    assert "orphaned: False" in lines
+    assert "orphaned: no" in lines
+    assert "enabled: yes" in lines
+    assert "rate_limit: -" in lines
+    assert "disabled_reason: -" in lines
     assert '  client_id: "c1"' in lines
     assert "  retries: 5" in lines
     assert 'conditions: {"mode":"always","conditions":[]}' in lines
@@ -484,6 +500,32 @@ def test_disable_and_enable(runner: CliRunner, config_id: str) -> None:
     assert listed_ids(runner, "--disabled") == []
 
 
+def test_a_configuration_switchboard_disabled_says_why_until_enabled_again(
+    runner: CliRunner, config_id: str, settings: Settings
+) -> None:
+    """As the engine disables one whose endpoint answered 410 Gone."""
+    reason = "its endpoint answered 410 Gone"
+
+    async def disable_as_the_engine_does() -> None:
+        async with open_redis(settings) as redis_client:
+            prefixed = settings.model_copy(update={"key_prefix": PREFIX})
+            await ConfigStore.for_settings(redis_client, prefixed).update(
+                config_id, lambda record: {"enabled": False, "disabled_reason": reason}
+            )
+
+    asyncio.run(disable_as_the_engine_does())
+    assert listed_row(runner).endswith(f" acme no disabled: {reason}")
+    assert f"disabled_reason: {reason}" in ok(runner, "configs", "show", config_id).splitlines()
+    assert show(runner, config_id)["disabled_reason"] == reason
+
+    ok(runner, "configs", "enable", config_id)
+    assert listed_row(runner).endswith(" acme yes ok")
+    assert show(runner, config_id)["disabled_reason"] is None
+    # Disabled by hand, it has no reason to give.
+    ok(runner, "configs", "disable", config_id)
+    assert listed_row(runner).endswith(" acme no ok")
+
+
 def test_delete(runner: CliRunner, config_id: str, raw_redis: redis.Redis) -> None:
     other = add(runner, name="Other")
     assert ok(runner, "configs", "delete", config_id).strip() == f"deleted {config_id}"
@@ -609,7 +651,7 @@ def test_orphan_show_masks_every_setting(
     assert set(data["settings"].values()) - {None} == {MASK}
 
     out = ok(runner, "configs", "show", orphan_id, env=orphan_env)
-    assert "orphaned: True" in out.splitlines()
+    assert "orphaned: yes" in out.splitlines()
     assert "x.test" not in out
     assert '"c1"' not in out
     assert f'  endpoint_url: "{MASK}"' in out.splitlines()

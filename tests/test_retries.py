@@ -547,13 +547,15 @@ async def test_410_gone_is_dead_at_once_and_disables_the_configuration(
     assert record.dead_reason == "410 Gone: the configuration was disabled"
     assert await rig.due_at(result.delivery_id) is None
     assert await rig.is_dead_letter(result.delivery_id)
-    assert (await rig.store.get(config_id)).enabled is False
+    stored = await rig.store.get(config_id)
+    assert stored.enabled is False
+    assert stored.disabled_reason == "its endpoint answered 410 Gone"
     [disabled] = await rig.events("switchboard.config.disabled")
     assert disabled["data"] == {
         "config_id": config_id,
         "integration_id": SenderIntegration.integration_id,
         "name": "old endpoint",
-        "reason": "410 Gone: the configuration was disabled",
+        "reason": "its endpoint answered 410 Gone",
     }
     assert len(await rig.events("switchboard.delivery.exhausted")) == 1
     assert not await rig.health_exists(config_id)
@@ -680,10 +682,12 @@ async def test_failing_for_over_an_hour_disables_the_configuration(
         rig.clock.now = T0 + 3600
         await rig.send(config_id, sink.url("/down"))
 
-        assert (await rig.store.get(config_id)).enabled is False
+        stored = await rig.store.get(config_id)
+        assert stored.enabled is False
         [disabled] = await rig.events("switchboard.config.disabled")
         assert disabled["data"]["config_id"] == config_id
         assert "4 failed attempts" in disabled["data"]["reason"]
+        assert stored.disabled_reason == disabled["data"]["reason"]
         assert not await rig.health_exists(config_id)
 
 

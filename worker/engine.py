@@ -474,8 +474,8 @@ class DeliveryEngine:
                 )
 
         replies = await self._commits.execute(fill)
-        if decision.disable_config:
-            return decision.reason
+        if decision.disable_reason is not None:
+            return decision.disable_reason
         if delivered or not counts_for_health or config is None:
             return None
         failures, failing_since = int(replies[0][0]), float(replies[0][1])
@@ -488,7 +488,9 @@ class DeliveryEngine:
         return None
 
     async def _disable(self, config: IntegrationConfig, reason: str, now: float) -> None:
-        await self._store.update(config.id, lambda record: {"enabled": False})
+        await self._store.update(
+            config.id, lambda record: {"enabled": False, "disabled_reason": reason}
+        )
         logger.warning(
             "configuration disabled",
             extra=fields(config_id=config.id, integration=config.integration_id, reason=reason),

@@ -49,8 +49,8 @@ class Decision:
     delay: float | None = None
     #: Why it is dead (``Next.DEAD`` only).
     reason: str | None = None
-    #: 410 Gone: disable the configuration.
-    disable_config: bool = False
+    #: Why to disable the configuration too (410 Gone), kept on it while it is disabled.
+    disable_reason: str | None = None
 
 
 def decide(
@@ -73,7 +73,9 @@ def decide(
         return Decision(Next.DEAD, reason=f"permanent failure: {attempted.error or 'as judged'}")
     if verdict is None and response is not None and response.status == 410:
         return Decision(
-            Next.DEAD, reason="410 Gone: the configuration was disabled", disable_config=True
+            Next.DEAD,
+            reason="410 Gone: the configuration was disabled",
+            disable_reason="its endpoint answered 410 Gone",
         )
     if verdict is None and attempted.permanent:
         return Decision(Next.DEAD, reason=f"permanent failure: {attempted.error}")

@@ -7,8 +7,8 @@ from typing import Any
 import click
 import orjson
 
-from switchboard.config import UNSET, ConfigValidationError, Settings, Unset
-from switchboard.integrations import parse_setting_value
+from switchboard.config import UNSET, ConfigRecord, ConfigValidationError, Settings, Unset
+from switchboard.integrations import ConfigAdmin, parse_setting_value
 
 from .common import admin_session, echo_json, echo_table, record_json, run
 
@@ -68,7 +68,7 @@ def list_configs(
                             r.name,
                             r.tenant or "-",
                             "yes" if r.enabled else "no",
-                            "orphaned" if session.admin.is_orphaned(r) else "ok",
+                            _status(r, session.admin),
                         ]
                         for r in records
                     ],
@@ -77,6 +77,23 @@ def list_configs(
                 click.echo(f"warning: {error}", err=True)
 
     run(main)
+
+
+def _status(record: ConfigRecord, admin: ConfigAdmin) -> str:
+    if admin.is_orphaned(record):
+        return "orphaned"
+    if record.disabled_reason:
+        return f"disabled: {record.disabled_reason}"
+    return "ok"
+
+
+def _plain(value: Any) -> str:
+    """A value as the text output shows it: no Python reprs."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 @configs.command("show")
@@ -97,13 +114,14 @@ def show_config(config_id: str, as_json: bool) -> None:
                 "integration_id",
                 "name",
                 "enabled",
+                "disabled_reason",
                 "tenant",
                 "rate_limit",
                 "orphaned",
                 "created_at",
                 "updated_at",
             ):
-                click.echo(f"{key}: {data[key]}")
+                click.echo(f"{key}: {_plain(data[key])}")
             click.echo("settings:")
             for key, value in data["settings"].items():
                 click.echo(f"  {key}: {orjson.dumps(value).decode()}")
