@@ -35,7 +35,7 @@ from .errors import (
     StoreError,
     SwitchboardError,
 )
-from .ids import new_id
+from .ids import SHOWN_ID_MAX, new_id, shown_id
 from .keys import (
     ARQ_JOB_KEY_PREFIX,
     CONFIG_ATTEMPTS_KEPT,
@@ -61,6 +61,7 @@ __all__ = [
     "REDIS_DOWN_ERRORS",
     "REJECTED_EVENTS_MAX",
     "RETRY_LEASE",
+    "SHOWN_ID_MAX",
     "UNSET",
     "ChangeListener",
     "ConfigCache",
@@ -102,6 +103,7 @@ __all__ = [
     "open_redis",
     "redact_url",
     "redis_client",
+    "shown_id",
     "sync_redis_client",
     "utc_now",
 ]

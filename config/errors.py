@@ -23,11 +23,16 @@ Catch ``SwitchboardError`` to catch them all. The tree (a test keeps it true)::
 They live here, in the lowest layer, so that every layer above can raise and
 catch them without importing upwards. Messages name the id of the thing at
 fault, and never contain a secret: URLs are shown with their password redacted.
+An id a caller gave is quoted through ``shown_id``: cut short when long and with
+control characters escaped, so a message never echoes 100 KB of input or a
+terminal escape sequence back (the exception's attribute keeps it whole).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+from .ids import shown_id
 
 __all__ = [
     "ConfigConflictError",
@@ -82,7 +87,7 @@ class StoreError(SwitchboardError):
 class ConfigNotFoundError(StoreError):
     def __init__(self, config_id: str) -> None:
         self.config_id = config_id
-        super().__init__(f'No configuration with id "{config_id}".')
+        super().__init__(f'No configuration with id "{shown_id(config_id)}".')
 
 
 class ConfigConflictError(StoreError):
@@ -91,8 +96,8 @@ class ConfigConflictError(StoreError):
     def __init__(self, config_id: str, attempts: int) -> None:
         self.config_id = config_id
         super().__init__(
-            f'Configuration "{config_id}" was changed concurrently {attempts} times in a row; '
-            "the edit was not applied. Try again."
+            f'Configuration "{shown_id(config_id)}" was changed concurrently {attempts} times '
+            "in a row; the edit was not applied. Try again."
         )
 
 
@@ -101,7 +106,7 @@ class RecordFormatError(StoreError):
 
     def __init__(self, record_id: str, reason: str) -> None:
         self.record_id = record_id
-        super().__init__(f'Stored record "{record_id}" cannot be read: {reason}')
+        super().__init__(f'Stored record "{shown_id(record_id)}" cannot be read: {reason}')
 
 
 class ConfigValidationError(SwitchboardError):
@@ -127,7 +132,7 @@ class InvalidEventError(SwitchboardError):
     def __init__(self, event_id: str | None, reason: str) -> None:
         self.event_id = event_id
         self.reason = reason
-        subject = f'Event "{event_id}"' if event_id else "The event"
+        subject = f'Event "{shown_id(event_id)}"' if event_id else "The event"
         super().__init__(f"{subject} was rejected: {reason}")
 
 
@@ -138,13 +143,13 @@ class IntegrationError(SwitchboardError):
 class IntegrationAlreadyRegisteredError(IntegrationError):
     def __init__(self, integration_id: str) -> None:
         self.integration_id = integration_id
-        super().__init__(f'The integration "{integration_id}" is already registered.')
+        super().__init__(f'The integration "{shown_id(integration_id)}" is already registered.')
 
 
 class IntegrationNotRegisteredError(IntegrationError):
     def __init__(self, integration_id: str) -> None:
         self.integration_id = integration_id
-        super().__init__(f'No integration "{integration_id}" is registered.')
+        super().__init__(f'No integration "{shown_id(integration_id)}" is registered.')
 
 
 class IntegrationRegistrationError(IntegrationError):
@@ -153,7 +158,9 @@ class IntegrationRegistrationError(IntegrationError):
     def __init__(self, integration_id: str, reason: str) -> None:
         self.integration_id = integration_id
         self.reason = reason
-        super().__init__(f'The integration "{integration_id}" could not be registered: {reason}')
+        super().__init__(
+            f'The integration "{shown_id(integration_id)}" could not be registered: {reason}'
+        )
 
 
 class IntegrationLoadError(IntegrationError):
@@ -162,7 +169,9 @@ class IntegrationLoadError(IntegrationError):
     def __init__(self, source: str, reason: str) -> None:
         self.source = source
         self.reason = reason
-        super().__init__(f'The integration plugin "{source}" could not be loaded: {reason}')
+        super().__init__(
+            f'The integration plugin "{shown_id(source)}" could not be loaded: {reason}'
+        )
 
 
 class IntegrationStateError(IntegrationError):

@@ -479,7 +479,7 @@ async def test_an_invalid_event_in_a_batch_writes_nothing_and_names_its_index(
     bad: dict[str, Any],
     says: str,
 ) -> None:
-    """Event 4 (in the second job) is bad: not even the first job is written."""
+    """The fifth event (in the second job) is bad: not even the first job is written."""
     items = seven_events()
     items[4] = bad
     producer = make_producer(settings_with(settings, events_per_job=3))
@@ -487,7 +487,7 @@ async def test_an_invalid_event_in_a_batch_writes_nothing_and_names_its_index(
     with pytest.raises(InvalidEventError) as caught:
         await producer.emit_many(items)
 
-    assert "event 4 of the batch" in str(caught.value)
+    assert "event 5 of the batch" in str(caught.value)  # counted from 1, as people count
     assert says in str(caught.value)
     assert caught.value.event_id == "bad"
     assert raw.dbsize() == 0
@@ -587,7 +587,7 @@ async def test_schemas_apply_in_a_batch_too(
     """``emit_many`` validates each event against its type's schema."""
     producer = make_producer(settings, schemas={"review.published": ReviewPublished})
 
-    with pytest.raises(InvalidEventError, match=r"event 1 of the batch.*published_at"):
+    with pytest.raises(InvalidEventError, match=r"event 2 of the batch.*published_at"):
         await producer.emit_many(
             [
                 {"type": "review.published", "data": {"review_id": 1, "published_at": 0}},
@@ -656,7 +656,7 @@ async def test_a_batch_item_with_an_unknown_key_is_refused(
     make_producer: MakeProducer, settings: Settings, raw: redis.Redis
 ) -> None:
     """A typo (``tenent``) is an error, not an event quietly without a tenant."""
-    with pytest.raises(InvalidEventError, match=r"event 1 of the batch.*unknown keys \['tenent'\]"):
+    with pytest.raises(InvalidEventError, match=r"event 2 of the batch.*unknown keys \['tenent'\]"):
         await make_producer(settings).emit_many(
             [{"type": "a.b"}, {"type": "a.b", "tenent": "acme"}]
         )
@@ -834,6 +834,27 @@ def test_cli_emit_refuses_an_invalid_event_type(runner: CliRunner, raw: redis.Re
     assert "rejected" in line
     assert "type: " in line
     assert raw.dbsize() == 0
+
+
+def test_cli_emit_refuses_an_over_long_id_without_echoing_it(
+    runner: CliRunner, raw: redis.Redis
+) -> None:
+    """The id is quoted cut short, with its length; nothing is queued."""
+    line = refused(invoke(runner, "emit", "review.published", "{}", "--id", "i" * 5000), 2)
+
+    assert "(5000 characters)" in line
+    assert "i" * 100 not in line
+    assert "id: " in line
+    assert raw.dbsize() == 0
+
+
+def test_an_id_in_a_message_has_its_control_characters_escaped() -> None:
+    """An id cannot write a terminal escape sequence or a fake log line."""
+    error = InvalidEventError("evil\x1b[2J\nINFO fake", "bad")
+    assert "\x1b" not in str(error)
+    assert "\n" not in str(error)
+    assert "evil\\x1b[2J\\nINFO fake" in str(error)
+    assert error.event_id == "evil\x1b[2J\nINFO fake"
 
 
 def test_cli_emit_refuses_an_event_over_the_size_limit(runner: CliRunner, raw: redis.Redis) -> None:

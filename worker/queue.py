@@ -177,7 +177,7 @@ class EventEncoder:
                 )
             except InvalidEventError as exc:
                 raise InvalidEventError(
-                    exc.event_id, f"(event {index} of the batch) {exc.reason}"
+                    exc.event_id, f"(event {index + 1} of the batch) {exc.reason}"
                 ) from None
             ids.append(event_id)
             encoded.append(text)
