@@ -20,6 +20,7 @@ from .admin import ConfigAdmin, parse_setting_value
 from .conditions import Condition, ConditionSet, Operator
 from .configs import IntegrationConfig
 from .delivery import (
+    ENGINE_HEADERS,
     Deliverer,
     DeliveryOutcome,
     DeliveryRequest,
@@ -37,6 +38,7 @@ from .signing import SECRET_PREFIX, generate_secret, secret_key, signature_heade
 from .subscriptions import EventHandler, Subscription, SubscriptionIndex, compile_pattern
 
 __all__ = [
+    "ENGINE_HEADERS",
     "ENTRY_POINT_GROUP",
     "EVENT_TYPE_PATTERN",
     "SECRET_PREFIX",

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import orjson
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .events import Event
 
 __all__ = [
+    "ENGINE_HEADERS",
     "Deliverer",
     "DeliveryOutcome",
     "DeliveryRequest",
@@ -36,6 +37,28 @@ __all__ = [
 ]
 
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+
+#: Headers the engine sets on every attempt (lowercase): the Standard Webhooks ones, which
+#: a receiver trusts to identify and verify a delivery, and those that frame the request
+#: on the wire. A request that sets one is refused: two values, or a forged id, would reach
+#: the receiver.
+ENGINE_HEADERS: Final = frozenset(
+    {
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "upgrade",
+        "expect",
+    }
+)
 
 
 def delivery_id(event_id: str, config_id: str, key: str = "") -> str:
@@ -63,6 +86,14 @@ class DeliveryRequest:
     method: str = "POST"
     headers: Mapping[str, str] = field(default_factory=lambda: _NO_HEADERS)
     key: str = ""
+
+    def __post_init__(self) -> None:
+        owned = [name for name in self.headers if name.lower() in ENGINE_HEADERS]
+        if owned:
+            raise ValueError(
+                f"the delivery engine sets {', '.join(owned)} itself: a DeliveryRequest "
+                "cannot carry it"
+            )
 
     @classmethod
     def post_json(

@@ -478,6 +478,47 @@ async def test_webhook_posts_the_standard_body_with_extra_headers(
     assert orjson.loads(received.body).keys() == {"id", "type", "timestamp", "tenant", "data"}
 
 
+@pytest.mark.parametrize(
+    "owned", ["Host", "content-type", "Webhook-Id", "webhook-signature", "Content-Length"]
+)
+async def test_webhook_headers_cannot_set_what_switchboard_sets(
+    rig: WebhookRig, sink: Sink, owned: str
+) -> None:
+    """A forged webhook-id, a second Content-Type, a Host: refused at save, naming it."""
+    with pytest.raises(ConfigValidationError) as caught:
+        await rig.create(
+            name="hook", settings={"url": sink.url("/hook"), "headers": {owned: "x", "X-Ok": "1"}}
+        )
+    assert list(caught.value.errors) == ["headers"]
+    assert caught.value.errors["headers"].startswith(f"{owned}: set by Switchboard")
+
+
+@pytest.mark.parametrize("owned", ["webhook-id", "Host", "Transfer-Encoding"])
+def test_a_delivery_request_cannot_carry_a_header_the_engine_sets(owned: str) -> None:
+    with pytest.raises(ValueError, match=f"the delivery engine sets {owned} itself"):
+        DeliveryRequest("https://example.com/", headers={owned: "x"})
+
+
+async def test_a_stored_header_switchboard_sets_is_left_out_not_sent(
+    rig: WebhookRig, sink: Sink
+) -> None:
+    """Stored before the form refused it: the delivery goes out with the engine's values."""
+    config_id = await rig.create(name="hook", settings={"url": sink.url("/hook")})
+    forged = {"webhook-id": "forged", "Content-Type": "text/plain", "X-Kept": "yes"}
+    await rig.store.update(
+        config_id, lambda record: {"settings": {**record.settings, "headers": forged}}
+    )
+    await rig.caught_up()
+
+    await rig.webhook.on_event(Event(type="review.published"))
+
+    [received] = sink.at("/hook")
+    assert received.all_of("webhook-id") == [received.headers["webhook-id"]]
+    assert received.headers["webhook-id"].startswith("dlv_")
+    assert received.all_of("Content-Type") == ["application/json"]
+    assert received.headers["X-Kept"] == "yes"
+
+
 async def test_webhook_event_types_filter(rig: WebhookRig, sink: Sink) -> None:
     """``review.*`` gets review.published, not ci.build; the default ``*`` gets both."""
     await rig.create(

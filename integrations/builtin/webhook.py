@@ -25,7 +25,7 @@ import orjson
 from pydantic import AwareDatetime, Field, HttpUrl, SecretStr, field_validator
 
 from switchboard.integrations.configs import IntegrationConfig
-from switchboard.integrations.delivery import DeliveryRequest
+from switchboard.integrations.delivery import ENGINE_HEADERS, DeliveryRequest
 from switchboard.integrations.events import Event
 from switchboard.integrations.forms import ConfigForm, Fieldset, secret_field
 from switchboard.integrations.integration import Integration
@@ -42,6 +42,9 @@ SECRET_ROTATION_OVERLAP: Final = timedelta(hours=24)
 
 _APP_EVENTS: Final = re.compile(r"(?!switchboard\.)[a-z0-9_]+(\.[a-z0-9_]+)*")
 _HEADER_NAME: Final = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+#: Headers of every request this integration sends that a configuration cannot set: the
+#: engine's own, and the body's type, which is this integration's.
+_OWNED_HEADERS: Final = ENGINE_HEADERS | {"content-type"}
 
 
 class WebhookForm(ConfigForm):
@@ -95,6 +98,12 @@ class WebhookForm(ConfigForm):
     @field_validator("headers")
     @classmethod
     def _valid_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        owned = [name for name in headers if name.lower() in _OWNED_HEADERS]
+        if owned:
+            raise ValueError(
+                f"{', '.join(owned)}: set by Switchboard on every request, so not settable "
+                "here (the Standard Webhooks headers identify and sign the delivery)"
+            )
         for name, value in headers.items():
             if not _HEADER_NAME.fullmatch(name):
                 raise ValueError(f"{name!r} is not a valid header name")
@@ -187,4 +196,7 @@ class WebhookIntegration(Integration):
 
 def _headers(config: IntegrationConfig) -> Mapping[str, str]:
     extra: Mapping[str, str] = config.get("headers") or {}
+    if extra and not _OWNED_HEADERS.isdisjoint(name.lower() for name in extra):
+        # Stored before the form refused them: left out rather than failing every delivery.
+        extra = {name: value for name, value in extra.items() if name.lower() not in _OWNED_HEADERS}
     return {"Content-Type": "application/json", **extra}

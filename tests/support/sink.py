@@ -25,10 +25,16 @@ class Received:
     body: bytes
     #: When it was answered (the loop's monotonic clock).
     at: float = 0.0
+    #: Every header line as received, repeated names included.
+    header_lines: tuple[tuple[str, str], ...] = ()
 
     @property
     def json(self) -> Any:
         return orjson.loads(self.body)
+
+    def all_of(self, name: str) -> list[str]:
+        """Every value of the header ``name`` (any case): more than one if it was repeated."""
+        return [value for key, value in self.header_lines if key.lower() == name.lower()]
 
 
 @dataclass
@@ -86,7 +92,14 @@ class Sink:
             await asyncio.sleep(behaviour.delay)
         answered_at = asyncio.get_running_loop().time()
         self.received.append(
-            Received(request.path, request.method, dict(request.headers), body, answered_at)
+            Received(
+                request.path,
+                request.method,
+                dict(request.headers),
+                body,
+                answered_at,
+                tuple(request.headers.items()),
+            )
         )
         return web.Response(status=behaviour.status, body=behaviour.body, headers=behaviour.headers)
 
