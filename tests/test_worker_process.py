@@ -15,11 +15,11 @@ import pytest
 import redis
 from support.env import TEST_SECRET_KEY
 from support.sink import Sink
-from support.waiting import wait_for
+from support.waiting import wait_for, wait_for_async
 from support.webhooks import add_webhook
 from support.workers import SWITCHBOARD, TESTS_DIR, WorkerProcess
 
-from switchboard.config import ConfigStore, EmbeddedRedis, Settings, open_redis
+from switchboard.config import ConfigStore, EmbeddedRedis, RedisKeys, Settings, open_redis
 from switchboard.worker.producer import EventClient
 
 
@@ -74,6 +74,46 @@ async def test_a_stop_signal_drains_what_is_in_flight_and_takes_nothing_new(
     # The event emitted after the signal waits in the queue for the next worker.
     assert _queued(settings) == 1
     assert second not in worker.log
+
+
+async def test_the_stop_line_comes_after_the_attempts_in_the_background_end(
+    settings: Settings,
+    store: ConfigStore,
+    worker_env: dict[str, str],
+    processes: list[WorkerProcess],
+    tmp_path: Path,
+) -> None:
+    """A slow endpoint's attempt goes on in the background after its job ended: the worker
+    waits for it, within the grace period, and says so, before it says it stopped."""
+    async with Sink() as sink:
+        gate = sink.on("/slow", gate=asyncio.Event()).gate
+        assert gate is not None
+        await add_webhook(store, "slow", sink.url("/slow"))
+        worker = WorkerProcess(worker_env, tmp_path / "worker.log")
+        processes.append(worker)
+        await worker.wait_for_log("worker started")
+        async with EventClient(settings) as client:
+            await client.emit("review.published", {"n": 1})
+        # The attempt outlasts its inline budget: the job ends, the attempt goes on.
+        await wait_for_async(lambda: _waiting_in_background(settings), what="the hand-off")
+        worker.signal(signal.SIGTERM)
+        await worker.wait_for_log("attempts_in_background=1")
+        assert "in_flight=0" in worker.log
+        assert worker.process.poll() is None
+        assert "worker stopped" not in worker.log
+        gate.set()
+        assert await worker.wait_exit() == 0
+    log = worker.log
+    assert log.index("delivery delivered") < log.index("worker stopped")
+    assert "attempts_waited_for=1 attempts_cut_short=0" in log
+
+
+async def _waiting_in_background(settings: Settings) -> bool:
+    async with open_redis(settings) as client:
+        keys = RedisKeys(settings.key_prefix)
+        ids = await client.zrange(keys.retries, 0, -1)
+        raws = [await client.get(keys.delivery(the_id.decode())) for the_id in ids]
+    return any(raw and b'"attempt in progress"' in raw for raw in raws)
 
 
 async def test_when_the_grace_period_ends_the_job_goes_back_to_the_queue(

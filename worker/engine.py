@@ -234,13 +234,26 @@ class DeliveryEngine:
         except Exception:  # the safety net (a scheduled retry) sends it again
             logger.exception("recording a delivery failed", extra=fields(delivery_id=record.id))
 
-    async def drain(self, grace: float) -> None:
-        """Let attempts handed off to the background finish, for up to ``grace`` seconds."""
-        if self._background:
-            _, pending = await asyncio.wait(set(self._background), timeout=grace)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+    @property
+    def in_background(self) -> int:
+        """Attempts on their way in the background (handed off by a slow endpoint)."""
+        return len(self._background)
+
+    async def drain(self, grace: float) -> tuple[int, int]:
+        """Let attempts in the background finish, for up to ``grace`` seconds, then cancel
+        the rest (their safety-net retry sends them again). Jobs still finishing can hand
+        off more meanwhile: those are waited for too. Returns ``(waited for, cut short)``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        waited: set[asyncio.Task[None]] = set()
+        while self._background and (remaining := deadline - loop.time()) > 0:
+            waited |= self._background
+            await asyncio.wait(set(self._background), timeout=remaining)
+        pending = set(self._background)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        return len(waited | pending), len(pending)
 
     async def _wait_for_slot(
         self, record: DeliveryRecord, config: IntegrationConfig, now: float

@@ -118,9 +118,9 @@ class WorkerRunner:
                             max_event_bytes=settings.max_event_bytes,
                             job_budget=settings.handler_timeout + _JOB_TIMEOUT_MARGIN / 2,
                         )
-                        await self._work(pool, services, scheduler, stop)
-                        await engine.drain(settings.shutdown_grace)
+                        await self._work(pool, services, scheduler, engine, stop)
                     finally:
+                        await engine.drain(0)  # Redis lost: what is left cannot be recorded
                         self._manager.deliverer = None
 
     @contextlib.asynccontextmanager
@@ -144,6 +144,7 @@ class WorkerRunner:
         pool: ArqRedis,
         services: JobServices,
         scheduler: RetryScheduler,
+        engine: DeliveryEngine,
         stop: asyncio.Event,
     ) -> None:
         settings = self._settings
@@ -179,24 +180,43 @@ class WorkerRunner:
                     part.result()  # the error that ended it (Redis lost), raised for run()
             if not stop.is_set():
                 return
-            await asyncio.gather(self._drain(worker), scheduler.drain(settings.shutdown_grace))
+            # One grace period for all three: jobs, retries and attempts in the background.
+            worker.allow_pick_jobs = False
+            grace = settings.shutdown_grace
+            logger.info(
+                "stopping: finishing the jobs in flight",
+                extra=fields(
+                    in_flight=len(worker.tasks),
+                    retries_in_flight=scheduler.in_flight,
+                    attempts_in_background=engine.in_background,
+                    grace_s=grace,
+                ),
+            )
+            _, retried, background = await asyncio.gather(
+                self._drain(worker), scheduler.drain(grace), engine.drain(grace)
+            )
+            waited, cut_short = retried[0] + background[0], retried[1] + background[1]
         finally:
             stopping.cancel()
             await _cancel_and_wait([*worker.tasks.values(), arq_main, retries])
             await scheduler.drain(0)
         with contextlib.suppress(*REDIS_DOWN_ERRORS):
             await pool.delete(worker.health_check_key)
-        logger.info("worker stopped", extra=fields(jobs_complete=worker.jobs_complete))
+        # Last: after every attempt this worker started has ended (or was cut short).
+        logger.info(
+            "worker stopped",
+            extra=fields(
+                jobs_complete=worker.jobs_complete,
+                attempts_waited_for=waited,
+                attempts_cut_short=cut_short,
+            ),
+        )
 
     async def _drain(self, worker: Worker) -> None:
-        """Take no more jobs; give those in flight ``shutdown_grace`` seconds to finish."""
-        worker.allow_pick_jobs = False
+        """Let the jobs in flight finish within ``shutdown_grace`` seconds (``allow_pick_jobs``
+        is already off)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._settings.shutdown_grace
-        logger.info(
-            "stopping: finishing the jobs in flight",
-            extra=fields(in_flight=len(worker.tasks), grace_s=self._settings.shutdown_grace),
-        )
         # A poll under way when the flag was set may still start jobs: look again until none run.
         while in_flight := [task for task in worker.tasks.values() if not task.done()]:
             remaining = deadline - loop.time()

@@ -56,14 +56,21 @@ class RetryScheduler:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), POLL_INTERVAL)
 
-    async def drain(self, grace: float) -> None:
+    async def drain(self, grace: float) -> tuple[int, int]:
         """Wait up to ``grace`` seconds for the retries in flight; cancel the rest (their
-        lease brings them back)."""
-        if self._running:
-            _, pending = await asyncio.wait(set(self._running), timeout=grace)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+        lease brings them back). Returns ``(waited for, cut short)``."""
+        if not self._running:
+            return 0, 0
+        running = set(self._running)
+        _, pending = await asyncio.wait(running, timeout=grace)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        return len(running), len(pending)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._running)
 
     async def _retry(self, the_id: str) -> None:
         try:
