@@ -194,9 +194,17 @@ async def test_events_reach_enabled_configurations_of_their_tenant_only(
         [delivered_to_acme] = sink.at("/acme")
         assert delivered_to_acme.json["tenant"] == "acme"
         assert delivered_to_acme.json["data"] == {"n": 3}
-    # Every event had a handler that succeeded: its deliveries tell it, its own line is DEBUG.
-    reports = [r for r in dispatch_logs.records if r.getMessage() == "event dispatched"]
-    assert {r.levelno for r in reports} == {logging.DEBUG}
+    # An event delivered somewhere is told by its deliveries: its own line is DEBUG. The
+    # one no configuration matched (tenant "other") says so at INFO, with deliveries=0.
+    reports = {
+        _fields(r)["event_id"]: (r.levelno, _fields(r)["handlers"], _fields(r)["deliveries"])
+        for r in dispatch_logs.records
+        if r.getMessage() == "event dispatched"
+    }
+    assert reports == {
+        **{event_id: (logging.DEBUG, 1, 1) for event_id in plain + acme},
+        other[0]: (logging.INFO, 1, 0),
+    }
 
 
 async def test_raising_and_hanging_handlers_stop_no_webhook_delivery(

@@ -17,7 +17,7 @@ from .delivery_log import (
     HealthChange,
     RequestSealer,
 )
-from .dispatcher import Dispatcher, DispatchReport
+from .dispatcher import DELIVERIES_ASKED, Dispatcher, DispatchReport
 from .engine import RERUN, DeliveryEngine
 from .group_commit import GroupCommit
 from .jobs import SERVICES, EventDeduplicator, JobServices, dispatch_job, reject_job
@@ -45,6 +45,7 @@ from .web import create_app
 
 __all__ = [
     "BREAKER_COOLDOWN_MAX",
+    "DELIVERIES_ASKED",
     "DELIVERY_STATUSES",
     "DISPATCH_JOB",
     "REJECT_JOB",

@@ -4,11 +4,18 @@ The subscriptions that match an event's type come from the manager's index
 (one dictionary lookup once an event type has been seen). Each handler runs
 with ``Settings.handler_timeout``; an exception or a timeout in one is logged
 with the integration id and the event id and touches no other handler.
+
+Each event's line (``event dispatched``) says how many handlers took it and
+how many deliveries they asked for (``DELIVERIES_ASKED``, counted by the
+engine): INFO when none was asked for or a handler failed, so that an event
+no configuration matched is visible; DEBUG otherwise, as its deliveries'
+lines tell the rest.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 from dataclasses import dataclass
@@ -18,9 +25,15 @@ from switchboard.integrations import Event, IntegrationManager, Subscription
 
 from .logs import fields
 
-__all__ = ["DispatchReport", "Dispatcher"]
+__all__ = ["DELIVERIES_ASKED", "DispatchReport", "Dispatcher"]
 
 logger = logging.getLogger(__name__)
+
+#: While an event is dispatched: a one-item list counting the deliveries its handlers ask
+#: the engine for (a list, so that handlers running in tasks of their own count into it).
+DELIVERIES_ASKED: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "switchboard_deliveries_asked", default=None
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +41,7 @@ class DispatchReport:
     event_id: str
     handlers: int
     failed: int
+    deliveries: int = 0
 
 
 class Dispatcher:
@@ -39,22 +53,31 @@ class Dispatcher:
         """Run every handler subscribed to ``event``'s type; never raises for a handler's fault."""
         started = time.perf_counter()
         subscriptions = self._manager.subscriptions.match(event.type)
-        if len(subscriptions) == 1:
-            failed = 0 if await self._run(subscriptions[0], event) else 1
-        else:
-            outcomes = await asyncio.gather(*(self._run(s, event) for s in subscriptions))
-            failed = outcomes.count(False)
-        # An event whose handlers all succeeded is told by its deliveries' lines: its own
-        # line is DEBUG (at fan-out 1, two INFO lines an event were 13% of the worker's
-        # CPU). One that no handler took, or that a handler failed, is worth a line.
-        level = logging.INFO if failed or not subscriptions else logging.DEBUG
+        asked = [0]
+        token = DELIVERIES_ASKED.set(asked)
+        try:
+            if len(subscriptions) == 1:
+                failed = 0 if await self._run(subscriptions[0], event) else 1
+            else:
+                outcomes = await asyncio.gather(*(self._run(s, event) for s in subscriptions))
+                failed = outcomes.count(False)
+        finally:
+            DELIVERIES_ASKED.reset(token)
+        deliveries = asked[0]
+        # An event whose handlers all succeeded and sent something is told by its
+        # deliveries' lines: its own line is DEBUG (at fan-out 1, two INFO lines an event
+        # were 13% of the worker's CPU). One that reached no configuration, or that a
+        # handler failed, is worth a line of its own.
+        level = logging.INFO if failed or not deliveries else logging.DEBUG
         if logger.isEnabledFor(level):
-            self._log_dispatched(level, event, len(subscriptions), failed, started)
-        return DispatchReport(event.id, len(subscriptions), failed)
+            self._log_dispatched(level, event, len(subscriptions), failed, deliveries, started)
+        return DispatchReport(
+            event_id=event.id, handlers=len(subscriptions), failed=failed, deliveries=deliveries
+        )
 
     @staticmethod
     def _log_dispatched(
-        level: int, event: Event, handlers: int, failed: int, started: float
+        level: int, event: Event, handlers: int, failed: int, deliveries: int, started: float
     ) -> None:
         logger.log(
             level,
@@ -64,6 +87,7 @@ class Dispatcher:
                 type=event.type,
                 tenant=event.tenant,
                 handlers=handlers,
+                deliveries=deliveries,
                 failed=failed,
                 ms=round((time.perf_counter() - started) * 1000, 1),
             ),

@@ -48,6 +48,7 @@ from switchboard.integrations import (
 from .circuit_breaker import CircuitBreakers
 from .delivery import QUEUE_WAIT_MAX, Attempted, HttpDeliverer, log_delivery
 from .delivery_log import Attempt, DeliveryLog, DeliveryRecord, HealthChange, RequestSealer
+from .dispatcher import DELIVERIES_ASKED
 from .group_commit import GroupCommit
 from .logs import fields
 from .queue import EventEncoder
@@ -154,6 +155,9 @@ class DeliveryEngine:
     async def deliver(
         self, config: IntegrationConfig, event: Event, request: DeliveryRequest
     ) -> DeliveryResult:
+        asked = DELIVERIES_ASKED.get()
+        if asked is not None:
+            asked[0] += 1
         async with self._admission:
             return await self._first_attempt(config, event, request)
 
