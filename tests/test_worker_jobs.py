@@ -202,7 +202,7 @@ async def test_events_reach_enabled_configurations_of_their_tenant_only(
         if r.getMessage() == "event dispatched"
     }
     assert reports == {
-        **{event_id: (logging.DEBUG, 1, 1) for event_id in plain + acme},
+        **dict.fromkeys(plain + acme, (logging.DEBUG, 1, 1)),
         other[0]: (logging.INFO, 1, 0),
     }
 
