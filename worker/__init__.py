@@ -41,6 +41,7 @@ from .runner import WorkerRunner
 from .scheduler import RetryScheduler
 from .slots import Slots
 from .ssrf import AddressPolicy, BlockedAddressError, GuardedResolver, block_reason
+from .status import StatusReport, read_status
 from .web import create_app
 
 __all__ = [
@@ -87,6 +88,7 @@ __all__ = [
     "RequestSealer",
     "RetryScheduler",
     "Slots",
+    "StatusReport",
     "SyncEventClient",
     "TextFormatter",
     "WorkerRunner",
@@ -98,6 +100,7 @@ __all__ = [
     "fields",
     "log_delivery",
     "oversize",
+    "read_status",
     "reject_job",
     "retry_after_seconds",
     "serialize_job",

@@ -12,6 +12,7 @@ from .emit import emit
 from .integrations import integrations
 from .rejected import rejected
 from .secrets import secrets
+from .status import status
 from .web import web_command
 from .worker import worker
 
@@ -38,6 +39,7 @@ cli.add_command(deliveries)
 cli.add_command(dead_letters)
 cli.add_command(rejected)
 cli.add_command(secrets)
+cli.add_command(status)
 
 
 def main() -> None:
