@@ -14,6 +14,7 @@ there is no form to check them against.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -25,11 +26,14 @@ from switchboard.config.records import ConfigRecord
 from switchboard.config.store import UNSET, ConfigStore, Unset, utc_now
 
 from .conditions import ConditionSet
+from .configs import IntegrationConfig
 from .forms import ConfigForm
 from .integration import Integration
 from .manager import IntegrationManager
 
 __all__ = ["ConfigAdmin", "parse_setting_value"]
+
+logger = logging.getLogger(__name__)
 
 
 def parse_setting_value(form_cls: type[ConfigForm], key: str, raw: str) -> Any:
@@ -166,6 +170,17 @@ class ConfigAdmin:
 
     async def get(self, config_id: str) -> ConfigRecord:
         return await self._store.get(config_id)
+
+    async def reveal_signing_secrets(self, config_id: str) -> tuple[str, ...]:
+        """The secrets that sign ``config_id``'s deliveries now, current first: what a
+        receiver needs to verify them. The one way to read a secret back (everything else
+        masks it), so it is its own call, logged without the secrets."""
+        record = await self._store.get(config_id)
+        integration = self._manager.get_integration(record.integration_id)
+        config = IntegrationConfig(record, integration)
+        secrets = tuple(integration.signing_secrets(config, self._clock()))
+        logger.info("Signing secrets of configuration %s revealed", record.id)
+        return secrets
 
     def form_for(self, integration_id: str) -> type[ConfigForm]:
         return self._manager.get_integration(integration_id).config_form_cls

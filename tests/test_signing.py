@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import orjson
 import pytest
+from click.testing import CliRunner
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+from support.cli import invoke, ok
+from support.env import TEST_ENV
 from support.sink import Received, Sink
 from support.webhooks import webhook_rig
 
@@ -108,3 +113,62 @@ async def test_24_hours_after_a_rotation_only_the_new_secret_signs(
     assert len(received.headers["webhook-signature"].split(" ")) == 1
     assert _verifies(new, received)
     assert not _verifies(old, received)
+
+
+def _cli(settings: Settings) -> CliRunner:
+    return CliRunner(
+        env={
+            **TEST_ENV,
+            "REDIS_URL": settings.effective_redis_url,
+            "SWITCHBOARD_KEY_PREFIX": "sbtest",
+        }
+    )
+
+
+async def test_configs_secret_reveals_the_generated_secret_that_verifies_a_delivery(
+    settings: Settings, store: ConfigStore, redis_client: Redis, sink: Sink
+) -> None:
+    """A receiver can verify signatures although the operator never saw the secret."""
+    runner = _cli(settings)
+    config_id = (
+        await asyncio.to_thread(
+            ok,
+            runner,
+            "configs",
+            "add",
+            "switchboard.webhook",
+            "--name",
+            "h",
+            "--set",
+            f"url={sink.url('/hook')}",
+        )
+    ).strip()
+    async with webhook_rig(settings, store, redis_client) as rig:
+        await rig.caught_up()
+        await rig.webhook.on_event(Event(type="review.published"))
+    [received] = sink.received
+
+    revealed = await asyncio.to_thread(ok, runner, "configs", "secret", config_id)
+    [secret] = revealed.splitlines()
+    assert _verifies(secret, received)
+    shown = await asyncio.to_thread(ok, runner, "configs", "show", config_id, "--json")
+    assert secret not in shown
+    as_json = orjson.loads(
+        await asyncio.to_thread(ok, runner, "configs", "secret", config_id, "--json")
+    )
+    assert as_json == {"config_id": config_id, "signing_secrets": [secret]}
+
+
+async def test_configs_secret_during_a_rotation_gives_both_current_first(
+    settings: Settings, store: ConfigStore, redis_client: Redis, sink: Sink
+) -> None:
+    old, new, _received = await _rotate(settings, store, redis_client, sink, timedelta(hours=1))
+    [record] = (await store.list())[0]
+    revealed = await asyncio.to_thread(ok, _cli(settings), "configs", "secret", record.id)
+    assert revealed.splitlines() == [new, old]
+
+
+def test_configs_secret_of_an_unknown_configuration_exits_1(settings: Settings) -> None:
+    result = invoke(_cli(settings), "configs", "secret", "cfg_nope")
+    assert result.exit_code == 1
+    assert 'No configuration with id "cfg_nope"' in result.stderr

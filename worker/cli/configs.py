@@ -7,10 +7,17 @@ from typing import Any
 import click
 import orjson
 
-from switchboard.config import UNSET, ConfigRecord, ConfigValidationError, Settings, Unset
+from switchboard.config import (
+    UNSET,
+    ConfigRecord,
+    ConfigValidationError,
+    Settings,
+    Unset,
+    shown_id,
+)
 from switchboard.integrations import ConfigAdmin, parse_setting_value
 
-from .common import admin_session, echo_json, echo_table, record_json, run
+from .common import admin_session, echo_json, echo_table, fail, record_json, run
 
 __all__ = ["configs"]
 
@@ -238,6 +245,30 @@ def _set_enabled_command(enabled: bool) -> click.Command:
 
 configs.add_command(_set_enabled_command(True))
 configs.add_command(_set_enabled_command(False))
+
+
+@configs.command("secret")
+@click.argument("config_id")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+def reveal_secret(config_id: str, as_json: bool) -> None:
+    """Print the secret that signs a configuration's deliveries, for its receiver to verify
+    them (and, while a rotation overlaps, the previous one on a second line).
+
+    The one command that shows a secret: every other output masks it.
+    """
+
+    async def main(settings: Settings) -> None:
+        async with admin_session(settings) as session:
+            secrets = await session.admin.reveal_signing_secrets(config_id)
+        if not secrets:
+            fail(f'Configuration "{shown_id(config_id)}" does not sign its deliveries.')
+        if as_json:
+            echo_json({"config_id": config_id, "signing_secrets": list(secrets)})
+        else:
+            for secret in secrets:
+                click.echo(secret)
+
+    run(main)
 
 
 @configs.command("delete")
