@@ -40,8 +40,10 @@ __all__ = [
     "EXIT_INVALID",
     "AdminSession",
     "admin_session",
+    "dev_pid_alive",
     "dev_redis_url",
     "dev_secret_key",
+    "dev_state",
     "echo_json",
     "echo_table",
     "fail",
@@ -117,13 +119,15 @@ DEV_SECRET_KEY_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
 
 
 def dev_secret_key(data_dir: Path, *, create: bool = False) -> str | None:
-    """The key in the data folder (made, readable by its owner only, when ``create``)."""
+    """The key in the data folder (made, readable by its owner only, when ``create``;
+    so is the folder when it does not exist yet)."""
     path = data_dir / DEV_SECRET_KEY_FILE
     try:
         return path.read_text().strip()
     except FileNotFoundError:
         if not create:
             return None
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = generate_secret_key()
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as file:
@@ -131,15 +135,34 @@ def dev_secret_key(data_dir: Path, *, create: bool = False) -> str | None:
     return key
 
 
-def dev_redis_url(data_dir: Path) -> str | None:
-    """The URL of a running ``switchboard dev``'s embedded Redis, if there is one."""
+def dev_state(data_dir: Path) -> dict[str, Any]:
+    """What ``switchboard dev`` recorded in the data folder (``pid``, its own; ``redis_url``
+    and ``redis_pid``, its embedded Redis's), or ``{}`` when there is nothing readable."""
     try:
         state = orjson.loads((data_dir / DEV_STATE_FILE).read_bytes())
-        os.kill(int(state["pid"]), 0)  # is that dev process still alive?
-    except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
-        return None
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def dev_pid_alive(pid: object) -> bool:
+    """Whether ``pid`` (from ``dev_state``) is a process that is still alive."""
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        return True  # alive, but someone else's
+    except (OSError, OverflowError):
+        return False
+    return True
+
+
+def dev_redis_url(data_dir: Path) -> str | None:
+    """The URL of a running ``switchboard dev``'s embedded Redis, if there is one."""
+    state = dev_state(data_dir)
     url = state.get("redis_url")
-    return url if isinstance(url, str) else None
+    return url if isinstance(url, str) and dev_pid_alive(state.get("pid")) else None
 
 
 def with_dev_redis(settings: Settings) -> Settings:

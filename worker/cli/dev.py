@@ -5,6 +5,11 @@ data folder, and records its URL in ``<data dir>/dev.json`` so that
 ``switchboard`` commands in other shells find it. Then it runs a worker in
 this process, logging each event and delivery, until Ctrl-C (or SIGTERM)
 drains the worker and stops all of it.
+
+One embedded Redis per data folder: it holds a lock there (so does dev), and a
+second dev in the same folder refuses, naming the first. Killed outright, dev
+takes its Redis along on Linux (the kernel sends it SIGTERM); elsewhere the
+Redis stays up, and the next dev names it and says how to stop it.
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ import asyncio
 import contextlib
 import os
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
+from typing import Any
 
 import click
 import orjson
@@ -27,15 +34,16 @@ from ..logs import configure_logging
 from .common import (
     DEV_SECRET_KEY_FILE,
     DEV_STATE_FILE,
-    dev_redis_url,
+    dev_pid_alive,
     dev_secret_key,
+    dev_state,
     run,
     stop_on_signals,
 )
 from .web import serve_web
 from .worker import serve_worker
 
-__all__ = ["DEV_WEB_PORT", "LOOPBACK_NETWORKS", "dev"]
+__all__ = ["CLAIM_WAIT", "DEV_WEB_PORT", "LOOPBACK_NETWORKS", "dev"]
 
 #: What `switchboard dev` lets through the SSRF guard unless SWITCHBOARD_ALLOW_CIDRS says.
 LOOPBACK_NETWORKS = (IPv4Network("127.0.0.0/8"), IPv6Network("::1/128"))
@@ -44,17 +52,66 @@ LOOPBACK_NETWORKS = (IPv4Network("127.0.0.0/8"), IPv6Network("::1/128"))
 DEV_WEB_PORT = 8000
 
 
+#: How long a new dev waits for the data folder's lock to go when no living dev holds it:
+#: the Redis of a dev killed a moment ago is still writing its append-only file.
+CLAIM_WAIT = 5.0
+
+
 @contextlib.contextmanager
 def _embedded_redis(data_dir: Path) -> Iterator[str]:
     server = EmbeddedRedis(data_dir=data_dir / "redis")
-    url = server.start()
+    _claim(server, data_dir)
     state_file = data_dir / DEV_STATE_FILE
-    state_file.write_bytes(orjson.dumps({"redis_url": url, "pid": os.getpid()}))
     try:
+        _write_state(state_file, {"pid": os.getpid()})  # taken: a second dev names us now
+        url = server.start()
+        _write_state(state_file, {"redis_url": url, "pid": os.getpid(), "redis_pid": server.pid})
         yield url
     finally:
         state_file.unlink(missing_ok=True)
         server.stop()
+
+
+def _claim(server: EmbeddedRedis, data_dir: Path) -> None:
+    """Take the data folder for our Redis, or refuse, saying who has it."""
+    deadline = time.monotonic() + CLAIM_WAIT
+    while not server.claim():
+        state = dev_state(data_dir)
+        if dev_pid_alive(state.get("pid")) or time.monotonic() >= deadline:
+            raise click.ClickException(_taken_message(server, data_dir, state))
+        time.sleep(0.05)  # polling a lock: another process's unlock notifies nobody
+
+
+def _taken_message(server: EmbeddedRedis, data_dir: Path, state: Mapping[str, Any]) -> str:
+    pid, url, redis_pid = state.get("pid"), state.get("redis_url"), state.get("redis_pid")
+    if dev_pid_alive(pid):
+        redis = f", Redis at {url}" if isinstance(url, str) else ""
+        return (
+            f"switchboard dev is already running for {data_dir} (pid {pid}{redis}); "
+            "`switchboard ...` commands in other shells already use its Redis. "
+            "Stop it first (Ctrl-C in its shell), or set SWITCHBOARD_DATA_DIR to another folder."
+        )
+    if pid:
+        who = f"The switchboard dev that used {data_dir} (pid {pid}) is gone"
+    else:
+        who = f"No switchboard dev is running for {data_dir}"
+    if dev_pid_alive(redis_pid):
+        return (
+            f"{who}, but its redis-server (pid {redis_pid}) is still running, on its data. "
+            f"Stop it (`kill {redis_pid}`), then run switchboard dev again."
+        )
+    return (
+        f"{who}, but another process still holds {server.lock_path}: a redis-server that a "
+        f"killed dev left running, probably. `fuser {server.lock_path}` (or `lsof`) names it; "
+        "stop it, then run switchboard dev again."
+    )
+
+
+def _write_state(path: Path, state: Mapping[str, Any]) -> None:
+    """Replace ``dev.json`` at once: other shells read it at any moment."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(orjson.dumps(state))
+    partial.replace(path)
 
 
 def _web_port(preferred: int) -> int:
@@ -101,9 +158,7 @@ def dev() -> None:
             await _run_services(settings)
             return
         data_dir = settings.data_dir.resolve()
-        data_dir.mkdir(parents=True, exist_ok=True)
-        if dev_redis_url(data_dir):
-            raise click.ClickException(f"switchboard dev is already running for {data_dir}")
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         with _embedded_redis(data_dir) as url:
             click.echo(f"redis: {url} (embedded, data in {data_dir / 'redis'})")
             click.echo("other shells: `switchboard ...` commands find this Redis by themselves")

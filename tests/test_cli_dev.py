@@ -1,0 +1,204 @@
+"""``switchboard dev`` as a real process: a fresh folder, a killed dev, two devs on one folder."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+import redis
+from support.waiting import DEFAULT_TIMEOUT, wait_for
+from support.workers import SWITCHBOARD
+
+from switchboard.config import EmbeddedRedis
+from switchboard.worker.cli.dev import CLAIM_WAIT
+
+#: Starting dev means starting Python, a redis-server, a worker and the web app.
+START_TIMEOUT = 30.0
+
+
+def _newcomer_env(**extra: str) -> dict[str, str]:
+    """A shell with no REDIS_URL and no Switchboard settings (but where redis-server is)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key != "REDIS_URL"
+        and (not key.startswith("SWITCHBOARD_") or key == "SWITCHBOARD_REDIS_SERVER")
+    }
+    return env | extra
+
+
+class Dev:
+    """``switchboard dev`` in a subprocess, with exactly the environment given."""
+
+    def __init__(self, env: dict[str, str], cwd: Path, name: str = "dev") -> None:
+        self.log_path = cwd / f"{name}.log"
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [SWITCHBOARD, "dev"], env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT
+            )
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    async def started(self) -> None:
+        await wait_for(
+            lambda: "worker started" in self.log or self.process.poll() is not None,
+            timeout=START_TIMEOUT,
+            what="switchboard dev to start",
+        )
+        assert self.process.poll() is None, self.log
+
+    def embedded_redis_url(self) -> str:
+        found = re.search(r"^redis: (redis://\S+) \(embedded", self.log, re.MULTILINE)
+        assert found is not None, self.log
+        return found.group(1)
+
+    async def stop(self) -> int:
+        """SIGTERM, as a process manager stops it; its exit status."""
+        self.process.send_signal(signal.SIGTERM)
+        await wait_for(
+            lambda: self.process.poll() is not None, timeout=START_TIMEOUT, what="dev to exit"
+        )
+        return self.process.returncode
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()  # reaped: its pid is no longer alive
+
+
+@pytest.fixture
+def devs() -> Iterator[list[Dev]]:
+    started: list[Dev] = []
+    yield started
+    for dev in started:
+        dev.kill()
+
+
+async def _switchboard(cwd: Path, env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        SWITCHBOARD,
+        *args,
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), timeout=START_TIMEOUT)
+    finally:
+        if process.returncode is None:  # timed out (a dev that should have refused, say)
+            process.kill()
+            await process.wait()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def _answers(url: str) -> bool:
+    client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
+    finally:
+        client.close()
+
+
+async def test_dev_with_redis_url_makes_its_data_folder(
+    redis_url: str, devs: list[Dev], tmp_path: Path
+) -> None:
+    """Issue 12, item 4: the secret key went into a folder nobody had made."""
+    data_dir = tmp_path / "not-yet"
+    env = _newcomer_env(
+        REDIS_URL=redis_url, SWITCHBOARD_DATA_DIR=str(data_dir), SWITCHBOARD_KEY_PREFIX="sbtest"
+    )
+    dev = Dev(env, tmp_path)
+    devs.append(dev)
+    await dev.started()
+    assert "(from REDIS_URL)" in dev.log
+    assert data_dir.stat().st_mode & 0o777 == 0o700
+    assert (data_dir / "secret.key").stat().st_mode & 0o777 == 0o600
+    assert await dev.stop() == 0
+
+
+async def test_a_killed_dev_takes_its_redis_along_and_the_next_dev_has_the_data(
+    devs: list[Dev], tmp_path: Path
+) -> None:
+    env = _newcomer_env()
+    first = Dev(env, tmp_path, "first")
+    devs.append(first)
+    await first.started()
+    url = first.embedded_redis_url()
+    state = orjson.loads((tmp_path / ".switchboard" / "dev.json").read_bytes())
+    assert state["redis_url"] == url
+    assert isinstance(state["redis_pid"], int)
+    code, _, err = await _switchboard(
+        tmp_path, env,
+        "configs", "add", "switchboard.webhook", "--name", "kept",
+        "--set", "url=http://127.0.0.1:9/kept",
+    )  # fmt: skip
+    assert code == 0, err
+
+    first.kill()  # SIGKILL: nothing of dev's own runs any more
+    await wait_for(lambda: not _answers(url), what="the killed dev's Redis to stop")
+
+    second = Dev(env, tmp_path, "second")
+    devs.append(second)
+    await second.started()
+    code, out, err = await _switchboard(tmp_path, env, "configs", "list")
+    assert code == 0, err
+    assert "kept" in out  # the same data, through the new dev's Redis
+    assert await second.stop() == 0
+
+
+async def test_a_second_dev_in_the_same_folder_refuses_naming_the_first(
+    devs: list[Dev], tmp_path: Path
+) -> None:
+    env = _newcomer_env()
+    first = Dev(env, tmp_path)
+    devs.append(first)
+    await first.started()
+    url = first.embedded_redis_url()
+    began = time.monotonic()
+    code, _, err = await _switchboard(tmp_path, env, "dev")
+    assert code == 1
+    data_dir = (tmp_path / ".switchboard").resolve()
+    message = " ".join(err.split())  # as one line, however click wraps it
+    assert (
+        f"switchboard dev is already running for {data_dir} "
+        f"(pid {first.process.pid}, Redis at {url})"
+    ) in message
+    assert "commands in other shells already use its Redis" in message
+    assert time.monotonic() - began < CLAIM_WAIT  # no waiting on a dev that is alive
+    assert _answers(url)  # the first is untouched
+    assert await first.stop() == 0
+
+
+async def test_a_redis_left_by_a_dead_dev_is_named_with_how_to_stop_it(tmp_path: Path) -> None:
+    """As a platform without a parent-death signal leaves it: dev gone, its Redis still up."""
+    data_dir = (tmp_path / ".switchboard").resolve()
+    with EmbeddedRedis(data_dir=data_dir / "redis") as orphan:
+        gone = await asyncio.create_subprocess_exec("true")
+        await gone.wait()
+        state = {"pid": gone.pid, "redis_url": orphan.url, "redis_pid": orphan.pid}
+        (data_dir / "dev.json").write_bytes(orjson.dumps(state))
+        began = time.monotonic()
+        code, _, err = await _switchboard(tmp_path, _newcomer_env(), "dev")
+        waited = time.monotonic() - began
+        assert code == 1
+        message = " ".join(err.split())
+        assert f"The switchboard dev that used {data_dir} (pid {gone.pid}) is gone" in message
+        assert f"its redis-server (pid {orphan.pid}) is still running" in message
+        assert f"`kill {orphan.pid}`" in message
+        # It gave the orphan time to stop (as one does right after a SIGKILL), not forever.
+        assert CLAIM_WAIT <= waited < CLAIM_WAIT + DEFAULT_TIMEOUT
+        assert _answers(orphan.url)
