@@ -32,13 +32,12 @@ Redis = aioredis.Redis
 #: The same for code with no event loop (``SyncEventClient``).
 SyncRedis = redis.Redis
 
-#: What redis-py raises when the server is not there (or went away).
+#: What redis-py raises when the server is not there (or went away): it wraps every socket
+#: error in these. Not ``OSError`` itself: a file that cannot be written, or a closed
+#: stdout, is not Redis being down, and must not be reported (or waited out) as if it were.
 REDIS_DOWN_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
-    ConnectionError,
-    TimeoutError,
-    OSError,
 )
 
 

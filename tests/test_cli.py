@@ -906,3 +906,56 @@ def test_rotate_re_encrypts_the_requests_of_dead_letters_too(
     stored = DeliveryRecord.model_validate_json(raw_redis.get(keys.delivery("dlv_old")) or b"")
     assert stored.open_request(SecretBox([new_key])).url == "https://hooks.example.com/p"
     assert 0 < cast("int", raw_redis.ttl(keys.delivery("dlv_old"))) <= 3600
+
+
+# -- what failed, said as it is -----------------------------------------------------
+
+
+def _without_sample(env: dict[str, str]) -> dict[str, str]:
+    """For a ``switchboard`` process, which has no tests/ on its path for the sample."""
+    return {key: value for key, value in env.items() if key != "SWITCHBOARD_INTEGRATIONS"}
+
+
+def test_a_closed_stdout_ends_the_command_quietly(env: dict[str, str]) -> None:
+    """``switchboard configs list | head -1`` when head has gone: no 'Redis is unreachable',
+    no traceback; 141 (128 + SIGPIPE), as a Unix tool ends."""
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "switchboard"), "status"],
+        env={**os.environ, **_without_sample(env)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    process.stdout.close()  # the reader is gone before the command writes a byte
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 141, stderr
+    assert stderr == b""
+
+
+def test_a_file_that_cannot_be_written_is_named_not_blamed_on_redis(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """``switchboard dev`` with its data folder under a file: the folder is the fault (dev
+    writes its secret key there, as no SWITCHBOARD_SECRET_KEY is set)."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    env = {key: value for key, value in env.items() if key != "SWITCHBOARD_SECRET_KEY"}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "switchboard"), "dev"],
+        env={**os.environ, **_without_sample(env), "SWITCHBOARD_DATA_DIR": str(blocker / "data")},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "unreachable" not in result.stderr
+    assert f"error: Not a directory: {blocker / 'data'}" in result.stderr
+
+
+def test_redis_unreachable_says_where_its_url_came_from(runner: CliRunner) -> None:
+    result = invoke(runner, "configs", "list", env={"REDIS_URL": "redis://127.0.0.1:1/0"})
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: Redis is unreachable at redis://127.0.0.1:1/0 (REDIS_URL): connection refused\n"
+    )

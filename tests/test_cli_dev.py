@@ -17,8 +17,9 @@ import redis
 from support.waiting import DEFAULT_TIMEOUT, wait_for
 from support.workers import SWITCHBOARD
 
-from switchboard.config import EmbeddedRedis
+from switchboard.config import EmbeddedRedis, Settings
 from switchboard.worker.cli.dev import CLAIM_WAIT
+from switchboard.worker.cli.dev_state import choose_redis
 
 #: Starting dev means starting Python, a redis-server, a worker and the web app.
 START_TIMEOUT = 30.0
@@ -202,3 +203,59 @@ async def test_a_redis_left_by_a_dead_dev_is_named_with_how_to_stop_it(tmp_path:
         # It gave the orphan time to stop (as one does right after a SIGKILL), not forever.
         assert CLAIM_WAIT <= waited < CLAIM_WAIT + DEFAULT_TIMEOUT
         assert _answers(orphan.url)
+
+
+# -- other shells find dev's Redis ------------------------------------------------------
+
+
+def _pretend_dev_runs(data_dir: Path, redis_url: str) -> None:
+    """What a running dev leaves: its (living) pid, its Redis's URL."""
+    data_dir.mkdir(parents=True)
+    state = {"pid": os.getpid(), "redis_url": redis_url}
+    (data_dir / "dev.json").write_bytes(orjson.dumps(state))
+
+
+def test_a_command_in_a_subfolder_finds_devs_redis_above(
+    tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _pretend_dev_runs(tmp_path / ".switchboard", redis_url)
+    deep = tmp_path / "src" / "app"
+    deep.mkdir(parents=True)
+    monkeypatch.chdir(deep)
+
+    choice = choose_redis(Settings())
+
+    assert choice.settings.redis_url == redis_url
+    assert choice.source == f"switchboard dev ({tmp_path / '.switchboard' / 'dev.json'})"
+    result = subprocess.run(
+        [SWITCHBOARD, "status"], env=_newcomer_env(), cwd=deep, capture_output=True, text=True,
+        timeout=30, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"redis:             {redis_url}" in result.stdout
+
+
+def test_with_no_dev_and_no_redis_url_the_default_says_so_and_how_to_point_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    choice = choose_redis(Settings())
+    assert choice.settings.effective_redis_url == "redis://localhost:6379/0"
+    assert choice.source == (
+        "the default: REDIS_URL is unset and no switchboard dev runs for .switchboard here or above"
+    )
+    assert "Set REDIS_URL" in choice.hint
+    assert "SWITCHBOARD_DATA_DIR" in choice.hint
+    absolute = choose_redis(Settings(data_dir=tmp_path / "data"))
+    assert str(tmp_path / "data") in absolute.source
+
+
+def test_a_dev_that_is_gone_is_not_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir = tmp_path / ".switchboard"
+    _pretend_dev_runs(data_dir, "redis://127.0.0.1:1/0")
+    state = orjson.loads((data_dir / "dev.json").read_bytes())
+    (data_dir / "dev.json").write_bytes(orjson.dumps({**state, "pid": 2**22 + 12345}))
+    monkeypatch.chdir(tmp_path)
+    assert choose_redis(Settings()).settings.redis_url is None

@@ -10,12 +10,10 @@ import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
 import orjson
-from pydantic import SecretStr
 
 from switchboard.config import (
     ConfigRecord,
@@ -25,7 +23,6 @@ from switchboard.config import (
     RedisUnavailableError,
     Settings,
     SwitchboardError,
-    generate_secret_key,
     load_settings,
     open_redis,
     redact_url,
@@ -33,17 +30,14 @@ from switchboard.config import (
 from switchboard.config.connection import REDIS_DOWN_ERRORS, describe_redis_error
 from switchboard.integrations import ConfigAdmin, IntegrationManager
 
+from .dev_state import RedisChoice, choose_redis
+
 __all__ = [
-    "DEV_SECRET_KEY_FILE",
-    "DEV_STATE_FILE",
     "EXIT_ERROR",
     "EXIT_INVALID",
+    "EXIT_STDOUT_CLOSED",
     "AdminSession",
     "admin_session",
-    "dev_pid_alive",
-    "dev_redis_url",
-    "dev_secret_key",
-    "dev_state",
     "echo_json",
     "echo_table",
     "fail",
@@ -73,16 +67,21 @@ def configure_logging() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
+#: The exit code of a command whose standard output was closed under it (``| head``): a
+#: pipe's reader gone is no error worth a message, and 128 + SIGPIPE is what a Unix tool
+#: killed by it returns.
+EXIT_STDOUT_CLOSED = 128 + signal.SIGPIPE
+
+
 def run(main: Callable[[Settings], Coroutine[Any, Any, T]], *, find_dev_redis: bool = True) -> T:
     """Run a command's coroutine; report Switchboard's errors as one line, not a traceback.
 
     ``find_dev_redis``: with REDIS_URL unset, use a running ``switchboard dev``'s Redis.
     """
+    choice: RedisChoice | None = None
     try:
-        settings = load_settings()
-        if find_dev_redis:
-            settings = with_dev_redis(settings)
-        return asyncio.run(main(settings))
+        choice = choose_redis(load_settings(), find_dev=find_dev_redis)
+        return asyncio.run(main(choice.settings))
     except ConfigValidationError as exc:
         click.echo("error: invalid input", err=True)
         for field, reason in exc.errors.items():
@@ -90,12 +89,37 @@ def run(main: Callable[[Settings], Coroutine[Any, Any, T]], *, find_dev_redis: b
         sys.exit(EXIT_INVALID)
     except InvalidEventError as exc:
         fail(str(exc), EXIT_INVALID)
+    except RedisUnavailableError as exc:
+        _redis_unavailable(exc, choice)
     except SwitchboardError as exc:
         fail(str(exc))
-    except REDIS_DOWN_ERRORS as exc:
-        # Redis went away after the session opened.
-        url = redact_url(with_dev_redis(load_settings()).effective_redis_url)
-        fail(str(RedisUnavailableError(url, describe_redis_error(exc))))
+    except REDIS_DOWN_ERRORS as exc:  # Redis went away after the session opened
+        url = redact_url(choice.settings.effective_redis_url) if choice else "?"
+        _redis_unavailable(RedisUnavailableError(url, describe_redis_error(exc)), choice)
+    except BrokenPipeError:
+        _stdout_closed()
+    except OSError as exc:  # a file, not Redis (redis-py wraps socket errors in its own)
+        where = f": {exc.filename}" if exc.filename else ""
+        fail(f"{exc.strerror or type(exc).__name__}{where}")
+
+
+def _redis_unavailable(exc: RedisUnavailableError, choice: RedisChoice | None) -> NoReturn:
+    """One line naming the URL and where it came from; and, for the default, how to point
+    at another Redis."""
+    if choice is None:
+        fail(str(exc))
+    message = f"Redis is unreachable at {exc.url} ({choice.source}): {exc.reason}"
+    fail(f"{message}\n  {choice.hint}" if choice.hint else message)
+
+
+def _stdout_closed() -> NoReturn:
+    """Exit quietly: what is still buffered for stdout goes nowhere, not into a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (a test's runner): nothing to flush
+        pass
+    sys.exit(EXIT_STDOUT_CLOSED)
 
 
 @contextmanager
@@ -110,74 +134,6 @@ def stop_on_signals() -> Iterator[asyncio.Event]:
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
-
-
-#: Where a running `switchboard dev` records its Redis URL and pid, in the data folder.
-DEV_STATE_FILE = "dev.json"
-#: The secret key `switchboard dev` makes and keeps when SWITCHBOARD_SECRET_KEY is unset.
-DEV_SECRET_KEY_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
-
-
-def dev_secret_key(data_dir: Path, *, create: bool = False) -> str | None:
-    """The key in the data folder (made, readable by its owner only, when ``create``;
-    so is the folder when it does not exist yet)."""
-    path = data_dir / DEV_SECRET_KEY_FILE
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        if not create:
-            return None
-    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    key = generate_secret_key()
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as file:
-        file.write(key + "\n")
-    return key
-
-
-def dev_state(data_dir: Path) -> dict[str, Any]:
-    """What ``switchboard dev`` recorded in the data folder (``pid``, its own; ``redis_url``
-    and ``redis_pid``, its embedded Redis's), or ``{}`` when there is nothing readable."""
-    try:
-        state = orjson.loads((data_dir / DEV_STATE_FILE).read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        return {}
-    return state if isinstance(state, dict) else {}
-
-
-def dev_pid_alive(pid: object) -> bool:
-    """Whether ``pid`` (from ``dev_state``) is a process that is still alive."""
-    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except PermissionError:
-        return True  # alive, but someone else's
-    except (OSError, OverflowError):
-        return False
-    return True
-
-
-def dev_redis_url(data_dir: Path) -> str | None:
-    """The URL of a running ``switchboard dev``'s embedded Redis, if there is one."""
-    state = dev_state(data_dir)
-    url = state.get("redis_url")
-    return url if isinstance(url, str) and dev_pid_alive(state.get("pid")) else None
-
-
-def with_dev_redis(settings: Settings) -> Settings:
-    """With REDIS_URL unset, use a running ``switchboard dev``'s Redis when there is one,
-    and its secret key unless SWITCHBOARD_SECRET_KEY is set."""
-    if settings.redis_url is not None:
-        return settings
-    url = dev_redis_url(settings.data_dir)
-    if url is None:
-        return settings
-    updates: dict[str, object] = {"redis_url": url}
-    key = dev_secret_key(settings.data_dir) if settings.secret_key is None else None
-    if key is not None:
-        updates["secret_key"] = SecretStr(key)
-    return settings.model_copy(update=updates)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,14 +31,13 @@ from pydantic import SecretStr
 from switchboard.config import EmbeddedRedis, Settings, redact_url
 
 from ..logs import configure_logging
-from .common import (
+from .common import run, stop_on_signals
+from .dev_state import (
     DEV_SECRET_KEY_FILE,
     DEV_STATE_FILE,
     dev_pid_alive,
     dev_secret_key,
     dev_state,
-    run,
-    stop_on_signals,
 )
 from .web import serve_web
 from .worker import serve_worker
