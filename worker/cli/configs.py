@@ -140,7 +140,13 @@ def show_config(config_id: str, as_json: bool) -> None:
 @configs.command("add")
 @click.argument("integration_id")
 @click.option("--name", required=True, help="A name for the configuration.")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="A setting (repeat).")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A setting (repeat); a list or mapping as JSON: 'event_types=[\"review.*\"]'.",
+)
 @click.option("--tenant", help="The tenant it serves (default: events with no tenant).")
 @click.option("--disabled", is_flag=True, help="Create it disabled.")
 @click.option("--conditions", help='Match conditions, JSON: {"mode": "all", "conditions": [...]}.')
@@ -182,7 +188,13 @@ def add_config(
 @configs.command("edit")
 @click.argument("config_id")
 @click.option("--name", help="A new name.")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Set a setting (repeat).")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help='Set a setting (repeat); a list or mapping as JSON: \'headers={"X-A": "1"}\'.',
+)
 @click.option("--unset", "unsets", multiple=True, metavar="KEY", help="Remove a setting (repeat).")
 @click.option("--tenant", help="Move it to this tenant.")
 @click.option("--no-tenant", is_flag=True, help="Serve events with no tenant.")

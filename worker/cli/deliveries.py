@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from switchboard.config import RedisKeys, SecretBox, Settings, open_redis
+from switchboard.config import RedisKeys, SecretBox, Settings, open_redis, shown_id
 
 from ..delivery_admin import DELIVERY_STATUSES, DeliveryAdmin, DeliveryPage
 from ..delivery_log import DeliveryLog, DeliveryRecord, DeliveryStatus
@@ -147,7 +147,7 @@ def show_delivery(delivery_id: str, as_json: bool) -> None:
         async with _delivery_admin(settings) as admin:
             record = await admin.get(delivery_id)
             if record is None:
-                fail(f'No delivery with id "{delivery_id[:80]}" (it may have expired).')
+                fail(f'No delivery with id "{shown_id(delivery_id)}" (it may have expired).')
             data = admin.public(record)
         if as_json:
             echo_json(data)
