@@ -34,6 +34,7 @@ from .events import EVENT_TYPE_PATTERN, Event, is_event_type, new_event_id
 from .forms import ConfigForm, Fieldset, secret_field
 from .integration import Integration, IntegrationState
 from .manager import IntegrationManager
+from .patterns import Regex, compile_regex
 from .signing import SECRET_PREFIX, generate_secret, secret_key, signature_header
 from .subscriptions import EventHandler, Subscription, SubscriptionIndex, compile_pattern
 
@@ -67,10 +68,12 @@ __all__ = [
     "IntegrationStateError",
     "InvalidEventError",
     "Operator",
+    "Regex",
     "Subscription",
     "SubscriptionIndex",
     "Verdict",
     "compile_pattern",
+    "compile_regex",
     "delivery_id",
     "discover_integrations",
     "generate_secret",

@@ -10,17 +10,29 @@
 indexes a list). Every condition is checked and compiled when it is saved:
 an unknown operator, a value of the wrong type or a regex that does not
 compile is refused then, never at dispatch. Matching a compiled condition
-does no parsing and no allocation beyond the path walk.
+parses nothing, and allocates only a regex's bytes to search.
 
 A path that is missing from the event's data has no value: ``none`` and the
 negative operators (``is-not``, ``not-one-of``, ``does-not-contain``,
 ``does-not-match-regex``) hold for it, every other operator does not.
+
+Conditions run on the worker's event loop, for every event of their tenant,
+who writes both conditions and events; so what a set costs is bounded:
+
+* regexes are RE2's, linear in the text (``patterns.py``): each at most
+  ``MAX_PATTERN_LENGTH`` (500) characters, searching the first
+  ``MAX_SEARCHED_BYTES`` (4 KiB) of a string; a set's ``MAX_PROGRAM_SIZE``
+  (1,000) RE2 instructions together, ``MAX_MEMORY`` (256 KiB) each;
+* at most ``MAX_CONDITIONS`` (20) conditions in a set, ``MAX_ONE_OF_VALUES``
+  (100) single values in a ``one-of``; ``contains`` scans lists in C; a path
+  has at most 250 segments (``choice`` is at most 500 characters).
 """
 
 from __future__ import annotations
 
-import re
+import operator
 from collections.abc import Callable, Mapping
+from itertools import repeat
 from typing import Any, Final, Literal, Self, get_args
 
 from pydantic import (
@@ -35,6 +47,8 @@ from pydantic import (
 )
 
 from switchboard.config.errors import ConfigValidationError
+
+from .patterns import MAX_PROGRAM_SIZE, Regex, compile_regex
 
 __all__ = ["Condition", "ConditionSet", "Operator"]
 
@@ -55,6 +69,13 @@ Operator = Literal[
     "none",
 ]
 OPERATORS: Final = frozenset(get_args(Operator))
+REGEX_OPERATORS: Final = frozenset({"matches-regex", "does-not-match-regex"})
+
+#: Conditions in a set. Djblets' sets hold a handful; at most each one reads
+#: its value end to end once per event (``contains``), so 20 such reads.
+MAX_CONDITIONS: Final = 20
+#: Values of a ``one-of``, compared in turn: some authors or branches, not a table.
+MAX_ONE_OF_VALUES: Final = 100
 
 _MISSING: Final = object()
 Test = Callable[[Any], bool]
@@ -76,13 +97,20 @@ def _has_value(value: Any) -> bool:
 
 
 def _contains(haystack: Any, needle: Any) -> bool:
-    if isinstance(haystack, str):
+    if isinstance(haystack, str | dict):  # a substring, or a key
         return isinstance(needle, str) and needle in haystack
-    if isinstance(haystack, list):
-        return any(_same(item, needle) for item in haystack)
-    if isinstance(haystack, dict):
-        return isinstance(needle, str) and needle in haystack
-    return False
+    if not isinstance(haystack, list):
+        return False
+    # any(_same(item, needle) for item in haystack), in loops that run in C: a
+    # list as long as an event can hold takes a millisecond, not ten.
+    if isinstance(needle, str):
+        return needle in haystack  # a string equals nothing but a string
+    if isinstance(needle, bool):
+        return any(map(operator.is_, haystack, repeat(needle)))
+    found = haystack.count(needle)
+    if found and (needle == 0 or needle == 1):  # count() took true for 1, false for 0
+        found -= sum(map(operator.is_, haystack, repeat(needle == 1)))
+    return found > 0
 
 
 def _positive_test(op: str, value: Any, shown: str) -> Test:
@@ -98,6 +126,8 @@ def _positive_test(op: str, value: Any, shown: str) -> Test:
         case "one-of":
             if not isinstance(value, list) or not value:
                 raise ValueError(f"'{shown}' needs a non-empty list of values")
+            if len(value) > MAX_ONE_OF_VALUES or any(isinstance(i, list | dict) for i in value):
+                raise ValueError(f"'{shown}' takes at most {MAX_ONE_OF_VALUES} single values")
             return lambda v: v is not _MISSING and any(_same(v, item) for item in value)
         case "contains":
             if isinstance(value, list | dict) or value is None:
@@ -112,11 +142,8 @@ def _positive_test(op: str, value: Any, shown: str) -> Test:
         case "matches-regex":
             if not isinstance(value, str):
                 raise ValueError(f"'{shown}' needs a regular expression as a string")
-            try:
-                pattern = re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"the regex {value!r} does not compile: {exc}") from None
-            return lambda v: isinstance(v, str) and pattern.search(v) is not None
+            regex = compile_regex(value)  # RE2, within the bounds of patterns.py
+            return lambda v: isinstance(v, str) and regex.search(v)
         case "greater-than" | "less-than":
             if not _is_number(value):
                 raise ValueError(f"'{shown}' needs a number, not {value!r}")
@@ -160,6 +187,7 @@ class Condition(BaseModel):
 
     _path: tuple[str, ...] = PrivateAttr()
     _test: Test = PrivateAttr()
+    _regex: Regex | None = PrivateAttr()
 
     @field_validator("value")
     @classmethod
@@ -172,6 +200,12 @@ class Condition(BaseModel):
     def model_post_init(self, context: Any, /) -> None:
         self._path = tuple(self.choice.split("."))
         self._test = compile_test(self.op, self.value)
+        self._regex = compile_regex(self.value) if self.op in REGEX_OPERATORS else None
+
+    @property
+    def regex(self) -> Regex | None:
+        """The compiled pattern of a regex operator; ``None`` for the others."""
+        return self._regex
 
     def lookup(self, data: Mapping[str, Any]) -> Any:
         current: Any = data
@@ -199,12 +233,27 @@ class ConditionSet(BaseModel):
     mode: Literal["always", "all", "any"] = "always"
     conditions: tuple[Condition, ...] = ()
 
+    @field_validator("conditions", mode="before")
+    @classmethod
+    def _not_too_many(cls, conditions: Any) -> Any:
+        # Before the conditions are validated: a million of them compile nothing.
+        if isinstance(conditions, list | tuple) and len(conditions) > MAX_CONDITIONS:
+            raise ValueError(f"a set holds at most {MAX_CONDITIONS} conditions")
+        return conditions
+
     @model_validator(mode="after")
     def _check_mode(self) -> Self:
         if self.mode == "always" and self.conditions:
             raise ValueError("mode 'always' takes no conditions; use 'all' or 'any'")
         if self.mode != "always" and not self.conditions:
             raise ValueError(f"mode '{self.mode}' needs at least one condition")
+        # The set is matched as a whole: its regexes share one budget.
+        size = sum(c.regex.program_size for c in self.conditions if c.regex is not None)
+        if size > MAX_PROGRAM_SIZE:
+            raise ValueError(
+                f"the regexes of these conditions are too complex together: RE2 compiles them "
+                f"to {size} instructions, over the limit of {MAX_PROGRAM_SIZE} for a set"
+            )
         return self
 
     @property

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 from typing import Any
 
 import pytest
+import re2
 
 from switchboard.integrations import Condition, ConditionSet, ConfigValidationError
-from switchboard.integrations.conditions import OPERATORS
+from switchboard.integrations.conditions import MAX_CONDITIONS, MAX_ONE_OF_VALUES, OPERATORS
+from switchboard.integrations.patterns import (
+    MAX_PATTERN_LENGTH,
+    MAX_PROGRAM_SIZE,
+    MAX_SEARCHED_BYTES,
+)
 
 
 def single(op: str, value: Any = None, choice: str = "field") -> ConditionSet:
@@ -105,6 +115,14 @@ def test_condition_can_be_built_directly() -> None:
         ("one-of", [True], True, True),
         ("contains", 1, [True, "1"], False),
         ("contains", True, [1, True], True),
+        ("contains", 1, [True, 1.0], True),
+        ("contains", 0, [False], False),
+        ("contains", 0, [False, 0], True),
+        ("contains", 0.0, [False, 0], True),
+        ("contains", False, [0, 0.0], False),
+        ("contains", False, [0, False], True),
+        ("contains", 2, [True, 2.0], True),
+        ("contains", "1", [1, True], False),
         ("greater-than", 0, True, False),  # a boolean is not a number
         ("less-than", 2, False, False),
     ],
@@ -450,3 +468,187 @@ def test_refusal_of_a_negative_operator_names_that_operator(op: str, value: Any)
     reason = parse_errors(one_condition(op=op, value=value))["conditions.conditions.0.value"]
 
     assert f"'{op}'" in reason
+
+
+# -- what a tenant's conditions can cost ----------------------------------------
+
+
+@contextmanager
+def hang_fails_after(seconds: float) -> Iterator[None]:
+    """A hang becomes a failure: Python's re checks for signals while it backtracks.
+
+    A watchdog, not a measure: RE2 answers in microseconds, a backtracking
+    engine would take hours on these inputs.
+    """
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise AssertionError(f"still matching after {seconds} s: a backtracking engine?")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("op", ["matches-regex", "does-not-match-regex"])
+def test_regexes_are_compiled_by_re2(op: str) -> None:
+    condition = single(op, "^(a+)+b$").conditions[0]
+
+    assert condition.regex is not None
+    assert isinstance(condition.regex.compiled, type(re2.compile("")))
+    assert condition.regex.program_size > 0
+
+
+def test_other_operators_have_no_regex() -> None:
+    assert single("contains", "a").conditions[0].regex is None
+
+
+def test_backtracking_pattern_of_the_issue_is_accepted_and_matched_in_linear_time() -> None:
+    raw = {
+        "mode": "all",
+        "conditions": [{"choice": "s", "op": "matches-regex", "value": "^(a+)+b$"}],
+    }
+    condition_set = ConditionSet.parse(raw)
+    negated = single("does-not-match-regex", "^(a+)+b$", choice="s")
+
+    with hang_fails_after(10):
+        assert condition_set.matches({"s": "aaaaaaaaaaaaaaaaaaaaaaaaaaa!"}) is False
+        assert condition_set.matches({"s": "a" * 40 + "!"}) is False  # hours for Python's re
+        assert condition_set.matches({"s": "a" * 100_000 + "!"}) is False
+        assert negated.matches({"s": "a" * 40 + "!"}) is True
+    assert condition_set.matches({"s": "a" * 40 + "b"}) is True
+
+
+@pytest.mark.parametrize(
+    ("pattern", "lacked"),
+    [
+        (r"(a)\1", r"a backreference (\1)"),
+        (r"(?P<x>a)(?P=x)", "a backreference ((?P=...))"),
+        (r"(?<x>a)\k<x>", r"a backreference (\k)"),
+        (r"(?=a)", "a lookahead ((?=...)"),
+        (r"foo(?!bar)", "a lookahead ((?!...)"),
+        (r"(?<=a)b", "a lookbehind ((?<=...)"),
+        (r"(?<!a)b", "a lookbehind ((?<!...)"),
+        (r"(?>a+)b", "an atomic group ((?>...))"),
+        (r"a++b", "a possessive quantifier (++)"),
+    ],
+)
+@pytest.mark.parametrize("op", ["matches-regex", "does-not-match-regex"])
+def test_what_re2_lacks_is_refused_when_saved(op: str, pattern: str, lacked: str) -> None:
+    reason = parse_errors(one_condition(op=op, value=pattern))["conditions.conditions.0.value"]
+
+    assert reason.startswith(f"the regex {pattern!r} uses {lacked}, which RE2 does not have")
+    assert "no backreferences, lookahead, lookbehind, atomic groups" in reason
+
+
+def test_python_only_end_of_text_is_refused_with_the_re2_spelling() -> None:
+    reason = parse_errors(one_condition(op="matches-regex", value=r"\.py\Z"))[
+        "conditions.conditions.0.value"
+    ]
+
+    assert "does not compile" in reason
+    assert r"\z" in reason
+    assert single("matches-regex", r"\.py\z").matches({"field": "setup.py"}) is True
+
+
+def test_a_pattern_longer_than_the_limit_is_refused() -> None:
+    assert single("matches-regex", "a" * MAX_PATTERN_LENGTH).matches({"field": "a" * 600}) is True
+
+    reason = parse_errors(one_condition(op="matches-regex", value="a" * (MAX_PATTERN_LENGTH + 1)))[
+        "conditions.conditions.0.value"
+    ]
+
+    assert reason.startswith("the regex 'aaaa")
+    assert f"{MAX_PATTERN_LENGTH + 1} characters long, over the limit of {MAX_PATTERN_LENGTH}" in (
+        reason
+    )
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [
+        (r".{130}", f"RE2 compiles it to 1044 instructions, over the limit of {MAX_PROGRAM_SIZE}"),
+        (r"\pL{20}", "RE2 cannot compile it within 256 KiB"),  # refused by RE2's max_mem
+        (r"[\w\W]{1000}", "instructions, over the limit"),
+    ],
+)
+def test_a_pattern_too_complex_to_be_cheap_is_refused(pattern: str, why: str) -> None:
+    reason = parse_errors(one_condition(op="matches-regex", value=pattern))[
+        "conditions.conditions.0.value"
+    ]
+
+    assert reason.startswith(f"the regex {pattern!r} is too complex")
+    assert why in reason
+
+
+def test_the_regexes_of_a_set_share_one_budget() -> None:
+    dots = {"choice": "field", "op": "matches-regex", "value": ".{70}"}  # 564 instructions
+    assert ConditionSet.parse({"mode": "any", "conditions": [dots]}).conditions[0].regex
+
+    errors = parse_errors({"mode": "any", "conditions": [dots, {**dots, "choice": "other"}]})
+
+    assert errors == {
+        "conditions": "the regexes of these conditions are too complex together: RE2 compiles "
+        f"them to 1128 instructions, over the limit of {MAX_PROGRAM_SIZE} for a set"
+    }
+
+
+def test_a_string_is_searched_in_its_first_bytes_only() -> None:
+    head = "x" * (MAX_SEARCHED_BYTES - len("needle"))
+
+    assert single("matches-regex", "needle").matches({"field": head + "needle"}) is True
+    assert single("matches-regex", "needle").matches({"field": head + "xneedle"}) is False
+    # The search reads the string as if it ended at the limit.
+    assert single("matches-regex", "needle$").matches({"field": head + "needle!"}) is True
+    # contains reads the whole string: a plain substring is found anywhere.
+    assert single("contains", "needle").matches({"field": head + "x" * 10**6 + "needle"}) is True
+
+
+def test_a_long_string_is_cut_between_characters() -> None:
+    fits = "x" * (MAX_SEARCHED_BYTES - 2) + "é"  # the é is the limit's last two bytes
+    cut = "x" * (MAX_SEARCHED_BYTES - 1) + "é"  # the limit falls inside the é
+
+    assert single("matches-regex", "é").matches({"field": fits + "z"}) is True
+    assert single("matches-regex", "é").matches({"field": cut + "z"}) is False
+    # The search ends at the last x: no half of the é is left at its end.
+    assert single("matches-regex", "x$").matches({"field": cut + "z"}) is True
+
+
+def test_lone_surrogates_are_matched_not_raised() -> None:
+    assert single("matches-regex", "^x.y$").matches({"field": "x\udcffy"}) is True
+    assert single("matches-regex", "\udcff").matches({"field": "a\udcff"}) is True
+    assert single("matches-regex", "b").matches({"field": "a\udcff"}) is False
+
+
+def test_a_set_holds_at_most_the_limit_of_conditions() -> None:
+    condition = {"choice": "field", "op": "any"}
+    assert len(ConditionSet.parse({"mode": "all", "conditions": [condition] * 20}).conditions) == 20
+
+    errors = parse_errors({"mode": "all", "conditions": [condition] * (MAX_CONDITIONS + 1)})
+
+    assert errors == {"conditions.conditions": f"a set holds at most {MAX_CONDITIONS} conditions"}
+
+
+def test_a_huge_set_is_refused_before_its_conditions_are_compiled() -> None:
+    regex = {"choice": "field", "op": "matches-regex", "value": "(?=a)"}
+
+    errors = parse_errors({"mode": "all", "conditions": [regex] * 100_000})
+
+    assert list(errors) == ["conditions.conditions"]  # one reason, not 100,000
+
+
+@pytest.mark.parametrize("op", ["one-of", "not-one-of"])
+def test_one_of_holds_at_most_the_limit_of_single_values(op: str) -> None:
+    values = [f"user{i}" for i in range(MAX_ONE_OF_VALUES)]
+    assert single(op, values).matches({"field": "user99"}) is (op == "one-of")
+
+    for value in (
+        [*values, "one more"],
+        ["alice", ["bob"]],
+        ["alice", {"name": "bob"}],
+    ):
+        reason = parse_errors(one_condition(op=op, value=value))["conditions.conditions.0.value"]
+        assert reason == f"'{op}' takes at most {MAX_ONE_OF_VALUES} single values"
