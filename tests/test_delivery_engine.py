@@ -493,6 +493,19 @@ async def test_webhook_headers_cannot_set_what_switchboard_sets(
     assert caught.value.errors["headers"].startswith(f"{owned}: set by Switchboard")
 
 
+@pytest.mark.parametrize(
+    ("event_types", "says"),
+    [(["a.b"] * 101, "at most 100 items"), (["a" * 201], "longer than an event type can be")],
+)
+async def test_webhook_event_types_are_bounded(
+    rig: WebhookRig, sink: Sink, event_types: list[str], says: str
+) -> None:
+    """Each event is matched against every pattern: a tenant cannot make that long."""
+    with pytest.raises(ConfigValidationError) as caught:
+        await rig.create(name="hook", settings={"url": sink.url("/"), "event_types": event_types})
+    assert says in caught.value.errors["event_types"]
+
+
 @pytest.mark.parametrize("owned", ["webhook-id", "Host", "Transfer-Encoding"])
 def test_a_delivery_request_cannot_carry_a_header_the_engine_sets(owned: str) -> None:
     with pytest.raises(ValueError, match=f"the delivery engine sets {owned} itself"):

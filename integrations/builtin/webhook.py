@@ -52,6 +52,8 @@ class WebhookForm(ConfigForm):
     event_types: list[str] = Field(
         default_factory=lambda: ["*"],
         min_length=1,
+        # Every event is matched against each: a list, not a table.
+        max_length=100,
         title="Event types",
         description="Patterns of the event types to send: `review.published`, `review.*`, `*`.",
     )
@@ -92,6 +94,8 @@ class WebhookForm(ConfigForm):
     @classmethod
     def _valid_patterns(cls, patterns: list[str]) -> list[str]:
         for pattern in patterns:
+            if len(pattern) > 200:  # an event type is at most 200 characters
+                raise ValueError(f"{pattern[:40]!r}... is longer than an event type can be")
             compile_pattern(pattern)  # ValueError names the pattern and the rule
         return patterns
 
