@@ -15,7 +15,7 @@ import orjson
 import pytest
 import redis
 from support.waiting import DEFAULT_TIMEOUT, wait_for
-from support.workers import SWITCHBOARD
+from support.workers import SWITCHBOARD, run_switchboard
 
 from switchboard.config import EmbeddedRedis, Settings
 from switchboard.worker.cli.dev import CLAIM_WAIT
@@ -86,22 +86,7 @@ def devs() -> Iterator[list[Dev]]:
 
 
 async def _switchboard(cwd: Path, env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        SWITCHBOARD,
-        *args,
-        cwd=cwd,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), timeout=START_TIMEOUT)
-    finally:
-        if process.returncode is None:  # timed out (a dev that should have refused, say)
-            process.kill()
-            await process.wait()
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    return await run_switchboard(cwd, env, *args, timeout=START_TIMEOUT)
 
 
 def _answers(url: str) -> bool:

@@ -17,7 +17,7 @@ from support.env import TEST_SECRET_KEY
 from support.sink import Sink
 from support.waiting import wait_for, wait_for_async
 from support.webhooks import add_webhook
-from support.workers import SWITCHBOARD, TESTS_DIR, WorkerProcess
+from support.workers import TESTS_DIR, WorkerProcess, run_switchboard
 
 from switchboard.config import ConfigStore, EmbeddedRedis, RedisKeys, Settings, open_redis
 from switchboard.worker.producer import EventClient
@@ -34,6 +34,24 @@ def processes() -> Iterator[list[WorkerProcess]]:
     yield started
     for process in started:
         process.kill()
+
+
+async def _worker_to_a_gated_endpoint(
+    sink: Sink,
+    store: ConfigStore,
+    env: dict[str, str],
+    tmp_path: Path,
+    processes: list[WorkerProcess],
+) -> tuple[asyncio.Event, WorkerProcess]:
+    """A started worker (in ``processes``, to be killed), and a webhook to an endpoint
+    that answers once the gate is set."""
+    gate = sink.on("/slow", gate=asyncio.Event()).gate
+    assert gate is not None
+    await add_webhook(store, "slow", sink.url("/slow"))
+    worker = WorkerProcess(env, tmp_path / "worker.log")
+    processes.append(worker)
+    await worker.wait_for_log("worker started")
+    return gate, worker
 
 
 def _queued(settings: Settings) -> int:
@@ -54,12 +72,9 @@ async def test_a_stop_signal_drains_what_is_in_flight_and_takes_nothing_new(
     signum: int,
 ) -> None:
     async with Sink() as sink:
-        gate = sink.on("/slow", gate=asyncio.Event()).gate
-        assert gate is not None
-        await add_webhook(store, "slow", sink.url("/slow"))
-        worker = WorkerProcess(worker_env, tmp_path / "worker.log")
-        processes.append(worker)
-        await worker.wait_for_log("worker started")
+        gate, worker = await _worker_to_a_gated_endpoint(
+            sink, store, worker_env, tmp_path, processes
+        )
         async with EventClient(settings) as client:
             first = await client.emit("review.published", {"n": 1})
             await wait_for(lambda: sink.arrived == 1, what="the delivery to reach the sink")
@@ -86,12 +101,9 @@ async def test_the_stop_line_comes_after_the_attempts_in_the_background_end(
     """A slow endpoint's attempt goes on in the background after its job ended: the worker
     waits for it, within the grace period, and says so, before it says it stopped."""
     async with Sink() as sink:
-        gate = sink.on("/slow", gate=asyncio.Event()).gate
-        assert gate is not None
-        await add_webhook(store, "slow", sink.url("/slow"))
-        worker = WorkerProcess(worker_env, tmp_path / "worker.log")
-        processes.append(worker)
-        await worker.wait_for_log("worker started")
+        gate, worker = await _worker_to_a_gated_endpoint(
+            sink, store, worker_env, tmp_path, processes
+        )
         async with EventClient(settings) as client:
             await client.emit("review.published", {"n": 1})
         # The attempt outlasts its inline budget: the job ends, the attempt goes on.
@@ -209,17 +221,9 @@ async def _emit_and_receive(settings: Settings, sink: Sink, count: int) -> None:
 
 
 async def _run_cli(cwd: Path, env: dict[str, str], *args: str) -> str:
-    process = await asyncio.create_subprocess_exec(
-        SWITCHBOARD,
-        *args,
-        cwd=cwd,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    assert process.returncode == 0, err.decode()
-    return out.decode().strip()
+    code, out, err = await run_switchboard(cwd, env, *args)
+    assert code == 0, err
+    return out.strip()
 
 
 async def test_switchboard_dev_runs_redis_and_a_worker_until_ctrl_c(tmp_path: Path) -> None:

@@ -93,3 +93,26 @@ class WorkerProcess:
             self.process.kill()
             self.process.wait()
         self._log.close()
+
+
+async def run_switchboard(
+    cwd: Path | None, env: Mapping[str, str], *args: str, timeout: float = 30.0
+) -> tuple[int, str, str]:
+    """``switchboard ARGS`` as a process, with exactly ``env``: (exit code, stdout, stderr).
+    Killed when it outlasts ``timeout`` (a command that should have ended, say)."""
+    process = await asyncio.create_subprocess_exec(
+        SWITCHBOARD,
+        *args,
+        cwd=cwd,
+        env=dict(env),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), timeout=timeout)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
