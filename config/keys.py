@@ -29,10 +29,12 @@ REJECTED_EVENTS_MAX = 10_000
 #: How many recent attempts each configuration keeps for the UI.
 CONFIG_ATTEMPTS_KEPT = 100
 
-#: Seconds an event id is remembered: the same id emitted again within it is dispatched once.
+#: Seconds an event id is remembered: the same id emitted again within it is dispatched once
+#: (the default of ``Settings.event_dedup_ttl``).
 EVENT_DEDUP_TTL = 24 * 3600
 
-#: Seconds a worker holds a due retry it took; if it dies, another takes the retry after this.
+#: Seconds a worker holds a due retry it took; if it dies, another takes the retry after this
+#: (the default of ``Settings.retry_lease``).
 RETRY_LEASE = 45
 
 #: arq's own keys are not prefixed: ``arq:job:<job id>`` holds a queued job

@@ -14,6 +14,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_vali
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .errors import SettingsError
+from .keys import EVENT_DEDUP_TTL, RETRY_LEASE
 
 __all__ = ["DEFAULT_REDIS_URL", "Settings", "load_settings"]
 
@@ -114,6 +115,24 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds one integration's handler may take for one event.",
     )
+    job_timeout_margin: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a queue job may take beyond the handler timeout (decoding, "
+        "recording) before it is handed back to run again.",
+    )
+    in_progress_margin: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds arq's in-progress mark of a job outlasts the job's time limit: a "
+        "job whose worker died runs again when it expires (handler timeout + both margins).",
+    )
+    event_dedup_ttl: int = Field(
+        default=EVENT_DEDUP_TTL,
+        ge=1,
+        description="Seconds an event id is remembered: emitted again within it, it is "
+        "dispatched once.",
+    )
     shutdown_grace: float = Field(
         default=25.0,
         ge=0,
@@ -131,6 +150,12 @@ class Settings(BaseSettings):
         default=86_400.0,
         gt=0,
         description="The longest a receiver's Retry-After may push a retry, in seconds.",
+    )
+    retry_lease: float = Field(
+        default=RETRY_LEASE,
+        gt=0,
+        description="Seconds a worker holds a due retry it took; if it dies, another worker "
+        "takes the retry after this.",
     )
     retry_concurrency: int = Field(
         default=16,

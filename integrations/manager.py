@@ -58,8 +58,7 @@ class IntegrationManager:
     def __init__(self) -> None:
         self.subscriptions = SubscriptionIndex()
         self.load_errors: list[IntegrationError] = []
-        #: The engine behind ``Integration.send()``; a worker sets it, other processes leave it.
-        self.deliverer: Deliverer | None = None
+        self._deliverer: Deliverer | None = None
         self._integrations: dict[str, Integration] = {}
         self._cache: ConfigCache | None = None
         # integration id -> config id -> view, enabled or not
@@ -138,13 +137,22 @@ class IntegrationManager:
 
     # -- configurations and the lifecycle ---------------------------------------
 
+    @property
+    def deliverer(self) -> Deliverer | None:
+        """The engine behind ``Integration.send()`` while ``running`` with one (a worker)."""
+        return self._deliverer
+
     @contextmanager
-    def running(self, cache: ConfigCache) -> Iterator[IntegrationManager]:
-        """Follow ``cache``: enable and disable integrations as configurations change.
+    def running(
+        self, cache: ConfigCache, *, deliverer: Deliverer | None = None
+    ) -> Iterator[IntegrationManager]:
+        """Follow ``cache``: enable and disable integrations as configurations change, with
+        ``deliverer`` behind every ``send()`` (a worker's delivery engine; none elsewhere).
 
         On exit every enabled integration is disabled (``shutdown()`` called).
         """
         self._cache = cache
+        self._deliverer = deliverer
         cache.add_listener(self._on_changes)
         self._on_changes(ConfigChanges(generation=cache.generation, full=True))
         try:
@@ -153,6 +161,7 @@ class IntegrationManager:
             self._cache = None
             for integration in self._integrations.values():
                 self._set_enabled(integration, False)
+            self._deliverer = None
 
     def get_configs(
         self,

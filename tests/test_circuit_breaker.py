@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from switchboard.worker import BREAKER_COOLDOWN_MAX, CircuitBreakers
+from switchboard.worker.delivery.circuit import CircuitBreakers
+from switchboard.worker.delivery.tuning import CircuitTuning
+
+BREAKER_COOLDOWN_MAX = CircuitTuning().cooldown_max
 
 
 class Clock:

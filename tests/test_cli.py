@@ -31,9 +31,10 @@ from switchboard.config import (
     open_redis,
 )
 from switchboard.integrations import DeliveryRequest
-from switchboard.worker import DeliveryRecord, RequestSealer
 from switchboard.worker.cli import cli
 from switchboard.worker.cli.common import MASK
+from switchboard.worker.delivery import DeliveryRecord
+from switchboard.worker.delivery.sealing import RequestSealer
 
 SAMPLE_PATH = "support.sample.SampleIntegration"
 SAMPLE_ID = "tests.sample"

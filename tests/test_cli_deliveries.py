@@ -29,8 +29,14 @@ from switchboard.config import (
     generate_secret_key,
 )
 from switchboard.integrations import DeliveryRequest, delivery_id
-from switchboard.worker.delivery_admin import DeliveryAdmin
-from switchboard.worker.delivery_log import Attempt, DeliveryLog, DeliveryRecord, RequestSealer
+from switchboard.worker.delivery import (
+    Attempt,
+    DeliveryAdmin,
+    DeliveryLog,
+    DeliveryRecord,
+    DeliveryStatus,
+)
+from switchboard.worker.delivery.sealing import RequestSealer
 
 PREFIX = "sbtest"
 CFG_A = "cfg_alpha"
@@ -171,7 +177,7 @@ async def seeded(redis_client: Redis, keys: RedisKeys) -> Seeded:
     )
     delivered = delivered_first.model_copy(
         update={
-            "status": "delivered",
+            "status": DeliveryStatus.DELIVERED,
             "attempts": (d1, d2),
             "updated_at": t0 + 80,
             "next_attempt_at": None,

@@ -25,7 +25,8 @@ from switchboard.config import (
     open_redis,
 )
 from switchboard.integrations import Event, delivery_id
-from switchboard.worker import EventClient, EventDeduplicator
+from switchboard.worker import EventClient
+from switchboard.worker.jobs import EventDeduplicator
 
 EVENTS = 300
 

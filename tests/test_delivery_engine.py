@@ -1,4 +1,4 @@
-"""The delivery engine (``HttpDeliverer``) and the webhook integration, against real HTTP servers.
+"""One attempt (``Attempter``) and the webhook integration, against real HTTP servers.
 
 Everything runs in this process against aiohttp servers on 127.0.0.1: the
 shared ``Sink``, and ``HoldingServer`` below, which holds each request of
@@ -12,7 +12,7 @@ import asyncio
 import socket
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Self
 
 import aiohttp
@@ -24,6 +24,7 @@ from support.waiting import wait_for
 from support.webhooks import WebhookRig, webhook_rig
 
 from switchboard.config import (
+    ConfigCache,
     ConfigRecord,
     ConfigStore,
     ConfigValidationError,
@@ -44,7 +45,15 @@ from switchboard.integrations import (
     delivery_id,
 )
 from switchboard.integrations.builtin import WebhookIntegration
-from switchboard.worker.delivery import RESPONSE_BODY_LIMIT, HttpDeliverer
+from switchboard.worker.delivery import (
+    RESPONSE_BODY_LIMIT,
+    AddressPolicy,
+    Attempter,
+    DeliveryTuning,
+    HttpLimits,
+    Wait,
+    WaitReason,
+)
 
 WEBHOOK = "switchboard.webhook"
 
@@ -93,8 +102,8 @@ async def sink() -> AsyncIterator[Sink]:
 
 
 @pytest.fixture
-async def deliverer(settings: Settings) -> AsyncIterator[HttpDeliverer]:
-    async with HttpDeliverer(settings) as deliverer:
+async def deliverer(settings: Settings) -> AsyncIterator[Attempter]:
+    async with Attempter.for_settings(settings) as deliverer:
         yield deliverer
 
 
@@ -110,7 +119,7 @@ def closed_port() -> Iterator[int]:
 
 
 async def test_2xx_is_delivered_with_status_duration_and_first_4_kib_of_the_body(
-    deliverer: HttpDeliverer, sink: Sink, sender_config: IntegrationConfig, event: Event
+    deliverer: Attempter, sink: Sink, sender_config: IntegrationConfig, event: Event
 ) -> None:
     """A 2xx answer: DELIVERED, its status, a positive duration, the body cut at 4 KiB."""
     sink.on("/big", status=201, body=b"x" * 10 * 1024)
@@ -134,7 +143,7 @@ async def test_2xx_is_delivered_with_status_duration_and_first_4_kib_of_the_body
 
 
 async def test_500_is_failed(
-    deliverer: HttpDeliverer, sink: Sink, sender_config: IntegrationConfig, event: Event
+    deliverer: Attempter, sink: Sink, sender_config: IntegrationConfig, event: Event
 ) -> None:
     """An error status is a failed delivery that still carries the response."""
     sink.on("/broken", status=500, body=b"boom")
@@ -151,7 +160,7 @@ async def test_500_is_failed(
 
 
 async def test_302_is_failed_and_the_redirect_is_not_followed(
-    deliverer: HttpDeliverer, sink: Sink, sender_config: IntegrationConfig, event: Event
+    deliverer: Attempter, sink: Sink, sender_config: IntegrationConfig, event: Event
 ) -> None:
     """A redirect is a failure; the payload never goes to the Location."""
     sink.on("/moved", status=302, headers={"Location": sink.url("/elsewhere")})
@@ -170,7 +179,7 @@ async def test_302_is_failed_and_the_redirect_is_not_followed(
 
 
 async def test_refused_connection_is_failed(
-    deliverer: HttpDeliverer, closed_port: int, sender_config: IntegrationConfig, event: Event
+    deliverer: Attempter, closed_port: int, sender_config: IntegrationConfig, event: Event
 ) -> None:
     """Nothing listening: FAILED, "cannot connect", no response, and the URL is not in the error."""
     url = f"http://127.0.0.1:{closed_port}/secret-path"
@@ -192,7 +201,7 @@ async def test_endpoint_slower_than_http_timeout_is_failed(
     sink.on("/slow", gate=gate)
     quick = settings.model_copy(update={"http_timeout": 0.3})
 
-    async with HttpDeliverer(quick) as deliverer:
+    async with Attempter.for_settings(quick) as deliverer:
         result = await deliverer.deliver(sender_config, event, DeliveryRequest(sink.url("/slow")))
 
     assert result.outcome is DeliveryOutcome.FAILED
@@ -204,7 +213,7 @@ async def test_endpoint_slower_than_http_timeout_is_failed(
 
 
 async def test_delivery_id_is_stable_and_differs_per_key(
-    deliverer: HttpDeliverer, sink: Sink, sender_config: IntegrationConfig, event: Event
+    deliverer: Attempter, sink: Sink, sender_config: IntegrationConfig, event: Event
 ) -> None:
     """The id is derived from (event, config, key): the same again, another for another key."""
     url = sink.url("/ids")
@@ -226,7 +235,7 @@ async def test_deliver_needs_an_open_deliverer(
     settings: Settings, sender_config: IntegrationConfig, event: Event
 ) -> None:
     """Outside ``async with`` there is no session to use."""
-    deliverer = HttpDeliverer(settings)
+    deliverer = Attempter.for_settings(settings)
     with pytest.raises(RuntimeError, match="async with"):
         await deliverer.deliver(sender_config, event, DeliveryRequest("http://127.0.0.1:9/"))
 
@@ -328,7 +337,7 @@ async def test_per_host_limit_holds_extra_requests_for_that_host_only(
     A request to another host name (``localhost``, the same server) is not held back.
     """
     limited = settings.model_copy(update={"http_max_connections_per_host": 2})
-    async with HoldingServer() as server, HttpDeliverer(limited) as deliverer:
+    async with HoldingServer() as server, Attempter.for_settings(limited) as deliverer:
         tasks = [
             asyncio.create_task(
                 deliverer.deliver(
@@ -370,7 +379,7 @@ async def test_global_limit_holds_requests_to_every_host(
     limited = settings.model_copy(
         update={"http_max_connections": 2, "http_max_connections_per_host": 10}
     )
-    async with HoldingServer() as server, HttpDeliverer(limited) as deliverer:
+    async with HoldingServer() as server, Attempter.for_settings(limited) as deliverer:
         held = [
             asyncio.create_task(
                 deliverer.deliver(
@@ -416,21 +425,24 @@ async def test_send_without_a_delivery_engine_raises(
 
 async def test_send_with_another_integrations_config_raises(
     manager: IntegrationManager,
-    deliverer: HttpDeliverer,
+    deliverer: Attempter,
+    store: ConfigStore,
+    redis_client: Redis,
     sink: Sink,
     sender_config: IntegrationConfig,
     event: Event,
 ) -> None:
     """An integration cannot send on behalf of another's configuration; nothing goes out."""
-    manager.deliverer = deliverer
-    webhook = manager.get_integration(WEBHOOK)
-    with pytest.raises(IntegrationStateError, match="belongs to"):
-        await webhook.send(sender_config, event, DeliveryRequest(sink.url("/x")))
-    assert sink.arrived == 0
+    async with ConfigCache(store, redis_client, poll_interval=1) as cache:
+        with manager.running(cache, deliverer=deliverer):
+            webhook = manager.get_integration(WEBHOOK)
+            with pytest.raises(IntegrationStateError, match="belongs to"):
+                await webhook.send(sender_config, event, DeliveryRequest(sink.url("/x")))
+            assert sink.arrived == 0
 
-    # Its own configuration goes through the same engine.
-    sender = manager.get_integration(SenderIntegration.integration_id)
-    result = await sender.send(sender_config, event, DeliveryRequest(sink.url("/x")))
+            # Its own configuration goes through the same engine.
+            sender = manager.get_integration(SenderIntegration.integration_id)
+            result = await sender.send(sender_config, event, DeliveryRequest(sink.url("/x")))
     assert result.delivered
     assert result.delivery_id == delivery_id(event.id, sender_config.id)
     assert len(sink.at("/x")) == 1
@@ -608,10 +620,14 @@ async def test_an_attempt_gives_up_on_a_slow_host_but_waits_for_a_quick_one(
     """A host whose slots are all held by a request over a second old is slow: an attempt
     to it comes back "host_busy" (the engine defers it) having sent nothing. A host that is
     merely busy is waited for."""
-    one_slot = settings.model_copy(update={"http_max_connections_per_host": 1})
+    # One slot; queueing for it gives up after 0.3 s (not the default 5), so that the held
+    # request is soon "slow" and the attempt comes back after at least host_busy_delay.
+    limits = HttpLimits(per_host=1, queue_wait_max=0.3, slow_host_after=0.2)
+    tuning = replace(DeliveryTuning.from_settings(settings), limits=limits)
     gate = sink.on("/hold", gate=asyncio.Event()).gate
     assert gate is not None
-    async with HttpDeliverer(one_slot) as deliverer, Sink() as quick:
+    policy = AddressPolicy(settings.allow_cidrs)
+    async with Attempter(tuning, policy) as deliverer, Sink() as quick:
         holding = asyncio.create_task(
             deliverer.attempt(sender_config, "dlv_a", DeliveryRequest(sink.url("/hold"), b"{}"))
         )
@@ -619,8 +635,9 @@ async def test_an_attempt_gives_up_on_a_slow_host_but_waits_for_a_quick_one(
         busy = await deliverer.attempt(
             sender_config, "dlv_b", DeliveryRequest(sink.url("/next"), b"{}"), may_defer=True
         )
-        assert busy.error_class == "host_busy"
-        assert busy.busy_for >= 1.0  # the held request's age: the engine waits that long
+        assert isinstance(busy, Wait)
+        assert busy.reason is WaitReason.HOST_BUSY
+        assert busy.seconds >= 1.0  # at least host_busy_delay, more for an older request
         assert sink.arrived == 1
         gate.set()
         assert (await holding).ok

@@ -10,7 +10,6 @@ from support.webhooks import WebhookRig, webhook_rig
 
 from switchboard.config import ConfigStore, Redis, RedisKeys, Settings
 from switchboard.integrations import Event
-from switchboard.worker import DeliveryEngine, DeliveryLog
 
 DISABLED = Event(type="switchboard.config.disabled", data={"config_id": "cfg_x"})
 
@@ -36,30 +35,17 @@ async def test_star_means_the_apps_events_not_switchboards(rig: WebhookRig) -> N
 
 
 async def test_a_dead_internal_event_emits_no_further_dead_letter_event(
-    settings: Settings, store: ConfigStore, redis_client: Redis, keys: RedisKeys, rig: WebhookRig
+    settings: Settings, store: ConfigStore, redis_client: Redis, keys: RedisKeys
 ) -> None:
     """Otherwise a dead endpoint subscribed to switchboard.* would feed itself forever."""
     no_retries = settings.model_copy(update={"retry_schedule": ()})
-    async with Sink() as sink:
+    async with Sink() as sink, webhook_rig(no_retries, store, redis_client, engine=True) as rig:
         sink.on("/ops", status=500)
         await rig.create(
             name="ops", settings={"url": sink.url("/ops"), "event_types": ["switchboard.*"]}
         )
-        http = rig.manager.deliverer
-        engine = DeliveryEngine(
-            no_retries,
-            http=http,  # type: ignore[arg-type]
-            log=DeliveryLog(redis_client, keys, retention=3600),
-            manager=rig.manager,
-            store=store,
-            redis=redis_client,
-        )
-        rig.manager.deliverer = engine
-        try:
-            await rig.webhook.on_event(DISABLED)
-            await rig.webhook.on_event(Event(type="review.published"))  # not for /ops
-        finally:
-            rig.manager.deliverer = http
+        await rig.webhook.on_event(DISABLED)
+        await rig.webhook.on_event(Event(type="review.published"))  # not for /ops
     assert len(sink.at("/ops")) == 1
     assert await redis_client.zcard(keys.dead_letters) == 1
     assert await redis_client.zcard(settings.effective_queue_name) == 0  # no exhausted event

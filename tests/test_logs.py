@@ -14,7 +14,8 @@ from support.webhooks import add_webhook
 from support.workers import WorkerProcess
 
 from switchboard.config import ConfigStore, Redis, Settings
-from switchboard.worker import EventClient, JsonFormatter, TextFormatter, fields
+from switchboard.worker import EventClient
+from switchboard.worker.logs import JsonFormatter, TextFormatter, fields
 
 SECRETS = ("s3cr3t-path-token", "Bearer tok-123", "pw-456")
 #: The INFO lines a worker writes besides its one line per event and per delivery.

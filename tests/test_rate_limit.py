@@ -13,7 +13,8 @@ from support.workers import WorkerProcess
 
 from switchboard.config import ConfigStore, RedisKeys, Settings
 from switchboard.integrations import delivery_id
-from switchboard.worker import EventClient, RateLimiter
+from switchboard.worker import EventClient
+from switchboard.worker.delivery.rate_limit import RateLimiter
 
 RATE = 10.0
 EVENTS = 20

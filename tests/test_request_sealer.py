@@ -7,7 +7,8 @@ from support.env import TEST_SECRET_KEY
 
 from switchboard.config import SecretBox, is_encrypted
 from switchboard.integrations import DeliveryRequest
-from switchboard.worker import DeliveryRecord, RequestSealer
+from switchboard.worker.delivery import DeliveryRecord
+from switchboard.worker.delivery.sealing import RequestSealer
 
 SECRET_URL = "https://hooks.example.com/services/T000/B000/s3cret-path"
 HEADERS = {"Authorization": "Bearer t0ken"}

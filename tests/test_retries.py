@@ -50,17 +50,23 @@ from switchboard.integrations import (
     delivery_id,
 )
 from switchboard.integrations.builtin import WebhookIntegration
-from switchboard.worker import (
-    DISPATCH_JOB,
-    RERUN,
+from switchboard.worker.delivery import (
+    Attempter,
     DeliveryEngine,
     DeliveryLog,
     DeliveryRecord,
-    HttpDeliverer,
-    RetryScheduler,
+    FirstAttemptTuning,
+    HttpLimits,
+    RetryLane,
+    RetryTuning,
 )
-from switchboard.worker.delivery import QUEUE_WAIT_MAX
-from switchboard.worker.engine import INLINE_ATTEMPT_BUDGET, UNKNOWN_CONFIG_DELAY
+from switchboard.worker.dispatcher import CURRENT_DISPATCH, DispatchContext
+from switchboard.worker.queue import DISPATCH_JOB
+
+#: The defaults the engine runs with here (``DeliveryTuning.from_settings``).
+QUEUE_WAIT_MAX = HttpLimits().queue_wait_max
+INLINE_ATTEMPT_BUDGET = FirstAttemptTuning().inline_budget
+UNKNOWN_CONFIG_DELAY = FirstAttemptTuning().unknown_config_delay
 
 T = TypeVar("T")
 
@@ -249,20 +255,19 @@ async def engine_rig(
     log = DeliveryLog(redis, keys, retention=settings.delivery_retention, clock=engine_clock)
     async with (
         ConfigCache(store, redis, poll_interval=settings.config_poll_interval) as cache,
-        HttpDeliverer(settings) as http,
+        Attempter.for_settings(settings) as attempter,
     ):
-        with manager.running(cache):
-            engine = DeliveryEngine(
-                settings,
-                http=http,
-                log=log,
-                manager=manager,
-                store=store,
-                redis=redis,
-                clock=engine_clock,
-                rng=rng,
-            )
-            manager.deliverer = engine
+        engine = DeliveryEngine(
+            settings,
+            attempter=attempter,
+            log=log,
+            manager=manager,
+            store=store,
+            redis=redis,
+            clock=engine_clock,
+            rng=rng,
+        )
+        with manager.running(cache, deliverer=engine):
             yield Rig(settings, engine, log, manager, store, redis, keys, clock)
 
 
@@ -905,11 +910,11 @@ async def test_a_rerun_job_answers_from_the_record_instead_of_sending_again(
     first = await rig.send(config_id, sink.url("/ok"), event)
     assert first.outcome is DeliveryOutcome.DELIVERED
 
-    token = RERUN.set(True)
+    token = CURRENT_DISPATCH.set(DispatchContext(rerun=True))
     try:
         again = await rig.send(config_id, sink.url("/ok"), event)
     finally:
-        RERUN.reset(token)
+        CURRENT_DISPATCH.reset(token)
 
     assert len(sink.at("/ok")) == 1
     assert again.outcome is DeliveryOutcome.DELIVERED
@@ -930,11 +935,11 @@ async def test_a_rerun_with_no_record_sends(rig: Rig, sink: ScriptedSink) -> Non
     sink.on("/ok", status=200)
     config_id = await rig.add(SenderIntegration)
 
-    token = RERUN.set(True)
+    token = CURRENT_DISPATCH.set(DispatchContext(rerun=True))
     try:
         result = await rig.send(config_id, sink.url("/ok"))
     finally:
-        RERUN.reset(token)
+        CURRENT_DISPATCH.reset(token)
 
     assert result.outcome is DeliveryOutcome.DELIVERED
     assert len(sink.at("/ok")) == 1
@@ -988,7 +993,7 @@ async def test_the_stored_request_is_encrypted_and_the_retry_sends_it_intact(
     assert header(second, "webhook-id") == header(first, "webhook-id") == the_id
 
 
-# -- 15. the RetryScheduler, in real time ------------------------------------------------
+# -- 15. the RetryLane, in real time ------------------------------------------------
 
 
 async def test_the_retry_scheduler_retries_until_delivered(
@@ -1004,7 +1009,7 @@ async def test_the_retry_scheduler_retries_until_delivered(
         assert first.outcome is DeliveryOutcome.RETRYING
         the_id = first.delivery_id
 
-        scheduler = RetryScheduler(rig.engine, rig.log, concurrency=4)
+        scheduler = RetryLane(rig.engine, rig.log, RetryTuning(concurrency=4))
         stop = asyncio.Event()
         task = asyncio.create_task(scheduler.run(stop))
         try:
@@ -1253,7 +1258,7 @@ async def test_a_first_attempt_whose_job_is_stopped_does_not_go_on_alone(
     [attempt] = [
         task
         for task in asyncio.all_tasks()
-        if getattr(task.get_coro(), "__qualname__", "") == "HttpDeliverer.attempt"
+        if getattr(task.get_coro(), "__qualname__", "") == "Attempter.attempt"
     ]
     send.cancel()
     with pytest.raises(asyncio.CancelledError):

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from switchboard.worker import Slots
+from switchboard.worker.delivery.slots import Slots
 
 
 async def test_waiters_are_served_in_order_of_arrival() -> None:

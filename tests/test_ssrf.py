@@ -23,8 +23,8 @@ from switchboard.integrations import (
     IntegrationConfig,
     IntegrationManager,
 )
-from switchboard.worker import AddressPolicy, BlockedAddressError, GuardedResolver, HttpDeliverer
-from switchboard.worker.ssrf import block_reason
+from switchboard.worker.delivery import AddressPolicy, Attempter, BlockedAddressError
+from switchboard.worker.delivery.ssrf import GuardedResolver, block_reason
 
 
 @pytest.mark.parametrize(
@@ -244,7 +244,7 @@ async def test_every_loopback_spelling_is_refused_without_a_request(
     settings: Settings, config: IntegrationConfig, sink: Sink, host: str
 ) -> None:
     guarded = settings.model_copy(update={"allow_cidrs": ()})
-    async with HttpDeliverer(guarded) as deliverer:
+    async with Attempter.for_settings(guarded) as deliverer:
         result = await deliverer.deliver(
             config, Event(type="a.b"), _post(f"http://{host}:{sink.port}/x")
         )
@@ -259,7 +259,7 @@ async def test_with_loopback_allowed_the_same_request_goes_through(
     settings: Settings, config: IntegrationConfig, sink: Sink
 ) -> None:
     """The control: the refusals above are the guard's doing, not a broken URL."""
-    async with HttpDeliverer(settings) as deliverer:
+    async with Attempter.for_settings(settings) as deliverer:
         for host in ("127.0.0.1", "localhost"):
             result = await deliverer.deliver(
                 config, Event(type="a.b"), _post(f"http://{host}:{sink.port}/x")
@@ -272,7 +272,7 @@ async def test_a_blocked_name_says_what_it_resolved_to(
     settings: Settings, config: IntegrationConfig, sink: Sink
 ) -> None:
     guarded = settings.model_copy(update={"allow_cidrs": ()})
-    async with HttpDeliverer(guarded) as deliverer:
+    async with Attempter.for_settings(guarded) as deliverer:
         result = await deliverer.deliver(
             config, Event(type="a.b"), _post(f"http://localhost:{sink.port}/x")
         )

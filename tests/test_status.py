@@ -14,7 +14,8 @@ from support.webhooks import add_webhook
 
 from switchboard.config import ConfigStore, Redis, RedisKeys, Settings
 from switchboard.integrations import delivery_id
-from switchboard.worker import DeliveryLog, DeliveryRecord, EventClient, StatusReport, read_status
+from switchboard.worker import DeliveryRecord, EventClient, StatusReport, read_status
+from switchboard.worker.delivery import DeliveryLog
 from switchboard.worker.rejected import RejectedEvent, RejectedEventLog
 
 #: An hour ago: two of the retries are due now, the third in an hour.

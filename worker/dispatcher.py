@@ -5,11 +5,13 @@ The subscriptions that match an event's type come from the manager's index
 with ``Settings.handler_timeout``; an exception or a timeout in one is logged
 with the integration id and the event id and touches no other handler.
 
+While an event is dispatched, its ``DispatchContext`` (a context variable)
+tells the delivery engine whether the job runs again (a worker died: deliveries
+check their records first) and counts the deliveries the handlers ask for.
 Each event's line (``event dispatched``) says how many handlers took it and
-how many deliveries they asked for (``DELIVERIES_ASKED``, counted by the
-engine): INFO when none was asked for or a handler failed, so that an event
-no configuration matched is visible; DEBUG otherwise, as its deliveries'
-lines tell the rest.
+how many deliveries they asked for: INFO when none was asked for or a handler
+failed, so that an event no configuration matched is visible; DEBUG otherwise,
+as its deliveries' lines tell the rest.
 """
 
 from __future__ import annotations
@@ -25,14 +27,23 @@ from switchboard.integrations import Event, IntegrationManager, Subscription
 
 from .logs import fields
 
-__all__ = ["DELIVERIES_ASKED", "DispatchReport", "Dispatcher"]
+__all__ = ["CURRENT_DISPATCH", "DispatchContext", "DispatchReport", "Dispatcher"]
 
 logger = logging.getLogger(__name__)
 
-#: While an event is dispatched: a one-item list counting the deliveries its handlers ask
-#: the engine for (a list, so that handlers running in tasks of their own count into it).
-DELIVERIES_ASKED: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
-    "switchboard_deliveries_asked", default=None
+
+@dataclass(slots=True)
+class DispatchContext:
+    """What the engine learns of the event it delivers for. Mutable and shared by every
+    handler of the event, each in a task of its own with a copy of the context."""
+
+    #: The job runs a second time or more: a delivery already recorded is not sent again.
+    rerun: bool = False
+    deliveries_asked: int = 0
+
+
+CURRENT_DISPATCH: contextvars.ContextVar[DispatchContext | None] = contextvars.ContextVar(
+    "switchboard_dispatch", default=None
 )
 
 
@@ -49,12 +60,14 @@ class Dispatcher:
         self._manager = manager
         self._timeout = handler_timeout
 
-    async def dispatch(self, event: Event) -> DispatchReport:
-        """Run every handler subscribed to ``event``'s type; never raises for a handler's fault."""
+    async def dispatch(self, event: Event, *, rerun: bool = False) -> DispatchReport:
+        """Run every handler subscribed to ``event``'s type; never raises for a handler's fault.
+
+        ``rerun``: the job carrying it runs again (see ``DispatchContext``)."""
         started = time.perf_counter()
         subscriptions = self._manager.subscriptions.match(event.type)
-        asked = [0]
-        token = DELIVERIES_ASKED.set(asked)
+        context = DispatchContext(rerun=rerun)
+        token = CURRENT_DISPATCH.set(context)
         try:
             if len(subscriptions) == 1:
                 failed = 0 if await self._run(subscriptions[0], event) else 1
@@ -62,8 +75,8 @@ class Dispatcher:
                 outcomes = await asyncio.gather(*(self._run(s, event) for s in subscriptions))
                 failed = outcomes.count(False)
         finally:
-            DELIVERIES_ASKED.reset(token)
-        deliveries = asked[0]
+            CURRENT_DISPATCH.reset(token)
+        deliveries = context.deliveries_asked
         # An event whose handlers all succeeded and sent something is told by its
         # deliveries' lines: its own line is DEBUG (at fan-out 1, two INFO lines an event
         # were 13% of the worker's CPU). One that reached no configuration, or that a

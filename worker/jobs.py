@@ -26,7 +26,6 @@ from switchboard.config import (
 from switchboard.integrations import Event
 
 from .dispatcher import Dispatcher
-from .engine import RERUN
 from .logs import fields
 from .queue import oversize
 from .rejected import RejectedEvent, RejectedEventLog
@@ -39,8 +38,6 @@ logger = logging.getLogger(__name__)
 SERVICES: Final = "switchboard"
 
 _PREVIEW_CHARS: Final = 512
-#: Seconds before a job that Redis interrupted runs again.
-REDIS_RETRY_DELAY: Final = 2
 _ID_FIELD: Final = re.compile(r'"id"\s*:\s*"([^"\\]{1,200})"')
 
 
@@ -62,10 +59,11 @@ return fresh
 
 
 class EventDeduplicator:
-    """An event id emitted again within ``EVENT_DEDUP_TTL`` is dispatched once."""
+    """An event id emitted again within ``ttl`` seconds is dispatched once."""
 
-    def __init__(self, redis: Redis, keys: RedisKeys) -> None:
+    def __init__(self, redis: Redis, keys: RedisKeys, *, ttl: int = EVENT_DEDUP_TTL) -> None:
         self._keys = keys
+        self._ttl = ttl
         self._script = redis.register_script(_DEDUP_SCRIPT)
 
     async def fresh(self, events: list[Event], job_id: str) -> list[Event]:
@@ -73,7 +71,7 @@ class EventDeduplicator:
         if not events:
             return events
         keys = [self._keys.event_seen(event.id) for event in events]
-        kept = await self._script(keys=keys, args=[job_id, EVENT_DEDUP_TTL])
+        kept = await self._script(keys=keys, args=[job_id, self._ttl])
         fresh: list[Event] = []
         seen: set[str] = set()
         for index in kept:
@@ -96,6 +94,8 @@ class JobServices:
     max_event_bytes: int
     #: Seconds a dispatch job may take before it is handed back to run again.
     job_budget: float = 60.0
+    #: Seconds before a job handed back (out of time, or interrupted by Redis) runs again.
+    rerun_delay: float = 2.0
 
 
 async def dispatch_job(ctx: dict[str, Any], encoded_events: list[Any]) -> int:
@@ -115,13 +115,13 @@ async def dispatch_job(ctx: dict[str, Any], encoded_events: list[Any]) -> int:
         logger.warning(
             "job ran out of time; it will run again", extra=fields(job_id=ctx.get("job_id"))
         )
-        raise Retry(defer=REDIS_RETRY_DELAY) from None
+        raise Retry(defer=services.rerun_delay) from None
     except REDIS_DOWN_ERRORS as exc:
         logger.warning(
             "job interrupted: Redis failed; it will run again",
             extra=fields(job_id=ctx.get("job_id"), reason=describe_redis_error(exc)),
         )
-        raise Retry(defer=REDIS_RETRY_DELAY) from None
+        raise Retry(defer=services.rerun_delay) from None
 
 
 async def _dispatch(ctx: dict[str, Any], encoded_events: list[Any]) -> int:
@@ -139,11 +139,13 @@ async def _dispatch(ctx: dict[str, Any], encoded_events: list[Any]) -> int:
         await _record(services, rejected)
     events = await services.dedup.fresh(events, str(job_id))
     # A second run of this job (its worker died): deliveries check their records first.
-    RERUN.set(ctx.get("job_try", 1) > 1)
+    rerun = ctx.get("job_try", 1) > 1
     if len(events) == 1:
-        await services.dispatcher.dispatch(events[0])
+        await services.dispatcher.dispatch(events[0], rerun=rerun)
     elif events:
-        await asyncio.gather(*(services.dispatcher.dispatch(event) for event in events))
+        await asyncio.gather(
+            *(services.dispatcher.dispatch(event, rerun=rerun) for event in events)
+        )
     return len(events)
 
 

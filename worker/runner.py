@@ -5,8 +5,9 @@
     WorkerRunner.run(stop)
       └─ until stopped: connect (Redis, config cache, HTTP session, arq pool)
            ├─ arq polls the queue and runs jobs (worker.jobs) with JSON, never pickle
-           ├─ stop set (SIGTERM, SIGINT): take no more jobs, let those in flight
-           │   finish within Settings.shutdown_grace, hand the rest back, return
+           ├─ the retry lane runs due retries beside them (delivery.RetryLane)
+           ├─ stop set (SIGTERM, SIGINT): take no more jobs, let what is in flight
+           │   finish within WorkerTuning.shutdown_grace, hand the rest back, return
            └─ Redis lost: log it, tear down, retry with backoff (0.5 s doubling to 5 s)
 
 Jobs handed back (grace over, or Redis lost) stay in the queue: arq runs
@@ -20,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
-from typing import Any, Final
+from typing import Any
 
 from arq.connections import ArqRedis
 from arq.worker import Worker, func
@@ -39,39 +40,49 @@ from switchboard.config import (
 )
 from switchboard.integrations import IntegrationManager
 
-from .delivery import HttpDeliverer
-from .delivery_log import DeliveryLog
+from .delivery import (
+    AddressPolicy,
+    Attempter,
+    DeliveryEngine,
+    DeliveryLog,
+    DeliveryTuning,
+    RetryLane,
+)
 from .dispatcher import Dispatcher
-from .engine import DeliveryEngine
 from .jobs import SERVICES, EventDeduplicator, JobServices, dispatch_job, reject_job
 from .logs import fields
 from .queue import DISPATCH_JOB, REJECT_JOB, JobDecoder, serialize_job
 from .rejected import RejectedEventLog
-from .scheduler import RetryScheduler
+from .tuning import WorkerTuning
 
 __all__ = ["WorkerRunner"]
 
 logger = logging.getLogger(__name__)
 
-_RETRY_FIRST: Final = 0.5
-_RETRY_MAX: Final = 5.0
-#: A job's time limit beyond the handler timeout: decoding, recording, arq's own writes.
-#: Small, because a job whose worker died runs again only once arq's in-progress key
-#: (job timeout + 10 s) expires: with the default handler timeout, 30 + 10 + 10 = 50 s.
-_JOB_TIMEOUT_MARGIN: Final = 10.0
-
 
 class WorkerRunner:
-    """Runs the arq worker for ``settings`` with ``manager``'s integrations until stopped."""
+    """Runs the arq worker for ``settings`` with ``manager``'s integrations until stopped.
 
-    def __init__(self, settings: Settings, manager: IntegrationManager) -> None:
+    ``tuning`` and ``delivery``: built from ``settings`` unless given.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        manager: IntegrationManager,
+        *,
+        tuning: WorkerTuning | None = None,
+        delivery: DeliveryTuning | None = None,
+    ) -> None:
         self._settings = settings
         self._manager = manager
+        self._tuning = tuning or WorkerTuning.from_settings(settings)
+        self._delivery = delivery or DeliveryTuning.from_settings(settings)
         self._url = redact_url(settings.effective_redis_url)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set; Redis being away is waited out, never fatal."""
-        delay = _RETRY_FIRST
+        delay = self._tuning.reconnect_first
         while not stop.is_set():
             try:
                 await self._run_connected(stop)
@@ -92,36 +103,42 @@ class WorkerRunner:
             )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
-            delay = min(delay * 2, _RETRY_MAX)
+            delay = min(delay * 2, self._tuning.reconnect_max)
 
     async def _run_connected(self, stop: asyncio.Event) -> None:
-        settings = self._settings
+        settings, tuning, delivery = self._settings, self._tuning, self._delivery
         keys = RedisKeys(settings.key_prefix)
+        attempter = Attempter(delivery, AddressPolicy(settings.allow_cidrs))
         async with open_redis(settings) as redis:
             store = ConfigStore.for_settings(redis, settings)
             cache = ConfigCache(store, redis, poll_interval=settings.config_poll_interval)
-            async with cache, HttpDeliverer(settings) as http, self._arq_pool() as pool:
-                log = DeliveryLog(redis, keys, retention=settings.delivery_retention)
+            async with cache, attempter, self._arq_pool() as pool:
+                log = DeliveryLog(redis, keys, retention=delivery.retention)
                 engine = DeliveryEngine(
-                    settings, http=http, log=log, manager=self._manager, store=store, redis=redis
+                    settings,
+                    attempter=attempter,
+                    log=log,
+                    manager=self._manager,
+                    store=store,
+                    redis=redis,
+                    tuning=delivery,
                 )
-                scheduler = RetryScheduler(engine, log, concurrency=settings.retry_concurrency)
-                with self._manager.running(cache):
-                    self._manager.deliverer = engine
+                lane = RetryLane(engine, log, delivery.retries)
+                with self._manager.running(cache, deliverer=engine):
                     try:
                         services = JobServices(
                             dispatcher=Dispatcher(
-                                self._manager, handler_timeout=settings.handler_timeout
+                                self._manager, handler_timeout=tuning.handler_timeout
                             ),
                             rejected=RejectedEventLog(redis, keys),
-                            dedup=EventDeduplicator(redis, keys),
+                            dedup=EventDeduplicator(redis, keys, ttl=tuning.event_dedup_ttl),
                             max_event_bytes=settings.max_event_bytes,
-                            job_budget=settings.handler_timeout + _JOB_TIMEOUT_MARGIN / 2,
+                            job_budget=tuning.job_budget,
+                            rerun_delay=tuning.rerun_delay,
                         )
-                        await self._work(pool, services, scheduler, engine, stop)
+                        await self._work(pool, services, lane, engine, stop)
                     finally:
                         await engine.drain(0)  # Redis lost: what is left cannot be recorded
-                        self._manager.deliverer = None
 
     @contextlib.asynccontextmanager
     async def _arq_pool(self) -> AsyncIterator[ArqRedis]:
@@ -143,35 +160,38 @@ class WorkerRunner:
         self,
         pool: ArqRedis,
         services: JobServices,
-        scheduler: RetryScheduler,
+        lane: RetryLane,
         engine: DeliveryEngine,
         stop: asyncio.Event,
     ) -> None:
-        settings = self._settings
+        settings, tuning = self._settings, self._tuning
         worker = Worker(
             functions=[func(dispatch_job, name=DISPATCH_JOB), func(reject_job, name=REJECT_JOB)],
             redis_pool=pool,
             queue_name=settings.effective_queue_name,
-            max_jobs=settings.worker_concurrency,
-            job_timeout=settings.handler_timeout + _JOB_TIMEOUT_MARGIN,
+            max_jobs=tuning.concurrency,
+            job_timeout=tuning.job_timeout,
             keep_result=0,
-            poll_delay=settings.queue_poll_interval,
+            poll_delay=tuning.poll_interval,
             handle_signals=False,
             ctx={SERVICES: services},
             job_serializer=serialize_job,
             job_deserializer=pool.job_deserializer,
         )
+        # arq fixes its in-progress mark at the job timeout + 10 s; ours is tuning (a test's
+        # second worker then takes a dead worker's jobs in seconds, not 21).
+        worker.in_progress_timeout_s = tuning.in_progress_ttl
         logger.info(
             "worker started",
             extra=fields(
                 redis=self._url,
                 queue=settings.effective_queue_name,
-                concurrency=settings.worker_concurrency,
+                concurrency=tuning.concurrency,
                 integrations=",".join(i.integration_id for i in self._manager.get_integrations()),
             ),
         )
         arq_main = asyncio.ensure_future(worker.async_run())
-        retries = asyncio.ensure_future(scheduler.run(stop))
+        retries = asyncio.ensure_future(lane.run(stop))
         stopping = asyncio.ensure_future(stop.wait())
         try:
             await asyncio.wait({arq_main, retries, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -182,24 +202,24 @@ class WorkerRunner:
                 return
             # One grace period for all three: jobs, retries and attempts in the background.
             worker.allow_pick_jobs = False
-            grace = settings.shutdown_grace
+            grace = tuning.shutdown_grace
             logger.info(
                 "stopping: finishing the jobs in flight",
                 extra=fields(
                     in_flight=len(worker.tasks),
-                    retries_in_flight=scheduler.in_flight,
+                    retries_in_flight=lane.in_flight,
                     attempts_in_background=engine.in_background,
                     grace_s=grace,
                 ),
             )
             _, retried, background = await asyncio.gather(
-                self._drain(worker), scheduler.drain(grace), engine.drain(grace)
+                self._drain(worker), lane.drain(grace), engine.drain(grace)
             )
             waited, cut_short = retried[0] + background[0], retried[1] + background[1]
         finally:
             stopping.cancel()
             await _cancel_and_wait([*worker.tasks.values(), arq_main, retries])
-            await scheduler.drain(0)
+            await lane.drain(0)
         with contextlib.suppress(*REDIS_DOWN_ERRORS):
             await pool.delete(worker.health_check_key)
         # Last: after every attempt this worker started has ended (or was cut short).
@@ -216,7 +236,7 @@ class WorkerRunner:
         """Let the jobs in flight finish within ``shutdown_grace`` seconds (``allow_pick_jobs``
         is already off)."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._settings.shutdown_grace
+        deadline = loop.time() + self._tuning.shutdown_grace
         # A poll under way when the flag was set may still start jobs: look again until none run.
         while in_flight := [task for task in worker.tasks.values() if not task.done()]:
             remaining = deadline - loop.time()

@@ -8,10 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from switchboard.config import ConfigCache, ConfigRecord, ConfigStore, Redis, Settings, utc_now
-from switchboard.integrations import ConfigAdmin, IntegrationManager
+from switchboard.config import (
+    ConfigCache,
+    ConfigRecord,
+    ConfigStore,
+    Redis,
+    RedisKeys,
+    Settings,
+    utc_now,
+)
+from switchboard.integrations import ConfigAdmin, Deliverer, IntegrationManager
 from switchboard.integrations.builtin import WebhookIntegration
-from switchboard.worker import HttpDeliverer
+from switchboard.worker.delivery import Attempter, DeliveryEngine, DeliveryLog
 
 from .waiting import wait_for
 
@@ -59,13 +67,21 @@ async def webhook_rig(
     redis: Redis,
     *,
     admin_clock: Callable[[], datetime] = utc_now,
+    engine: bool = False,
 ) -> AsyncIterator[WebhookRig]:
+    """``engine``: deliver through a ``DeliveryEngine`` (records, retries) rather than a bare
+    ``Attempter`` (one attempt each, recorded nowhere)."""
     manager = IntegrationManager()
     manager.register(WebhookIntegration)
     async with (
         ConfigCache(store, redis, poll_interval=settings.config_poll_interval) as cache,
-        HttpDeliverer(settings) as deliverer,
+        Attempter.for_settings(settings) as attempter,
     ):
-        with manager.running(cache):
-            manager.deliverer = deliverer
+        deliverer: Deliverer = attempter
+        if engine:
+            log = DeliveryLog(redis, RedisKeys(settings.key_prefix), retention=3600)
+            deliverer = DeliveryEngine(
+                settings, attempter=attempter, log=log, manager=manager, store=store, redis=redis
+            )
+        with manager.running(cache, deliverer=deliverer):
             yield WebhookRig(manager, ConfigAdmin(manager, store, clock=admin_clock), store, cache)

@@ -12,10 +12,9 @@ from typing import Any
 
 import click
 
-from switchboard.config import RedisKeys, SecretBox, Settings, open_redis, shown_id
+from switchboard.config import Settings, open_redis, shown_id
 
-from ..delivery_admin import DELIVERY_STATUSES, DeliveryAdmin, DeliveryPage
-from ..delivery_log import DeliveryLog, DeliveryRecord, DeliveryStatus
+from ..delivery import DeliveryAdmin, DeliveryPage, DeliveryRecord, DeliveryStatus
 from .common import echo_json, echo_table, fail, plural, run
 
 __all__ = ["dead_letters", "deliveries"]
@@ -27,9 +26,7 @@ BODY_SHOWN = 300
 @asynccontextmanager
 async def _delivery_admin(settings: Settings) -> AsyncIterator[DeliveryAdmin]:
     async with open_redis(settings) as redis:
-        keys = RedisKeys(settings.key_prefix)
-        log = DeliveryLog(redis, keys, retention=settings.delivery_retention)
-        yield DeliveryAdmin(redis, log, secrets=SecretBox.from_settings(settings))
+        yield DeliveryAdmin.for_settings(redis, settings)
 
 
 def _when(epoch: float | None) -> str:
@@ -39,7 +36,7 @@ def _when(epoch: float | None) -> str:
 
 
 def _next_or_why(record: DeliveryRecord) -> str:
-    if record.status != "retrying":
+    if record.status is not DeliveryStatus.RETRYING:
         return record.dead_reason or "-"
     waiting = f" ({record.waiting_for})" if record.waiting_for else ""
     return _when(record.next_attempt_at) + waiting
@@ -99,14 +96,16 @@ def deliveries() -> None:
 
 @deliveries.command("list")
 @click.option(
-    "--status", type=click.Choice(DELIVERY_STATUSES), help="Only deliveries in this state."
+    "--status",
+    type=click.Choice([status.value for status in DeliveryStatus]),
+    help="Only deliveries in this state.",
 )
 @click.option("--config", "config_id", help="Only this configuration's.")
 @_limit_option
 @_cursor_option
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
 def list_deliveries(
-    status: DeliveryStatus | None,
+    status: str | None,
     config_id: str | None,
     limit: int,
     cursor: str | None,
@@ -120,7 +119,12 @@ def list_deliveries(
 
     async def main(settings: Settings) -> None:
         async with _delivery_admin(settings) as admin:
-            page = await admin.find(status=status, config_id=config_id, limit=limit, cursor=cursor)
+            page = await admin.find(
+                status=None if status is None else DeliveryStatus(status),
+                config_id=config_id,
+                limit=limit,
+                cursor=cursor,
+            )
             _echo_page(page, admin, as_json, empty="No deliveries.", what="deliveries")
 
     run(main)
@@ -158,7 +162,7 @@ def show_delivery(delivery_id: str, as_json: bool) -> None:
         click.echo(f"request: {_request_text(data['request'])}")
         click.echo(f"dead_reason: {record.dead_reason or '-'}")
         click.echo(f"created: {_when(record.created_at)}  updated: {_when(record.updated_at)}")
-        if record.status == "retrying":
+        if record.status is DeliveryStatus.RETRYING:
             click.echo(f"next attempt: {_next_or_why(record)}")
         echo_table(
             ("#", "AT", "STATUS", "MS", "ERROR", "NEXT ATTEMPT", "MANUAL"),
@@ -199,7 +203,9 @@ def list_dead(config_id: str | None, limit: int, cursor: str | None, as_json: bo
 
     async def main(settings: Settings) -> None:
         async with _delivery_admin(settings) as admin:
-            page = await admin.find(status="dead", config_id=config_id, limit=limit, cursor=cursor)
+            page = await admin.find(
+                status=DeliveryStatus.DEAD, config_id=config_id, limit=limit, cursor=cursor
+            )
             _echo_page(page, admin, as_json, empty="No dead letters.", what="dead letters")
 
     run(main)
@@ -218,7 +224,8 @@ def replay(delivery_ids: tuple[str, ...], config_id: str | None, replay_all: boo
         async with _delivery_admin(settings) as admin:
             ids = list(delivery_ids)
             if config_id is not None or replay_all:
-                ids += [r.id for r in await admin.find_all(status="dead", config_id=config_id)]
+                dead = await admin.find_all(status=DeliveryStatus.DEAD, config_id=config_id)
+                ids += [r.id for r in dead]
             report = await admin.replay(ids)
         for the_id in sorted(set(report.not_dead) & set(delivery_ids)):
             click.echo(f"warning: {the_id} is not a dead letter; not replayed", err=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from switchboard.config import RedisKeys, Settings, open_redis
+from switchboard.config import Settings, open_redis
 
-from ..rejected import RejectedEventLog
+from ..delivery import DeliveryAdmin
 from .common import echo_json, echo_table, run
 
 __all__ = ["rejected"]
@@ -25,9 +25,9 @@ def list_rejected(limit: int, as_json: bool) -> None:
 
     async def main(settings: Settings) -> None:
         async with open_redis(settings) as redis:
-            log = RejectedEventLog(redis, RedisKeys(settings.key_prefix))
-            entries = await log.list(limit)
-            total = await log.count()
+            entries, total = await DeliveryAdmin.for_settings(redis, settings).rejected_events(
+                limit
+            )
         if as_json:
             echo_json([entry.model_dump(mode="json") for entry in entries])
             return

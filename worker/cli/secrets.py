@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from switchboard.config import SecretBox, SecretKeyError, Settings, generate_secret_key
+from switchboard.config import SecretKeyError, Settings, generate_secret_key
 
-from ..delivery_log import DeliveryLog
+from ..delivery import DeliveryAdmin
 from .common import admin_session, run
 
 __all__ = ["secrets"]
@@ -38,11 +38,7 @@ def rotate() -> None:
             records, broken = await session.store.list()
             for record in records:
                 await session.admin.reseal(record.id)
-            box = SecretBox(settings.secret_keys)
-            log = DeliveryLog(
-                session.store.redis, session.store.keys, retention=settings.delivery_retention
-            )
-            requests = await log.reseal(box)
+            requests = await DeliveryAdmin.for_settings(session.store.redis, settings).reseal()
         click.echo(
             f"re-encrypted {len(records)} configurations and {requests} pending or dead "
             "deliveries with the first key"

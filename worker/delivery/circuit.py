@@ -9,7 +9,8 @@ up an attempt. A down endpoint then costs each of its deliveries a record
 write rather than a request (and a timeout's worth of a connection slot), so
 it takes nothing from the healthy ones. Half-open, one delivery goes out as a
 probe: success closes the breaker; failure opens it again for twice as long,
-up to ``BREAKER_COOLDOWN_MAX``.
+up to ``cooldown_max``. What counts as a down endpoint's failure is the policy's
+(``policy.EndpointState``); ``observe`` takes it from there.
 
 Each worker learns on its own, within ``failures`` attempts: sharing the state
 through Redis would add a round trip to every delivery. A breaker's state is
@@ -24,15 +25,20 @@ probes count in it like any attempt.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
 
-__all__ = ["BREAKER_COOLDOWN_MAX", "CircuitBreakers"]
+from switchboard.integrations import IntegrationConfig
 
-#: The longest a breaker stays open after failed probes, in seconds.
-BREAKER_COOLDOWN_MAX: Final = 300.0
+from ..logs import fields
+from .policy import EndpointState
+from .tuning import CircuitTuning
+
+__all__ = ["CircuitBreakers"]
+
+logger = logging.getLogger("switchboard.worker.delivery")
 
 
 @dataclass(slots=True)
@@ -53,10 +59,12 @@ class CircuitBreakers:
         *,
         failures: int,
         cooldown: float,
+        cooldown_max: float = CircuitTuning().cooldown_max,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._failures = failures
         self._cooldown = cooldown
+        self._cooldown_max = cooldown_max
         self._clock = clock
         # Only configurations with a failure since their last success are here.
         self._breakers: dict[str, _Breaker] = {}
@@ -94,7 +102,7 @@ class CircuitBreakers:
         breaker = self._breakers.setdefault(key, _Breaker())
         if breaker.probe_until:  # the probe failed: open again, for longer
             breaker.probe_until = 0.0
-            breaker.cooldown = min(breaker.cooldown * 2, BREAKER_COOLDOWN_MAX)
+            breaker.cooldown = min(breaker.cooldown * 2, self._cooldown_max)
             breaker.open_until = self._clock() + breaker.cooldown
             return breaker.cooldown
         breaker.failures += 1
@@ -103,3 +111,37 @@ class CircuitBreakers:
         breaker.cooldown = self._cooldown
         breaker.open_until = self._clock() + breaker.cooldown
         return breaker.cooldown
+
+    @classmethod
+    def from_tuning(cls, tuning: CircuitTuning, clock: Callable[[], float]) -> CircuitBreakers:
+        return cls(
+            failures=tuning.failures,
+            cooldown=tuning.cooldown,
+            cooldown_max=tuning.cooldown_max,
+            clock=clock,
+        )
+
+    def observe(
+        self, config: IntegrationConfig, endpoint: EndpointState, error: str | None
+    ) -> None:
+        """Tell the configuration's breaker what an attempt said of its endpoint; log when
+        that opens or closes it."""
+        if endpoint is EndpointState.DOWN:
+            if opened_for := self.failed(config.id):
+                logger.warning(
+                    "circuit opened: deliveries wait instead of being attempted",
+                    extra=fields(
+                        config_id=config.id,
+                        integration=config.integration_id,
+                        seconds=opened_for,
+                        last_error=error,
+                    ),
+                )
+        elif endpoint is EndpointState.UP:
+            if self.succeeded(config.id):
+                logger.info(
+                    "circuit closed: the endpoint answers again",
+                    extra=fields(config_id=config.id, integration=config.integration_id),
+                )
+        else:
+            self.released(config.id)

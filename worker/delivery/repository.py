@@ -1,56 +1,32 @@
-"""Delivery records: each delivery's state and attempt log, the retry schedule and dead letters.
+"""``DeliveryLog``: the delivery records' repository, and the indexes around them.
 
-One JSON record per delivery (``RedisKeys.delivery``), kept for
-``Settings.delivery_retention``: who it is for, the request to re-send (its
-URL and headers, which can hold secrets, encrypted when secret keys are
-configured: ``RequestSealer``), its status and every attempt. Around it,
-sorted sets index the deliveries (all, and per configuration), the due
-retries and the dead letters, and each configuration keeps its last
-``CONFIG_ATTEMPTS_KEPT`` attempts and its failing streak. ``write()`` buffers
-all of that as one script call into the caller's MULTI/EXEC, beside whatever
-else the caller adds (internal events): one round trip per attempt, shared
-with the deliveries ending at the same moment (``GroupCommit``).
+Beside each record (``records.py``), sorted sets index the deliveries (all, and
+per configuration), the due retries and the dead letters, and each configuration
+keeps its last ``CONFIG_ATTEMPTS_KEPT`` attempts and its failing streak.
+``write()`` buffers all of that as one script call into the caller's MULTI/EXEC,
+beside whatever else the caller adds (internal events): one round trip per
+attempt, shared with the deliveries ending at the same moment (``GroupCommit``).
+Every key is ``RedisKeys``'.
 """
 
 from __future__ import annotations
 
-import base64
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Final, Literal, cast
+from typing import Any, Final, cast
 
 import orjson
-from pydantic import BaseModel, ConfigDict
 from redis.asyncio.client import Pipeline
 
-from switchboard.config import (
-    CONFIG_ATTEMPTS_KEPT,
-    RETRY_LEASE,
-    Redis,
-    RedisKeys,
-    SecretBox,
-    is_encrypted,
-)
-from switchboard.integrations import (
-    DeliveryOutcome,
-    DeliveryRequest,
-    DeliveryResponse,
-    DeliveryResult,
-)
+from switchboard.config import CONFIG_ATTEMPTS_KEPT, Redis, RedisKeys, SecretBox
 
-__all__ = [
-    "Attempt",
-    "DeliveryLog",
-    "DeliveryRecord",
-    "DeliveryStatus",
-    "HealthChange",
-    "RequestSealer",
-]
+from .records import Attempt, DeliveryRecord
+from .sealing import RequestSealer
+from .tuning import RetryTuning
+from .vocabulary import DeliveryStatus, HealthChange
 
-DeliveryStatus = Literal["pending", "delivered", "retrying", "dead"]
-#: What an attempt does to its configuration's failing streak (``RedisKeys.config_health``).
-HealthChange = Literal["clear", "failure"]
+__all__ = ["DeliveryLog"]
 
 #: Claim due retries: push each one's score a lease ahead, so a worker that dies
 #: holding it only delays it. KEYS[1] retries; ARGV now (ms), lease (ms), limit.
@@ -103,132 +79,7 @@ return 0
 """
 
 #: The share of writes that also trim the indexes (on average every 32nd).
-_HOUSEKEEPING_SHARE = 1 / 32
-
-_OUTCOMES: dict[str, DeliveryOutcome] = {
-    "delivered": DeliveryOutcome.DELIVERED,
-    "retrying": DeliveryOutcome.RETRYING,
-    "dead": DeliveryOutcome.FAILED,
-    "pending": DeliveryOutcome.RETRYING,
-}
-
-
-class Attempt(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    number: int
-    at: float
-    status: int | None = None
-    ms: float = 0.0
-    error: str | None = None
-    #: None (2xx), http, timeout, connect, blocked, invalid_url, protocol, gone (config deleted)
-    error_class: str | None = None
-    #: The first 4 KiB of the response body, as text.
-    body: str = ""
-    next_attempt_at: float | None = None
-    #: Made by a manual replay (``switchboard dead-letters replay``).
-    manual: bool = False
-
-
-class DeliveryRecord(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    event_id: str
-    event_type: str
-    tenant: str | None = None
-    config_id: str
-    integration_id: str
-    #: The request to send again: encrypted text, or the plain mapping without a key.
-    request: str | dict[str, Any]
-    status: DeliveryStatus = "pending"
-    attempts: tuple[Attempt, ...] = ()
-    created_at: float
-    updated_at: float
-    next_attempt_at: float | None = None
-    dead_reason: str | None = None
-    #: A manual replay was asked for: its attempt is recorded as manual.
-    replay_pending: bool = False
-    #: Deferred by the rate limit: the slot it holds (epoch s); the retry uses it.
-    rate_slot_at: float | None = None
-    #: Why the next attempt waits without an attempt counted (a circuit open, a rate
-    #: limit, a busy host, ...); ``None`` after an attempt.
-    waiting_for: str | None = None
-
-    def open_request(self, secrets: SecretBox | None) -> DeliveryRequest:
-        data = self.request
-        if is_encrypted(data):  # stored whole, as before RequestSealer (CHANGELOG)
-            data = _decrypt(data, secrets)
-        assert isinstance(data, dict)
-        if is_encrypted(data.get("endpoint")):
-            data = {**data, **_decrypt(data["endpoint"], secrets)}
-        return DeliveryRequest(
-            url=data["url"],
-            body=base64.b64decode(data["body"]),
-            method=data["method"],
-            headers=data["headers"],
-            key=data.get("key", ""),
-        )
-
-    def result(self) -> DeliveryResult:
-        """This record as ``send()`` reports it (for a delivery made before)."""
-        last = self.attempts[-1] if self.attempts else None
-        response = None
-        if last is not None and last.status is not None:
-            response = DeliveryResponse(last.status, {}, last.body.encode())
-        return DeliveryResult(
-            self.id,
-            _OUTCOMES[self.status],
-            len(self.attempts),
-            (last.ms / 1000) if last else 0.0,
-            response,
-            last.error if last else None,
-            self.status == "dead",
-        )
-
-
-def _decrypt(sealed: str, secrets: SecretBox | None) -> Any:
-    if secrets is None:
-        raise ValueError("the request is encrypted and SWITCHBOARD_SECRET_KEY is not set")
-    return secrets.decrypt(sealed)
-
-
-class RequestSealer:
-    """Stores a request to re-send: its URL and headers, where secrets live (a Slack
-    webhook's URL, a token), encrypted as ``endpoint`` when there is a key; the method,
-    body (base64) and key as they are.
-
-    Every delivery to one configuration has the same URL and headers, so their
-    encryption is made once and reused (``ENDPOINTS_KEPT`` of them at most): the
-    Fernet encryption of every request was 6% of a delivery's CPU (bench/). The
-    records share a token where they share an endpoint, which tells no more than
-    their configuration id does.
-    """
-
-    ENDPOINTS_KEPT: Final = 4096
-
-    def __init__(self, secrets: SecretBox | None) -> None:
-        self._secrets = secrets
-        self._endpoints: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
-
-    def seal(self, request: DeliveryRequest) -> dict[str, Any]:
-        stored: dict[str, Any] = {
-            "method": request.method,
-            "body": base64.b64encode(request.body).decode(),
-            "key": request.key,
-        }
-        if self._secrets is None:
-            stored["url"], stored["headers"] = request.url, dict(request.headers)
-            return stored
-        endpoint = (request.url, tuple(request.headers.items()))
-        sealed = self._endpoints.get(endpoint)
-        if sealed is None:
-            if len(self._endpoints) >= self.ENDPOINTS_KEPT:
-                self._endpoints.clear()  # rare: that many endpoints in one worker
-            sealed = self._secrets.encrypt({"url": request.url, "headers": dict(request.headers)})
-            self._endpoints[endpoint] = sealed
-        stored["endpoint"] = sealed
-        return stored
+_HOUSEKEEPING_SHARE: Final = 1 / 32
 
 
 class DeliveryLog:
@@ -283,7 +134,7 @@ class DeliveryLog:
         ``health``: ``"clear"`` the configuration's failing streak (it was delivered) or
         count a ``"failure"`` in it, kept for ``health_ttl`` seconds without another.
         """
-        if health == "failure" and health_ttl < 1:
+        if health is HealthChange.FAILURE and health_ttl < 1:
             raise ValueError(f"a failing streak needs a TTL of a second or more, not {health_ttl}")
         keys = self._keys
         now = self._clock()
@@ -292,12 +143,12 @@ class DeliveryLog:
         # Kept for the retention after its next attempt, however far off that is.
         record_ttl = ttl + max(0, int((record.next_attempt_at or now) - now))
         retry_at: int | str = ""
-        if record.status == "retrying" and record.next_attempt_at is not None:
+        if record.status is DeliveryStatus.RETRYING and record.next_attempt_at is not None:
             retry_at = int(record.next_attempt_at * 1000)
         dead_letters = ""
-        if record.status == "dead":
+        if record.status is DeliveryStatus.DEAD:
             dead_letters = "add"
-        elif was in (None, "dead"):
+        elif was in (None, DeliveryStatus.DEAD):
             dead_letters = "remove"
         recent = ""
         if attempt is not None:
@@ -315,7 +166,7 @@ class DeliveryLog:
             record_ttl,
             now_ms,
             retry_at,
-            was != "pending",
+            was is not DeliveryStatus.PENDING,
             dead_letters,
             CONFIG_ATTEMPTS_KEPT,
             trim_before,
@@ -340,7 +191,7 @@ class DeliveryLog:
             recent,
         )
 
-    async def claim_due(self, limit: int, lease: float = RETRY_LEASE) -> list[str]:
+    async def claim_due(self, limit: int, lease: float = RetryTuning().lease) -> list[str]:
         """Up to ``limit`` due retries, each held for ``lease`` seconds by the caller."""
         now_ms = int(self._clock() * 1000)
         ids = await self._claim(keys=[self._keys.retries], args=[now_ms, int(lease * 1000), limit])
@@ -354,14 +205,11 @@ class DeliveryLog:
             for key in (self._keys.retries, self._keys.dead_letters)
             for raw in await self._redis.zrange(key, 0, -1)
         ]
+        sealer = RequestSealer(secrets)
         count = 0
         for record in await self.get_many(list(dict.fromkeys(ids))):
-            request = record.request
-            if is_encrypted(request):
-                request = secrets.encrypt(secrets.decrypt(request))
-            elif isinstance(request, dict) and is_encrypted(endpoint := request.get("endpoint")):
-                request = {**request, "endpoint": secrets.encrypt(secrets.decrypt(endpoint))}
-            else:
+            request = sealer.reseal(record.request)
+            if request is None:
                 continue
             resealed = record.model_copy(update={"request": request})
             key = self._keys.delivery(record.id)
@@ -405,11 +253,11 @@ class DeliveryLog:
         replayed = []
         now = self._clock()
         for record in await self.get_many(delivery_ids):
-            if record.status != "dead":
+            if record.status is not DeliveryStatus.DEAD:
                 continue
             again = record.model_copy(
                 update={
-                    "status": "retrying",
+                    "status": DeliveryStatus.RETRYING,
                     "next_attempt_at": now,
                     "replay_pending": True,
                     "updated_at": now,

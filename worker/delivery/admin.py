@@ -1,8 +1,10 @@
 """``DeliveryAdmin``: what operators do with deliveries, for the CLI and the web app alike.
 
 List (by the index that fits the filter, a page at a time), show with the
-request reduced to what is no secret, and replay dead letters. The CLI's
-``deliveries`` and ``dead-letters`` commands are thin adapters over it.
+request reduced to what is no secret, replay dead letters, and read the
+rejected events. The CLI's ``deliveries``, ``dead-letters`` and ``rejected``
+commands are thin adapters over it, as the configuration commands are over
+``ConfigAdmin``.
 
 Which index a listing reads:
 
@@ -27,14 +29,21 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from switchboard.config import ConfigValidationError, Redis, SecretBox, SecretKeyError
+from switchboard.config import (
+    ConfigValidationError,
+    Redis,
+    RedisKeys,
+    SecretBox,
+    SecretKeyError,
+    Settings,
+)
 
-from .delivery_log import DeliveryLog, DeliveryRecord, DeliveryStatus
+from ..rejected import RejectedEvent, RejectedEventLog
+from .records import DeliveryRecord
+from .repository import DeliveryLog
+from .vocabulary import DeliveryStatus
 
-__all__ = ["DELIVERY_STATUSES", "DeliveryAdmin", "DeliveryPage", "ReplayReport"]
-
-#: Every status a delivery has, in the order of its life.
-DELIVERY_STATUSES: Final[tuple[DeliveryStatus, ...]] = ("pending", "delivered", "retrying", "dead")
+__all__ = ["DeliveryAdmin", "DeliveryPage", "ReplayReport"]
 
 #: Index entries (and records) read per round trip.
 _CHUNK: Final = 500
@@ -90,12 +99,38 @@ class _Position:
 
 
 class DeliveryAdmin:
-    """Listing, showing and replaying deliveries, over one Redis."""
+    """Listing, showing and replaying deliveries, and the rejected events, over one Redis."""
 
-    def __init__(self, redis: Redis, log: DeliveryLog, *, secrets: SecretBox | None) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        log: DeliveryLog,
+        *,
+        secrets: SecretBox | None,
+        rejected: RejectedEventLog | None = None,
+    ) -> None:
         self._redis = redis
         self._log = log
         self._secrets = secrets
+        self._rejected = rejected or RejectedEventLog(redis, log.keys)
+
+    @classmethod
+    def for_settings(cls, redis: Redis, settings: Settings) -> DeliveryAdmin:
+        log = DeliveryLog(
+            redis, RedisKeys(settings.key_prefix), retention=settings.delivery_retention
+        )
+        return cls(redis, log, secrets=SecretBox.from_settings(settings))
+
+    async def reseal(self) -> int:
+        """Re-encrypt the requests of pending retries and dead letters with the first secret
+        key (after a rotation); returns how many were."""
+        if self._secrets is None:
+            raise SecretKeyError("SWITCHBOARD_SECRET_KEY is not set: nothing to encrypt with")
+        return await self._log.reseal(self._secrets)
+
+    async def rejected_events(self, limit: int = 50) -> tuple[list[RejectedEvent], int]:
+        """The newest ``limit`` rejected events, newest first, and how many are kept in all."""
+        return await self._rejected.list(limit), await self._rejected.count()
 
     async def get(self, delivery_id: str) -> DeliveryRecord | None:
         return await self._log.get(delivery_id)
@@ -110,11 +145,12 @@ class DeliveryAdmin:
         scan_limit: int = 10_000,
     ) -> DeliveryPage:
         """Up to ``limit`` deliveries matching both filters, from ``cursor`` on."""
+        status = None if status is None else DeliveryStatus(status)
         keys = self._log.keys
         descending = True
-        if status == "retrying":
+        if status is DeliveryStatus.RETRYING:
             index, descending = keys.retries, False
-        elif status == "dead":
+        elif status is DeliveryStatus.DEAD:
             index = keys.dead_letters
         elif config_id is not None:
             index = keys.deliveries_by_config(config_id)
@@ -125,7 +161,7 @@ class DeliveryAdmin:
             return status in (None, record.status) and config_id in (None, record.config_id)
 
         # The index answers the filters alone: no record it names needs reading to decide.
-        exact = (status is None or status in ("retrying", "dead")) and (
+        exact = (status in (None, DeliveryStatus.RETRYING, DeliveryStatus.DEAD)) and (
             config_id is None or index == keys.deliveries_by_config(config_id)
         )
         return await self._scan(

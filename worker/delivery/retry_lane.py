@@ -2,8 +2,8 @@
 
 Due retries live in one sorted set (``RedisKeys.retries``, scored by due
 time), shared by every worker. A worker claims up to as many as its lane has
-room for (``Settings.retry_concurrency``) with one script call that pushes
-their scores a lease ahead (``RETRY_LEASE``): if the worker dies holding
+room for (``RetryTuning.concurrency``) with one script call that pushes
+their scores a lease ahead (``RetryTuning.lease``): if the worker dies holding
 them, they fall due again then, and another worker sends them, with the same
 delivery id. The lane is separate from the queue's job slots, so a backlog of
 retries never holds up first attempts.
@@ -14,27 +14,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Final
 
 from switchboard.config import REDIS_DOWN_ERRORS, describe_redis_error
 
-from .delivery_log import DeliveryLog
+from ..logs import fields
 from .engine import DeliveryEngine
-from .logs import fields
+from .repository import DeliveryLog
+from .tuning import RetryTuning
 
-__all__ = ["RetryScheduler"]
+__all__ = ["RetryLane"]
 
-logger = logging.getLogger(__name__)
-
-#: How often an idle worker looks for due retries.
-POLL_INTERVAL: Final = 0.25
+logger = logging.getLogger("switchboard.worker.delivery")
 
 
-class RetryScheduler:
-    def __init__(self, engine: DeliveryEngine, log: DeliveryLog, *, concurrency: int) -> None:
+class RetryLane:
+    """Claims due retries (each held for ``RetryTuning.lease``) and runs them, at most
+    ``concurrency`` at once, looking again every ``poll_interval`` when none is due."""
+
+    def __init__(self, engine: DeliveryEngine, log: DeliveryLog, tuning: RetryTuning) -> None:
         self._engine = engine
         self._log = log
-        self._concurrency = concurrency
+        self._tuning = tuning
+        self._concurrency = tuning.concurrency
         self._running: set[asyncio.Task[None]] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -44,17 +45,19 @@ class RetryScheduler:
             if room <= 0:
                 # The lane is full: go on as soon as one retry ends, not a poll later.
                 await asyncio.wait(
-                    self._running, timeout=POLL_INTERVAL, return_when=asyncio.FIRST_COMPLETED
+                    self._running,
+                    timeout=self._tuning.poll_interval,
+                    return_when=asyncio.FIRST_COMPLETED,
                 )
                 continue
-            claimed = await self._log.claim_due(room)
+            claimed = await self._log.claim_due(room, self._tuning.lease)
             for the_id in claimed:
                 task = asyncio.create_task(self._retry(the_id))
                 self._running.add(task)
                 task.add_done_callback(self._running.discard)
             if len(claimed) < room:  # nothing more is due: look again in a moment
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), POLL_INTERVAL)
+                    await asyncio.wait_for(stop.wait(), self._tuning.poll_interval)
 
     async def drain(self, grace: float) -> tuple[int, int]:
         """Wait up to ``grace`` seconds for the retries in flight; cancel the rest (their

@@ -1,0 +1,135 @@
+"""``Attempter``: one attempt of one request, as far as the wire and back.
+
+In order: the SSRF guard's check of an IP-literal host (aiohttp does not resolve
+those; names are checked by the resolver), the Standard Webhooks headers, a slot
+of the retry lane when it is a retry, the host gate (``HostSlots``), and the
+transport. The result is an ``Exchange``, or the host gate's ``Wait`` when no
+slot was free and the caller may come back later (``may_defer``). Nothing here
+records anything: the engine (``engine.py``) does.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from types import TracebackType
+from urllib.parse import SplitResult, urlsplit
+
+from switchboard.config import Settings
+from switchboard.integrations import (
+    DeliveryOutcome,
+    DeliveryRequest,
+    DeliveryResult,
+    Event,
+    IntegrationConfig,
+    delivery_id,
+)
+
+from .exchange import Exchange
+from .host_slots import HostSlots
+from .log_line import log_delivery
+from .signatures import standard_headers
+from .slots import Slots
+from .ssrf import AddressPolicy
+from .transport import HttpTransport
+from .tuning import DeliveryTuning
+from .vocabulary import ErrorClass, Wait
+
+__all__ = ["Attempter"]
+
+
+class Attempter:
+    """Opened with ``async with`` (its transport's session). Also a ``Deliverer`` of its
+    own (``deliver``: one attempt, logged, recorded nowhere), for tools and tests that
+    want requests made without the engine."""
+
+    def __init__(
+        self,
+        tuning: DeliveryTuning,
+        policy: AddressPolicy,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._policy = policy
+        self._clock = clock
+        self._transport = HttpTransport(tuning.timeouts, policy)
+        self._hosts = HostSlots(
+            tuning.limits,
+            min_wait=tuning.first_attempts.host_busy_delay,
+            max_wait=tuning.timeouts.total,
+        )
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> Attempter:
+        return cls(DeliveryTuning.from_settings(settings), AddressPolicy(settings.allow_cidrs))
+
+    async def __aenter__(self) -> Attempter:
+        await self._transport.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self._transport.__aexit__(exc_type, exc, traceback)
+
+    async def deliver(
+        self, config: IntegrationConfig, event: Event, request: DeliveryRequest
+    ) -> DeliveryResult:
+        the_id = delivery_id(event.id, config.id, request.key)
+        exchange = await self.attempt(config, the_id, request)
+        assert isinstance(exchange, Exchange)  # not may_defer: it waits for its slots
+        outcome = DeliveryOutcome.DELIVERED if exchange.ok else DeliveryOutcome.FAILED
+        result = exchange.result(the_id, outcome, 1)
+        log_delivery(result, config, event.id, exchange.host)
+        return result
+
+    async def attempt(
+        self,
+        config: IntegrationConfig,
+        the_id: str,
+        request: DeliveryRequest,
+        *,
+        lane: Slots | None = None,
+        may_defer: bool = False,
+        sending_since: list[float] | None = None,
+    ) -> Exchange | Wait:
+        """Make the request once. ``lane``: a further limit (the retry lane's).
+
+        ``may_defer``: come back later (a ``Wait``, no request made) rather than queue for
+        a slow host's slots, or for any slot longer than ``HttpLimits.queue_wait_max``.
+        ``sending_since`` is told (appended to) when the request goes on the wire.
+        """
+        parts = urlsplit(request.url)
+        host = parts.hostname or ""
+        blocked = self._policy.check_literal(host)
+        if blocked is not None:
+            return Exchange(
+                host=host, error=str(blocked), error_class=ErrorClass.BLOCKED, permanent=True
+            )
+        headers = standard_headers(config, the_id, request, self._clock())
+        origin = f"{host}:{_port(parts)}"  # per origin: connections are pooled that way
+        if lane is not None:
+            await lane.acquire()
+        try:
+            wait = await self._hosts.enter(origin, may_defer=may_defer)
+            if wait is not None:
+                return wait
+            try:
+                if sending_since is not None:
+                    sending_since.append(time.monotonic())
+                return await self._transport.send(host, request, headers)
+            finally:
+                self._hosts.leave(origin)
+        finally:
+            if lane is not None:
+                lane.release()
+
+
+def _port(parts: SplitResult) -> int | str:
+    try:
+        return parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # a malformed port: aiohttp refuses the URL in a moment
+        return "?"
