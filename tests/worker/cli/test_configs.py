@@ -39,7 +39,7 @@ from switchboard.worker.delivery.sealing import RequestSealer
 SAMPLE_PATH = "support.sample.SampleIntegration"
 SAMPLE_ID = "tests.sample"
 PREFIX = "clitest"
-TESTS_DIR = Path(__file__).resolve().parent
+TESTS_DIR = Path(__file__).resolve().parents[2]
 
 #: Port 1 on loopback: nothing listens there, so the connection is refused.
 DOWN_URL = "redis://:hunter2@127.0.0.1:1/0"

@@ -17,7 +17,7 @@ from support.env import TEST_ENV
 
 from switchboard.config import ConfigStore, Redis, RedisKeys
 
-TESTS_DIR = Path(__file__).parent
+TESTS_DIR = Path(__file__).resolve().parents[1]
 POLL_INTERVAL = 0.3
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from switchboard.integrations import IntegrationLoadError, IntegrationManager
 
-PLUGIN_SOURCE = Path(__file__).parent / "plugins" / "sample_plugin"
+PLUGIN_SOURCE = Path(__file__).resolve().parents[1] / "plugins" / "sample_plugin"
 
 REPORT_SCRIPT = """
 import orjson, sys
@@ -74,7 +74,7 @@ def test_installed_entry_points_are_discovered_and_broken_ones_reported(plugin_s
 
 
 def test_dotted_paths_add_to_entry_points(plugin_site: Path) -> None:
-    tests_dir = str(Path(__file__).parent)
+    tests_dir = str(Path(__file__).resolve().parents[1])
     env_site = f"{plugin_site}{os.pathsep}{tests_dir}"
     report = discover_in_subprocess(Path(env_site), "support.sample.SampleIntegration")
     assert {"sample_plugin.integration", "tests.sample"} <= set(report["registered"])  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_smoke_run_writes_json_markdown_and_a_chart(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import redis
 
 from switchboard.config import Settings
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def _python_block(heading: str) -> str:
