@@ -27,7 +27,7 @@ from switchboard.integrations import Event, IntegrationManager, Subscription
 
 from .logs import fields
 
-__all__ = ["CURRENT_DISPATCH", "DispatchContext", "DispatchReport", "Dispatcher"]
+__all__ = ["CURRENT_DISPATCH", "DispatchContext", "Dispatcher"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,20 +47,12 @@ CURRENT_DISPATCH: contextvars.ContextVar[DispatchContext | None] = contextvars.C
 )
 
 
-@dataclass(frozen=True, slots=True)
-class DispatchReport:
-    event_id: str
-    handlers: int
-    failed: int
-    deliveries: int = 0
-
-
 class Dispatcher:
     def __init__(self, manager: IntegrationManager, *, handler_timeout: float) -> None:
         self._manager = manager
         self._timeout = handler_timeout
 
-    async def dispatch(self, event: Event, *, rerun: bool = False) -> DispatchReport:
+    async def dispatch(self, event: Event, *, rerun: bool = False) -> None:
         """Run every handler subscribed to ``event``'s type; never raises for a handler's fault.
 
         ``rerun``: the job carrying it runs again (see ``DispatchContext``)."""
@@ -84,9 +76,6 @@ class Dispatcher:
         level = logging.INFO if failed or not deliveries else logging.DEBUG
         if logger.isEnabledFor(level):
             self._log_dispatched(level, event, len(subscriptions), failed, deliveries, started)
-        return DispatchReport(
-            event_id=event.id, handlers=len(subscriptions), failed=failed, deliveries=deliveries
-        )
 
     @staticmethod
     def _log_dispatched(

@@ -47,7 +47,6 @@ from switchboard.integrations import (
 from ..dispatcher import CURRENT_DISPATCH
 from ..logs import fields
 from .attempt import Attempter
-from .background import BackgroundAttempts
 from .circuit import CircuitBreakers
 from .conclusion import Conclusion
 from .exchange import Exchange
@@ -60,6 +59,7 @@ from .records import DeliveryRecord
 from .repository import DeliveryLog
 from .sealing import RequestSealer
 from .slots import Slots
+from .tasks import TaskSet
 from .tuning import DeliveryTuning
 from .vocabulary import DeliveryStatus, ErrorClass, Wait, WaitReason
 
@@ -114,7 +114,8 @@ class DeliveryEngine:
             clock=clock,
             rng=rng,
         )
-        self._background = BackgroundAttempts()
+        #: First attempts finishing in the background (a slow endpoint's).
+        self._background = TaskSet()
         #: The retry lane: retries wait here, never in front of first attempts.
         self.retry_lane = Slots(tuning.retries.concurrency)
         #: First attempts in progress: in a backlog, the rest wait here, before they cost a
@@ -222,7 +223,7 @@ class DeliveryEngine:
         return len(self._background)
 
     async def drain(self, grace: float) -> tuple[int, int]:
-        """Attempts in the background: see ``BackgroundAttempts.drain``."""
+        """Attempts in the background: see ``TaskSet.drain``."""
         return await self._background.drain(grace)
 
     # -- retries -----------------------------------------------------------------------

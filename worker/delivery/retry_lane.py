@@ -20,6 +20,7 @@ from switchboard.config import REDIS_DOWN_ERRORS, describe_redis_error
 from ..logs import fields
 from .engine import DeliveryEngine
 from .repository import DeliveryLog
+from .tasks import TaskSet
 from .tuning import RetryTuning
 
 __all__ = ["RetryLane"]
@@ -36,7 +37,7 @@ class RetryLane:
         self._log = log
         self._tuning = tuning
         self._concurrency = tuning.concurrency
-        self._running: set[asyncio.Task[None]] = set()
+        self._running = TaskSet()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Claim and run due retries until ``stop``; then let those running finish."""
@@ -44,32 +45,19 @@ class RetryLane:
             room = self._concurrency - len(self._running)
             if room <= 0:
                 # The lane is full: go on as soon as one retry ends, not a poll later.
-                await asyncio.wait(
-                    self._running,
-                    timeout=self._tuning.poll_interval,
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
+                await self._running.one_ends(within=self._tuning.poll_interval)
                 continue
             claimed = await self._log.claim_due(room, self._tuning.lease)
             for the_id in claimed:
-                task = asyncio.create_task(self._retry(the_id))
-                self._running.add(task)
-                task.add_done_callback(self._running.discard)
+                self._running.start(self._retry(the_id))
             if len(claimed) < room:  # nothing more is due: look again in a moment
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self._tuning.poll_interval)
 
     async def drain(self, grace: float) -> tuple[int, int]:
-        """Wait up to ``grace`` seconds for the retries in flight; cancel the rest (their
+        """The retries in flight, for up to ``grace`` seconds; the rest are cancelled (their
         lease brings them back). Returns ``(waited for, cut short)``."""
-        if not self._running:
-            return 0, 0
-        running = set(self._running)
-        _, pending = await asyncio.wait(running, timeout=grace)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-        return len(running), len(pending)
+        return await self._running.drain(grace)
 
     @property
     def in_flight(self) -> int:

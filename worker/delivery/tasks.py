@@ -1,0 +1,51 @@
+"""``TaskSet``: tasks that outlive their caller, and their drain at a stop.
+
+Two kinds run so: attempts that finish in the background (a slow endpoint's
+first attempt past its inline budget, so that it holds no queue job slot) and
+the retry lane's retries. A stopping worker gives each set the same grace
+period, then cancels what is left (the safety-net retry, or the lease, sends
+those again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any
+
+__all__ = ["TaskSet"]
+
+
+class TaskSet:
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def start(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def one_ends(self, *, within: float) -> None:
+        """Until one of them ends, or ``within`` seconds have passed."""
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+
+    async def drain(self, grace: float) -> tuple[int, int]:
+        """Let them finish, for up to ``grace`` seconds, then cancel the rest. Tasks started
+        meanwhile (jobs still finishing can hand off more) are waited for too. Returns
+        ``(waited for, cut short)``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        waited: set[asyncio.Task[None]] = set()
+        while self._tasks and (remaining := deadline - loop.time()) > 0:
+            waited |= self._tasks
+            await asyncio.wait(set(self._tasks), timeout=remaining)
+        pending = set(self._tasks)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        return len(waited | pending), len(pending)
