@@ -4,8 +4,8 @@ An integration describes one outbound HTTP request (``DeliveryRequest``) for
 one (event, configuration); the worker's delivery engine makes it and answers
 with a ``DeliveryResult``. Integrations never open HTTP sessions themselves:
 everything that makes outbound calls reliable and safe (one pooled session,
-timeouts, concurrency limits; retries, the attempt log, signatures and the
-SSRF guard as they land) lives behind the ``Deliverer`` protocol, so every
+timeouts, concurrency limits, retries, the attempt log, dead letters,
+signatures, the SSRF guard) lives behind the ``Deliverer`` protocol, so every
 integration gets it without changing a line.
 """
 

@@ -176,9 +176,10 @@ class Integration:
 
         This is the only way an integration talks to the outside world: the
         engine pools connections, applies timeouts and concurrency limits,
-        logs the outcome and (as it grows) retries, records and signs. A
-        failed delivery is returned, not raised, so one bad endpoint never
-        stops a handler's loop over its configurations.
+        signs, records every attempt, retries on its schedule and keeps what
+        fails for good as a dead letter. A failed delivery is returned, not
+        raised, so one bad endpoint never stops a handler's loop over its
+        configurations.
         """
         if config.integration is not self:
             raise IntegrationStateError(
