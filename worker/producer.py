@@ -27,7 +27,6 @@ emit time.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
@@ -45,6 +44,7 @@ from switchboard.config import (
 )
 from switchboard.integrations import Event
 
+from .batching import WriteBatcher
 from .queue import EventEncoder, EventSchemas, QueuedJob
 
 __all__ = ["EventClient", "SyncEventClient"]
@@ -71,10 +71,11 @@ class EventClient(_Producer):
     def __init__(self, settings: Settings, *, schemas: EventSchemas | None = None) -> None:
         super().__init__(settings, schemas)
         self._redis = redis_client(settings)
-        self._linger = settings.emit_linger
-        self._waiting: list[tuple[str, asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
-        self._last_write = float("-inf")
+        # At most one queue write per linger: a burst of emits shares jobs, while an emit
+        # after a quiet spell goes at once.
+        self._emits: WriteBatcher[str, None] = WriteBatcher(
+            self._write_emits, min_gap=settings.emit_linger
+        )
 
     async def emit(
         self,
@@ -86,44 +87,12 @@ class EventClient(_Producer):
     ) -> str:
         """Queue one event; returns its id (``event_id`` when given), once it is in Redis."""
         the_id, encoded = self._encoder.encode(event_type, data, tenant=tenant, event_id=event_id)
-        written = asyncio.get_running_loop().create_future()
-        self._waiting.append((encoded, written))
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._write_waiting())
-        await written
+        await self._emits.submit(encoded)
         return the_id
 
-    async def _write_waiting(self) -> None:
-        """Write the emits waiting, sharing jobs, until none are left: at most one write per
-        ``emit_linger``, so that a burst of emits shares jobs, while an emit after a quiet
-        spell goes at once."""
-        loop = asyncio.get_running_loop()
-        try:
-            while True:
-                # At least one turn of the loop: emits made together join in.
-                await asyncio.sleep(max(0.0, self._last_write + self._linger - loop.time()))
-                if not self._waiting:
-                    return
-                batch, self._waiting = self._waiting, []
-                self._last_write = loop.time()
-                try:
-                    await self._write(self._encoder.jobs([encoded for encoded, _ in batch]))
-                except BaseException as exc:
-                    for _, written in batch:
-                        if not written.done():
-                            written.set_exception(exc)
-                    if not isinstance(exc, Exception):
-                        raise
-                    continue
-                for _, written in batch:
-                    if not written.done():
-                        written.set_result(None)
-        finally:
-            self._writer = None
-            # Ended by cancellation (the loop closing): nobody is left to write these.
-            stranded, self._waiting = self._waiting, []
-            for _, written in stranded:
-                written.cancel()
+    async def _write_emits(self, encoded: list[str]) -> list[None]:
+        await self._write(self._encoder.jobs(encoded))
+        return [None] * len(encoded)
 
     async def emit_many(self, events: Iterable[Event | Mapping[str, Any]]) -> list[str]:
         """Queue a batch in one round trip; nothing is written if any event is invalid.
@@ -146,8 +115,7 @@ class EventClient(_Producer):
             raise self._unavailable(exc) from None
 
     async def aclose(self) -> None:
-        if self._writer is not None:  # emits still on their way finish first
-            await asyncio.gather(self._writer, return_exceptions=True)
+        await self._emits.idle()  # emits still on their way finish first
         await self._redis.aclose()
 
     async def __aenter__(self) -> Self:
