@@ -5,17 +5,6 @@
     from switchboard.integrations import ConfigForm, Event, Fieldset, Integration
 """
 
-from switchboard.config.errors import (
-    ConfigValidationError,
-    IntegrationAlreadyRegisteredError,
-    IntegrationError,
-    IntegrationLoadError,
-    IntegrationNotRegisteredError,
-    IntegrationRegistrationError,
-    IntegrationStateError,
-    InvalidEventError,
-)
-
 from .admin import ConfigAdmin, parse_setting_value
 from .conditions import Condition, ConditionSet, Operator
 from .configs import IntegrationConfig
@@ -30,6 +19,15 @@ from .delivery import (
     delivery_id,
 )
 from .discovery import ENTRY_POINT_GROUP, discover_integrations
+from .errors import (
+    ConfigValidationError,
+    IntegrationAlreadyRegisteredError,
+    IntegrationError,
+    IntegrationLoadError,
+    IntegrationNotRegisteredError,
+    IntegrationRegistrationError,
+    IntegrationStateError,
+)
 from .events import EVENT_TYPE_PATTERN, Event, is_event_type, new_event_id
 from .forms import ConfigForm, Fieldset, secret_field
 from .integration import Integration, IntegrationState
@@ -66,7 +64,6 @@ __all__ = [
     "IntegrationRegistrationError",
     "IntegrationState",
     "IntegrationStateError",
-    "InvalidEventError",
     "Operator",
     "Regex",
     "Subscription",

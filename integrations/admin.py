@@ -21,12 +21,12 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from switchboard.config.errors import ConfigValidationError, IntegrationNotRegisteredError
 from switchboard.config.records import ConfigRecord
 from switchboard.config.store import UNSET, ConfigStore, Unset, utc_now
 
 from .conditions import ConditionSet
 from .configs import IntegrationConfig
+from .errors import ConfigValidationError, IntegrationNotRegisteredError
 from .forms import ConfigForm
 from .integration import Integration
 from .manager import IntegrationManager

@@ -46,8 +46,7 @@ from pydantic import (
     model_validator,
 )
 
-from switchboard.config.errors import ConfigValidationError
-
+from .errors import ConfigValidationError
 from .patterns import MAX_PROGRAM_SIZE, Regex, compile_regex
 
 __all__ = ["Condition", "ConditionSet", "Operator"]

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Self, get_args
 from pydantic import BaseModel, ConfigDict, Field, SecretBytes, SecretStr, ValidationError
 from pydantic_core import ErrorDetails
 
-from switchboard.config.errors import ConfigValidationError
+from .errors import ConfigValidationError
 
 __all__ = ["BASIC_FIELDS", "ConfigForm", "Fieldset", "secret_field"]
 

@@ -15,19 +15,19 @@ from contextlib import contextmanager
 from typing import Final
 
 from switchboard.config.cache import ConfigCache
-from switchboard.config.errors import (
-    ConfigValidationError,
-    IntegrationAlreadyRegisteredError,
-    IntegrationError,
-    IntegrationNotRegisteredError,
-    IntegrationRegistrationError,
-)
 from switchboard.config.records import ConfigRecord
 from switchboard.config.store import UNSET, ConfigChanges, Unset
 
 from .configs import IntegrationConfig
 from .delivery import Deliverer
 from .discovery import describe_exception, discover_integrations
+from .errors import (
+    ConfigValidationError,
+    IntegrationAlreadyRegisteredError,
+    IntegrationError,
+    IntegrationNotRegisteredError,
+    IntegrationRegistrationError,
+)
 from .events import Event
 from .integration import Integration
 from .subscriptions import SubscriptionIndex

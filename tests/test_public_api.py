@@ -104,35 +104,66 @@ def test_authoring_api_imports_as_documented() -> None:
     assert all(inspect.isclass(c) for c in (ConfigForm, Event, Fieldset, Integration))
 
 
-def _tree_from_docstring() -> dict[str, str]:
-    """child -> parent, as drawn in errors.py's docstring."""
+#: Each layer's exceptions module; ``config.errors`` draws the tree of all of them.
+ERROR_MODULES = [
+    "switchboard.config.errors",
+    "switchboard.integrations.errors",
+    "switchboard.worker.errors",
+]
+#: A line of the drawing: the tree, a name, [the builtins it also derives from], its file.
+_DRAWN = re.compile(
+    r"^[ │├└─]*(?P<name>\w+Error)(?: \[(?P<also>[\w, ]+)\])? +(?P<home>\S+\.py)$"
+)
+
+
+def _tree_from_docstring() -> dict[str, tuple[str | None, str, str]]:
+    """name -> (parent, builtins it also derives from, module file), as drawn in
+    config/errors.py's docstring."""
     doc = errors.__doc__ or ""
-    lines = [line for line in doc.splitlines() if re.search(r"\w+(Error)$", line.strip())]
-    parents: dict[str, str] = {}
+    drawn: dict[str, tuple[str | None, str, str]] = {}
     stack: list[tuple[int, str]] = []
-    for line in lines:
-        name = re.search(r"(\w+)$", line.strip())
-        assert name is not None
+    for line in doc.splitlines():
+        found = _DRAWN.match(line.strip(" "))
+        if found is None:
+            continue
         depth = len(line) - len(line.lstrip(" │├└─"))
         while stack and stack[-1][0] >= depth:
             stack.pop()
-        if stack:
-            parents[name.group(1)] = stack[-1][1]
-        stack.append((depth, name.group(1)))
-    return parents
+        name = found.group("name")
+        drawn[name] = (stack[-1][1] if stack else None, found.group("also") or "", found["home"])
+        stack.append((depth, name))
+    return drawn
 
 
 def test_the_drawn_exception_tree_is_the_real_one() -> None:
+    """Every layer's exceptions, and only they, drawn under SwitchboardError where they are."""
     drawn = _tree_from_docstring()
-    real = {
-        cls.__name__: cls.__mro__[1].__name__
-        for cls in vars(errors).values()
-        if inspect.isclass(cls)
-        and issubclass(cls, errors.SwitchboardError)
-        and cls is not errors.SwitchboardError
-    }
+    real: dict[str, tuple[str | None, str, str]] = {}
+    for name in ERROR_MODULES:
+        module = importlib.import_module(name)
+        home = "/".join(name.split(".")[1:]) + ".py"
+        classes = [
+            cls
+            for cls in vars(module).values()
+            if inspect.isclass(cls)
+            and issubclass(cls, errors.SwitchboardError)
+            and cls.__module__ == name
+        ]
+        for cls in classes:
+            if cls is errors.SwitchboardError:
+                real[cls.__name__] = (None, "", home)
+                continue
+            also = [b.__name__ for b in cls.__bases__ if not issubclass(b, errors.SwitchboardError)]
+            real[cls.__name__] = (cls.__mro__[1].__name__, ", ".join(also), home)
+        assert sorted(cls.__name__ for cls in classes) == sorted(module.__all__)
     assert drawn == real
-    assert sorted([*real, "SwitchboardError"]) == sorted(errors.__all__)
+
+
+def test_an_address_the_guard_refuses_is_an_oserror_and_a_switchboard_error() -> None:
+    from switchboard.worker.delivery import BlockedAddressError
+
+    assert issubclass(BlockedAddressError, OSError)
+    assert issubclass(BlockedAddressError, errors.SwitchboardError)
 
 
 def _imported_modules(path: Path) -> set[str]:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         DeliveryStatus,
         ReplayReport,
     )
+    from .errors import InvalidEventError
     from .producer import EventClient, SyncEventClient
     from .runner import WorkerRunner
     from .status import StatusReport, read_status
@@ -35,6 +36,7 @@ __all__ = [
     "DeliveryRecord",
     "DeliveryStatus",
     "EventClient",
+    "InvalidEventError",
     "ReplayReport",
     "StatusReport",
     "SyncEventClient",
@@ -53,6 +55,7 @@ _HOMES = {
     "DeliveryStatus": ".delivery",
     "ReplayReport": ".delivery",
     "EventClient": ".producer",
+    "InvalidEventError": ".errors",
     "SyncEventClient": ".producer",
     "WorkerRunner": ".runner",
     "StatusReport": ".status",

@@ -30,10 +30,12 @@ import orjson
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from switchboard.config import InvalidEventError, Settings
+from switchboard.config import Settings
 from switchboard.config.keys import ARQ_JOB_KEY_PREFIX
 from switchboard.integrations import Event
 from switchboard.integrations.forms import plain_error
+
+from .errors import InvalidEventError
 
 __all__ = [
     "DISPATCH_JOB",
