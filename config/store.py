@@ -15,7 +15,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final, cast
 
 from .connection import Redis
-from .errors import ConfigConflictError, ConfigNotFoundError, RecordFormatError
+from .errors import (
+    ConfigConflictError,
+    ConfigNotFoundError,
+    InvalidArgumentError,
+    RecordFormatError,
+)
 from .keys import CONFIG_CHANGE_LOG_MAX, RedisKeys
 from .records import ConfigRecord, new_config_id
 from .secrets import SecretBox
@@ -235,7 +240,9 @@ class ConfigStore:
             updates = dict(change(current))
             fixed = set(updates) - _MUTABLE_FIELDS
             if fixed:
-                raise ValueError(f"These fields cannot change: {', '.join(sorted(fixed))}")
+                raise InvalidArgumentError(
+                    f"These fields cannot change: {', '.join(sorted(fixed))}"
+                )
             updated = ConfigRecord.model_validate(
                 {
                     **current.model_dump(),

@@ -8,6 +8,7 @@ import inspect
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -111,9 +112,7 @@ ERROR_MODULES = [
     "switchboard.worker.errors",
 ]
 #: A line of the drawing: the tree, a name, [the builtins it also derives from], its file.
-_DRAWN = re.compile(
-    r"^[ │├└─]*(?P<name>\w+Error)(?: \[(?P<also>[\w, ]+)\])? +(?P<home>\S+\.py)$"
-)
+_DRAWN = re.compile(r"^[ │├└─]*(?P<name>\w+Error)(?: \[(?P<also>[\w, ]+)\])? +(?P<home>\S+\.py)$")
 
 
 def _tree_from_docstring() -> dict[str, tuple[str | None, str, str]]:
@@ -164,6 +163,46 @@ def test_an_address_the_guard_refuses_is_an_oserror_and_a_switchboard_error() ->
 
     assert issubclass(BlockedAddressError, OSError)
     assert issubclass(BlockedAddressError, errors.SwitchboardError)
+
+
+def _refusals() -> dict[str, Callable[[], object]]:
+    from switchboard.config import SecretBox, generate_secret_key
+    from switchboard.integrations import DeliveryRequest, compile_pattern, compile_regex
+    from switchboard.integrations import secret_key as signing_key
+    from switchboard.worker.delivery.sealing import open_request
+    from switchboard.worker.delivery.slots import Slots
+
+    return {
+        "compile_pattern": lambda: compile_pattern("Review.*"),
+        "compile_regex": lambda: compile_regex("(a)\\1"),
+        "secret_key": lambda: signing_key("not-a-secret"),
+        "DeliveryRequest": lambda: DeliveryRequest("http://x/", headers={"Host": "y"}),
+        "SecretBox.decrypt": lambda: SecretBox([generate_secret_key()]).decrypt("x"),
+        "Slots": lambda: Slots(0),
+        "open_request": lambda: open_request("sbenc:1:...", None),
+    }
+
+
+@pytest.mark.parametrize("call", list(_refusals()))
+def test_a_public_call_refuses_a_value_with_a_switchboard_error_that_is_a_value_error(
+    call: str,
+) -> None:
+    """What callers caught before (``ValueError``) still catches it; so does SwitchboardError."""
+    with pytest.raises(errors.SwitchboardError) as caught:
+        _refusals()[call]()
+    assert isinstance(caught.value, ValueError)
+
+
+async def test_an_unopened_transport_refuses_with_a_usage_error() -> None:
+    from switchboard.config import Settings
+    from switchboard.integrations import DeliveryRequest
+    from switchboard.worker.delivery import AddressPolicy, DeliveryTuning
+    from switchboard.worker.delivery.transport import HttpTransport
+
+    transport = HttpTransport(DeliveryTuning.from_settings(Settings()).timeouts, AddressPolicy())
+    with pytest.raises(errors.UsageError, match="async with") as caught:
+        await transport.send("x", DeliveryRequest("http://x/"), {})
+    assert isinstance(caught.value, RuntimeError)
 
 
 def _imported_modules(path: Path) -> set[str]:
