@@ -28,7 +28,7 @@ from .errors import (
     IntegrationRegistrationError,
     IntegrationStateError,
 )
-from .events import EVENT_TYPE_PATTERN, Event, is_event_type, new_event_id
+from .events import EVENT_TYPE_PATTERN, Event, new_event_id
 from .forms import ConfigForm, Fieldset, secret_field
 from .integration import Integration, IntegrationState
 from .manager import IntegrationManager
@@ -74,7 +74,6 @@ __all__ = [
     "delivery_id",
     "discover_integrations",
     "generate_secret",
-    "is_event_type",
     "new_event_id",
     "parse_setting_value",
     "secret_field",

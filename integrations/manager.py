@@ -187,10 +187,6 @@ class IntegrationManager:
             return None
         return self._configs.get(integration_id, {}).get(config_id)
 
-    def all_configs(self, integration_id: str) -> list[IntegrationConfig]:
-        """Every configuration of an integration, enabled or not."""
-        return list(self._configs.get(integration_id, {}).values())
-
     def orphaned_records(self) -> list[ConfigRecord]:
         """Configurations whose integration is not installed here: kept, never used."""
         if self._cache is None:
