@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from switchboard.config.errors import SwitchboardError
+from switchboard.config.field_errors import errors_text
 from switchboard.config.ids import shown_id
 
 __all__ = [
@@ -32,8 +33,7 @@ class ConfigValidationError(SwitchboardError):
 
     def __init__(self, errors: Mapping[str, str], *, subject: str = "configuration") -> None:
         self.errors = dict(errors)
-        details = "; ".join(f"{field}: {reason}" for field, reason in self.errors.items())
-        super().__init__(f"Invalid {subject}: {details}")
+        super().__init__(f"Invalid {subject}: {errors_text(self.errors.items())}")
 
 
 class IntegrationError(SwitchboardError):
