@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final, cast
 
+from .clock import utc_now
 from .connection import Redis
 from .errors import (
     ConfigConflictError,
@@ -26,7 +27,7 @@ from .records import ConfigRecord, new_config_id
 from .secrets import SecretBox
 from .settings import Settings
 
-__all__ = ["UNSET", "ConfigChanges", "ConfigStore", "Unset", "utc_now"]
+__all__ = ["UNSET", "ConfigChanges", "ConfigStore", "Unset"]
 
 _SAVE_SCRIPT = """
 -- KEYS: configs, generation, changes, changes floor, then ARGV[5] old index keys, then new ones
@@ -109,10 +110,6 @@ _MUTABLE_FIELDS: Final = frozenset(
 #: A writer loses a compare-and-set only to another writer's success, so up to
 #: this many concurrent editors of one record all succeed.
 _UPDATE_ATTEMPTS: Final = 25
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Unset:

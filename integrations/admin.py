@@ -21,8 +21,9 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from switchboard.config.clock import utc_now
 from switchboard.config.records import ConfigRecord
-from switchboard.config.store import UNSET, ConfigStore, Unset, utc_now
+from switchboard.config.store import UNSET, ConfigStore, Unset
 
 from .conditions import ConditionSet
 from .configs import IntegrationConfig

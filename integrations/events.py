@@ -7,8 +7,8 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from switchboard.config.clock import utc_now
 from switchboard.config.ids import new_id
-from switchboard.config.store import utc_now
 
 __all__ = ["EVENT_TYPE_PATTERN", "Event", "new_event_id"]
 

@@ -58,6 +58,25 @@ def test_a_packages_all_is_sorted_and_every_name_is_there(package: str) -> None:
     assert missing == []
 
 
+LAZY_PACKAGES = ["switchboard.config", "switchboard.integrations", "switchboard.worker"]
+
+
+@pytest.mark.parametrize("package", LAZY_PACKAGES)
+def test_a_lazy_package_imports_for_mypy_what_it_imports_when_asked(package: str) -> None:
+    """The names under ``if TYPE_CHECKING:`` (what mypy and IDEs read) are ``_HOMES`` (what
+    runs, on first use), and ``__all__``."""
+    module = importlib.import_module(package)
+    source = ast.parse(Path(module.__file__ or "").read_text())
+    typed: dict[str, tuple[str, ...]] = {}
+    for node in source.body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for imported in node.body:
+                assert isinstance(imported, ast.ImportFrom)
+                typed["." + (imported.module or "")] = tuple(a.name for a in imported.names)
+    assert typed == module._HOMES
+    assert sorted(name for names in typed.values() for name in names) == sorted(module.__all__)
+
+
 @pytest.mark.parametrize("package", _packages())
 def test_a_package_exports_only_what_its_modules_declare_public(package: str) -> None:
     """Nothing is made public in passing: a package's names are its modules' public ones."""

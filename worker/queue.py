@@ -30,10 +30,10 @@ import orjson
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from switchboard.config import Settings
 from switchboard.config.field_errors import errors_text, field_errors, plain_reason
 from switchboard.config.keys import ARQ_JOB_KEY_PREFIX
-from switchboard.integrations import Event
+from switchboard.config.settings import Settings
+from switchboard.integrations.events import Event
 
 from .errors import InvalidEventError
 
