@@ -1,54 +1,59 @@
 """Settings, the Redis connection and the configuration store: the lowest layer.
 
 Nothing here imports from ``switchboard.integrations`` or ``switchboard.worker``.
+Each name below is imported from its module when first asked for
+(``switchboard.config.lazy``), so ``from switchboard.config import Settings``
+loads settings, not the store, the cache or cryptography.
 """
 
-from .cache import ChangeListener, ConfigCache
-from .connection import (
-    REDIS_DOWN_ERRORS,
-    Redis,
-    SyncRedis,
-    describe_redis_error,
-    lost_redis,
-    open_redis,
-    redact_url,
-    redis_client,
-    sync_redis_client,
-)
-from .embedded import EmbeddedRedis, find_redis_server
-from .errors import (
-    ConfigConflictError,
-    ConfigNotFoundError,
-    ConfigValidationError,
-    EmbeddedRedisError,
-    IntegrationAlreadyRegisteredError,
-    IntegrationError,
-    IntegrationLoadError,
-    IntegrationNotRegisteredError,
-    IntegrationRegistrationError,
-    IntegrationStateError,
-    InvalidEventError,
-    RecordFormatError,
-    RedisUnavailableError,
-    SecretKeyError,
-    SettingsError,
-    StoreError,
-    SwitchboardError,
-)
-from .ids import SHOWN_ID_MAX, new_id, shown_id
-from .keys import (
-    ARQ_JOB_KEY_PREFIX,
-    CONFIG_ATTEMPTS_KEPT,
-    CONFIG_CHANGE_LOG_MAX,
-    EVENT_DEDUP_TTL,
-    REJECTED_EVENTS_MAX,
-    RETRY_LEASE,
-    RedisKeys,
-)
-from .records import CONFIG_SCHEMA_VERSION, ConfigRecord, new_config_id
-from .secrets import ENCRYPTED_PREFIX, SecretBox, generate_secret_key, is_encrypted
-from .settings import DEFAULT_REDIS_URL, Settings, load_settings
-from .store import UNSET, ConfigChanges, ConfigStore, Unset, utc_now
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .cache import ChangeListener, ConfigCache
+    from .clock import utc_now
+    from .connection import (
+        REDIS_DOWN_ERRORS,
+        Redis,
+        SyncRedis,
+        describe_redis_error,
+        lost_redis,
+        open_redis,
+        redact_url,
+        redis_client,
+        sync_redis_client,
+    )
+    from .embedded import EmbeddedRedis, find_redis_server
+    from .errors import (
+        ConfigConflictError,
+        ConfigNotFoundError,
+        EmbeddedRedisError,
+        InvalidArgumentError,
+        RecordFormatError,
+        RedisUnavailableError,
+        SecretKeyError,
+        SettingsError,
+        StoreError,
+        SwitchboardError,
+        UsageError,
+    )
+    from .ids import SHOWN_ID_MAX, new_id, shown_id
+    from .keys import (
+        ARQ_JOB_KEY_PREFIX,
+        CONFIG_ATTEMPTS_KEPT,
+        CONFIG_CHANGE_LOG_MAX,
+        EVENT_DEDUP_TTL,
+        REJECTED_EVENTS_MAX,
+        RETRY_LEASE,
+        RedisKeys,
+    )
+    from .records import CONFIG_SCHEMA_VERSION, ConfigRecord, new_config_id
+    from .secrets import ENCRYPTED_PREFIX, SecretBox, generate_secret_key, is_encrypted
+    from .settings import DEFAULT_REDIS_URL, Settings, load_settings
+    from .store import UNSET, ConfigChanges, ConfigStore, Unset
 
 __all__ = [
     "ARQ_JOB_KEY_PREFIX",
@@ -70,16 +75,9 @@ __all__ = [
     "ConfigNotFoundError",
     "ConfigRecord",
     "ConfigStore",
-    "ConfigValidationError",
     "EmbeddedRedis",
     "EmbeddedRedisError",
-    "IntegrationAlreadyRegisteredError",
-    "IntegrationError",
-    "IntegrationLoadError",
-    "IntegrationNotRegisteredError",
-    "IntegrationRegistrationError",
-    "IntegrationStateError",
-    "InvalidEventError",
+    "InvalidArgumentError",
     "RecordFormatError",
     "Redis",
     "RedisKeys",
@@ -92,6 +90,7 @@ __all__ = [
     "SwitchboardError",
     "SyncRedis",
     "Unset",
+    "UsageError",
     "describe_redis_error",
     "find_redis_server",
     "generate_secret_key",
@@ -107,3 +106,51 @@ __all__ = [
     "sync_redis_client",
     "utc_now",
 ]
+
+#: Where each name lives, imported on first use (``switchboard.config.lazy``).
+_HOMES = {
+    ".cache": ("ChangeListener", "ConfigCache"),
+    ".clock": ("utc_now",),
+    ".connection": (
+        "REDIS_DOWN_ERRORS",
+        "Redis",
+        "SyncRedis",
+        "describe_redis_error",
+        "lost_redis",
+        "open_redis",
+        "redact_url",
+        "redis_client",
+        "sync_redis_client",
+    ),
+    ".embedded": ("EmbeddedRedis", "find_redis_server"),
+    ".errors": (
+        "ConfigConflictError",
+        "ConfigNotFoundError",
+        "EmbeddedRedisError",
+        "InvalidArgumentError",
+        "RecordFormatError",
+        "RedisUnavailableError",
+        "SecretKeyError",
+        "SettingsError",
+        "StoreError",
+        "SwitchboardError",
+        "UsageError",
+    ),
+    ".ids": ("SHOWN_ID_MAX", "new_id", "shown_id"),
+    ".keys": (
+        "ARQ_JOB_KEY_PREFIX",
+        "CONFIG_ATTEMPTS_KEPT",
+        "CONFIG_CHANGE_LOG_MAX",
+        "EVENT_DEDUP_TTL",
+        "REJECTED_EVENTS_MAX",
+        "RETRY_LEASE",
+        "RedisKeys",
+    ),
+    ".records": ("CONFIG_SCHEMA_VERSION", "ConfigRecord", "new_config_id"),
+    ".secrets": ("ENCRYPTED_PREFIX", "SecretBox", "generate_secret_key", "is_encrypted"),
+    ".settings": ("DEFAULT_REDIS_URL", "Settings", "load_settings"),
+    ".store": ("UNSET", "ConfigChanges", "ConfigStore", "Unset"),
+}
+
+if not TYPE_CHECKING:  # mypy and IDEs read the imports above, and no catch-all
+    __getattr__, __dir__ = lazy_exports(globals(), _HOMES)

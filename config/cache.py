@@ -63,10 +63,6 @@ class ConfigCache:
     def generation(self) -> int:
         return self._generation
 
-    @property
-    def loaded(self) -> bool:
-        return self._generation >= 0
-
     def add_listener(self, listener: ChangeListener) -> None:
         self._listeners.append(listener)
 

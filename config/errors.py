@@ -1,27 +1,36 @@
-"""Every exception Switchboard raises, under one root.
+"""The root of every exception Switchboard raises, and the lowest layer's own.
 
-Catch ``SwitchboardError`` to catch them all. The tree (a test keeps it true)::
+Catch ``SwitchboardError`` to catch them all. Each exception lives with the
+layer that raises it (imports point one way: worker -> integrations -> config),
+and the whole tree is drawn here, with the module of each; a builtin an
+exception also derives from is in brackets, for callers that catch that (a
+test keeps the drawing true)::
 
-    SwitchboardError
-    ├── SettingsError
-    ├── RedisUnavailableError
-    ├── EmbeddedRedisError
-    ├── StoreError
-    │   ├── ConfigNotFoundError
-    │   ├── ConfigConflictError
-    │   └── RecordFormatError
-    ├── SecretKeyError
-    ├── ConfigValidationError
-    ├── InvalidEventError
-    └── IntegrationError
-        ├── IntegrationAlreadyRegisteredError
-        ├── IntegrationNotRegisteredError
-        ├── IntegrationRegistrationError
-        ├── IntegrationLoadError
-        └── IntegrationStateError
+    SwitchboardError                              config/errors.py
+    ├── SettingsError                             config/errors.py
+    ├── RedisUnavailableError                     config/errors.py
+    ├── EmbeddedRedisError                        config/errors.py
+    ├── SecretKeyError                            config/errors.py
+    ├── StoreError                                config/errors.py
+    │   ├── ConfigNotFoundError                   config/errors.py
+    │   ├── ConfigConflictError                   config/errors.py
+    │   └── RecordFormatError                     config/errors.py
+    ├── InvalidArgumentError [ValueError]         config/errors.py
+    ├── UsageError [RuntimeError]                 config/errors.py
+    ├── ConfigValidationError                     integrations/errors.py
+    ├── IntegrationError                          integrations/errors.py
+    │   ├── IntegrationAlreadyRegisteredError     integrations/errors.py
+    │   ├── IntegrationNotRegisteredError         integrations/errors.py
+    │   ├── IntegrationRegistrationError          integrations/errors.py
+    │   ├── IntegrationLoadError                  integrations/errors.py
+    │   └── IntegrationStateError                 integrations/errors.py
+    ├── InvalidEventError                         worker/errors.py
+    ├── SealedRequestError [ValueError]           worker/errors.py
+    └── BlockedAddressError [OSError]             worker/errors.py
 
-They live here, in the lowest layer, so that every layer above can raise and
-catch them without importing upwards. Messages name the id of the thing at
+Import each from its layer's package: ``switchboard.config``,
+``switchboard.integrations``, ``switchboard.worker`` (``BlockedAddressError``
+from ``switchboard.worker.delivery`` too). Messages name the id of the thing at
 fault, and never contain a secret: URLs are shown with their password redacted.
 An id a caller gave is quoted through ``shown_id``: cut short when long and with
 control characters escaped, so a message never echoes 100 KB of input or a
@@ -30,28 +39,20 @@ terminal escape sequence back (the exception's attribute keeps it whole).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from .ids import shown_id
 
 __all__ = [
     "ConfigConflictError",
     "ConfigNotFoundError",
-    "ConfigValidationError",
     "EmbeddedRedisError",
-    "IntegrationAlreadyRegisteredError",
-    "IntegrationError",
-    "IntegrationLoadError",
-    "IntegrationNotRegisteredError",
-    "IntegrationRegistrationError",
-    "IntegrationStateError",
-    "InvalidEventError",
+    "InvalidArgumentError",
     "RecordFormatError",
     "RedisUnavailableError",
     "SecretKeyError",
     "SettingsError",
     "StoreError",
     "SwitchboardError",
+    "UsageError",
 ]
 
 
@@ -109,70 +110,12 @@ class RecordFormatError(StoreError):
         super().__init__(f'Stored record "{shown_id(record_id)}" cannot be read: {reason}')
 
 
-class ConfigValidationError(SwitchboardError):
-    """Settings, conditions or metadata of a configuration are invalid.
-
-    ``errors`` maps a field path (``"endpoint_url"``, ``"conditions.0.value"``)
-    to a plain-words reason.
-    """
-
-    def __init__(self, errors: Mapping[str, str], *, subject: str = "configuration") -> None:
-        self.errors = dict(errors)
-        details = "; ".join(f"{field}: {reason}" for field, reason in self.errors.items())
-        super().__init__(f"Invalid {subject}: {details}")
+class InvalidArgumentError(SwitchboardError, ValueError):
+    """A public call was given a value it does not take (a subscription pattern, a header
+    the engine sets, a limit below 1); the message says which and why. A ``ValueError``
+    too, as Python's own calls raise for a bad value."""
 
 
-class InvalidEventError(SwitchboardError):
-    """An event was refused where it entered: bad type, bad data, too large.
-
-    Producers raise it before anything is written; a worker records it in
-    the rejected-events log instead (``switchboard rejected list``).
-    """
-
-    def __init__(self, event_id: str | None, reason: str) -> None:
-        self.event_id = event_id
-        self.reason = reason
-        subject = f'Event "{shown_id(event_id)}"' if event_id else "The event"
-        super().__init__(f"{subject} was rejected: {reason}")
-
-
-class IntegrationError(SwitchboardError):
-    """Something went wrong with an integration class or its registration."""
-
-
-class IntegrationAlreadyRegisteredError(IntegrationError):
-    def __init__(self, integration_id: str) -> None:
-        self.integration_id = integration_id
-        super().__init__(f'The integration "{shown_id(integration_id)}" is already registered.')
-
-
-class IntegrationNotRegisteredError(IntegrationError):
-    def __init__(self, integration_id: str) -> None:
-        self.integration_id = integration_id
-        super().__init__(f'No integration "{shown_id(integration_id)}" is registered.')
-
-
-class IntegrationRegistrationError(IntegrationError):
-    """Registering failed: the class is not valid, or its constructor raised."""
-
-    def __init__(self, integration_id: str, reason: str) -> None:
-        self.integration_id = integration_id
-        self.reason = reason
-        super().__init__(
-            f'The integration "{shown_id(integration_id)}" could not be registered: {reason}'
-        )
-
-
-class IntegrationLoadError(IntegrationError):
-    """A plugin (entry point or dotted path) could not be loaded."""
-
-    def __init__(self, source: str, reason: str) -> None:
-        self.source = source
-        self.reason = reason
-        super().__init__(
-            f'The integration plugin "{shown_id(source)}" could not be loaded: {reason}'
-        )
-
-
-class IntegrationStateError(IntegrationError):
-    """An integration did something its current state does not allow."""
+class UsageError(SwitchboardError, RuntimeError):
+    """An object was used in a way its state does not allow (an ``HttpTransport`` outside
+    ``async with``). A ``RuntimeError`` too."""

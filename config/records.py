@@ -10,6 +10,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import RecordFormatError, SecretKeyError
+from .field_errors import errors_text, field_errors
 from .ids import new_id
 from .secrets import SecretBox, is_encrypted
 
@@ -116,9 +117,7 @@ class ConfigRecord(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise RecordFormatError(record_id, f"{where}: {first['msg']}") from None
+            raise RecordFormatError(record_id, errors_text(field_errors(exc)[:1])) from None
 
 
 def _open_secrets(record_id: str, data: dict[str, Any], secrets: SecretBox | None) -> None:

@@ -21,7 +21,7 @@ from typing import Any, Final, TypeGuard
 import orjson
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from .errors import SecretKeyError
+from .errors import InvalidArgumentError, SecretKeyError
 from .settings import Settings
 
 __all__ = ["ENCRYPTED_PREFIX", "SecretBox", "generate_secret_key", "is_encrypted"]
@@ -67,7 +67,7 @@ class SecretBox:
 
     def decrypt(self, value: str) -> Any:
         if not is_encrypted(value):
-            raise ValueError("not an encrypted value")
+            raise InvalidArgumentError("not an encrypted value")
         try:
             plain = self._fernet.decrypt(value[len(ENCRYPTED_PREFIX) :].encode())
         except InvalidToken:

@@ -14,6 +14,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_vali
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .errors import SettingsError
+from .field_errors import field_errors
 from .keys import EVENT_DEDUP_TTL, RETRY_LEASE
 
 __all__ = ["DEFAULT_REDIS_URL", "Settings", "load_settings"]
@@ -255,7 +256,6 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = "; ".join(
-            f"SWITCHBOARD_{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
-            for err in exc.errors()
+            f"SWITCHBOARD_{field.upper()}: {reason}" for field, reason in field_errors(exc)
         )
         raise SettingsError(f"Invalid settings: {problems}") from None

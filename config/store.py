@@ -11,18 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final, cast
 
+from .clock import utc_now
 from .connection import Redis
-from .errors import ConfigConflictError, ConfigNotFoundError, RecordFormatError
+from .errors import (
+    ConfigConflictError,
+    ConfigNotFoundError,
+    InvalidArgumentError,
+    RecordFormatError,
+)
 from .keys import CONFIG_CHANGE_LOG_MAX, RedisKeys
 from .records import ConfigRecord, new_config_id
 from .secrets import SecretBox
 from .settings import Settings
 from .store_scripts import CHANGES_SCRIPT, LIST_SCRIPT, SAVE_SCRIPT
 
-__all__ = ["UNSET", "ConfigChanges", "ConfigStore", "Unset", "utc_now"]
+__all__ = ["UNSET", "ConfigChanges", "ConfigStore", "Unset"]
 
 #: Fields an update may change; the rest are fixed at creation.
 _MUTABLE_FIELDS: Final = frozenset(
@@ -32,10 +38,6 @@ _MUTABLE_FIELDS: Final = frozenset(
 #: A writer loses a compare-and-set only to another writer's success, so up to
 #: this many concurrent editors of one record all succeed.
 _UPDATE_ATTEMPTS: Final = 25
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Unset:
@@ -163,7 +165,9 @@ class ConfigStore:
             updates = dict(change(current))
             fixed = set(updates) - _MUTABLE_FIELDS
             if fixed:
-                raise ValueError(f"These fields cannot change: {', '.join(sorted(fixed))}")
+                raise InvalidArgumentError(
+                    f"These fields cannot change: {', '.join(sorted(fixed))}"
+                )
             updated = ConfigRecord.model_validate(
                 {
                     **current.model_dump(),

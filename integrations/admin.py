@@ -21,12 +21,13 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from switchboard.config.errors import ConfigValidationError, IntegrationNotRegisteredError
+from switchboard.config.clock import utc_now
 from switchboard.config.records import ConfigRecord
-from switchboard.config.store import UNSET, ConfigStore, Unset, utc_now
+from switchboard.config.store import UNSET, ConfigStore, Unset
 
 from .conditions import ConditionSet
 from .configs import IntegrationConfig
+from .errors import ConfigValidationError, IntegrationNotRegisteredError
 from .forms import ConfigForm
 from .integration import Integration
 from .manager import IntegrationManager

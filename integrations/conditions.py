@@ -45,9 +45,11 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
-from switchboard.config.errors import ConfigValidationError
+from switchboard.config.field_errors import field_errors, plain_reason
 
+from .errors import ConfigValidationError
 from .patterns import MAX_PROGRAM_SIZE, Regex, compile_regex
 
 __all__ = ["Condition", "ConditionSet", "Operator"]
@@ -276,23 +278,14 @@ class ConditionSet(BaseModel):
             return cls.model_validate(raw)
         except ValidationError as exc:
             raise ConfigValidationError(
-                {
-                    ".".join(["conditions", *(str(p) for p in err["loc"])]): _plain(err)
-                    for err in exc.errors()
-                },
+                dict(field_errors(exc, reason=_reason, prefix=("conditions",))),
                 subject="conditions",
             ) from None
 
 
-def _plain(error: Any) -> str:
-    if error["type"] == "value_error":
-        return str(error["ctx"]["error"])
+def _reason(error: ErrorDetails) -> str:
     if error["type"] == "literal_error" and error["loc"][-1] == "op":
         return f"unknown operator {error['input']!r}; use one of: {', '.join(sorted(OPERATORS))}"
     if error["type"] == "string_pattern_mismatch" and error["loc"][-1] == "choice":
         return "must be a dotted path into the event data, like 'review.author'"
-    if error["type"] == "missing":
-        return "this field is required"
-    if error["type"] == "extra_forbidden":
-        return "unknown key"
-    return str(error["msg"])
+    return plain_reason(error)

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import orjson
 
+from switchboard.config.errors import InvalidArgumentError
+
 if TYPE_CHECKING:
     from .configs import IntegrationConfig
     from .events import Event
@@ -90,7 +92,7 @@ class DeliveryRequest:
     def __post_init__(self) -> None:
         owned = [name for name in self.headers if name.lower() in ENGINE_HEADERS]
         if owned:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"the delivery engine sets {', '.join(owned)} itself: a DeliveryRequest "
                 "cannot carry it"
             )

@@ -11,8 +11,7 @@ import importlib
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 
-from switchboard.config.errors import IntegrationLoadError
-
+from .errors import IntegrationLoadError
 from .integration import Integration
 
 __all__ = ["ENTRY_POINT_GROUP", "discover_integrations"]

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from switchboard.config.clock import utc_now
 from switchboard.config.ids import new_id
-from switchboard.config.store import utc_now
 
-__all__ = ["EVENT_TYPE_PATTERN", "Event", "is_event_type", "new_event_id"]
+__all__ = ["EVENT_TYPE_PATTERN", "Event", "new_event_id"]
 
 #: Hierarchical, dot-separated, lowercase: ``review.published``, ``ci.build.failed``
 #: (the Standard Webhooks convention).
 EVENT_TYPE_PATTERN: Final = r"^[a-z0-9_]+(\.[a-z0-9_]+)*$"
-_EVENT_TYPE_RE: Final = re.compile(EVENT_TYPE_PATTERN)
 
 
 def new_event_id() -> str:
     return new_id("evt")
-
-
-def is_event_type(value: str) -> bool:
-    return _EVENT_TYPE_RE.fullmatch(value) is not None
 
 
 class Event(BaseModel):

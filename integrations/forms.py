@@ -19,7 +19,9 @@ from typing import Any, ClassVar, Self, get_args
 from pydantic import BaseModel, ConfigDict, Field, SecretBytes, SecretStr, ValidationError
 from pydantic_core import ErrorDetails
 
-from switchboard.config.errors import ConfigValidationError
+from switchboard.config.field_errors import field_errors, plain_reason
+
+from .errors import ConfigValidationError
 
 __all__ = ["BASIC_FIELDS", "ConfigForm", "Fieldset", "secret_field"]
 
@@ -116,10 +118,7 @@ class ConfigForm(BaseModel):
             return cls.model_validate({**settings, "name": name, "enabled": enabled})
         except ValidationError as exc:
             raise ConfigValidationError(
-                {
-                    ".".join(str(p) for p in err["loc"]) or "settings": plain_error(err)
-                    for err in exc.errors()
-                }
+                dict(field_errors(exc, reason=_form_reason, whole="settings"))
             ) from None
 
     def settings_json(self) -> dict[str, Any]:
@@ -133,13 +132,7 @@ class ConfigForm(BaseModel):
         return values
 
 
-def plain_error(error: ErrorDetails) -> str:
-    """A pydantic error in plain words, without pydantic's jargon or documentation links."""
-    kind = error["type"]
-    if kind == "missing":
-        return "this field is required"
-    if kind == "extra_forbidden":
+def _form_reason(error: ErrorDetails) -> str:
+    if error["type"] == "extra_forbidden":
         return "not a setting of this integration"
-    if kind == "value_error" and "ctx" in error:
-        return str(error["ctx"]["error"])
-    return error["msg"]
+    return plain_reason(error)

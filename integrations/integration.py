@@ -13,9 +13,9 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from switchboard.config.errors import IntegrationStateError
 from switchboard.config.store import UNSET, Unset
 
+from .errors import IntegrationStateError
 from .forms import ConfigForm
 from .subscriptions import EventHandler, Subscription
 

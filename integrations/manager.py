@@ -15,19 +15,19 @@ from contextlib import contextmanager
 from typing import Final
 
 from switchboard.config.cache import ConfigCache
-from switchboard.config.errors import (
-    ConfigValidationError,
-    IntegrationAlreadyRegisteredError,
-    IntegrationError,
-    IntegrationNotRegisteredError,
-    IntegrationRegistrationError,
-)
 from switchboard.config.records import ConfigRecord
 from switchboard.config.store import UNSET, ConfigChanges, Unset
 
 from .configs import IntegrationConfig
 from .delivery import Deliverer
 from .discovery import describe_exception, discover_integrations
+from .errors import (
+    ConfigValidationError,
+    IntegrationAlreadyRegisteredError,
+    IntegrationError,
+    IntegrationNotRegisteredError,
+    IntegrationRegistrationError,
+)
 from .events import Event
 from .integration import Integration
 from .subscriptions import SubscriptionIndex
@@ -186,10 +186,6 @@ class IntegrationManager:
         if integration_id is None:
             return None
         return self._configs.get(integration_id, {}).get(config_id)
-
-    def all_configs(self, integration_id: str) -> list[IntegrationConfig]:
-        """Every configuration of an integration, enabled or not."""
-        return list(self._configs.get(integration_id, {}).values())
 
     def orphaned_records(self) -> list[ConfigRecord]:
         """Configurations whose integration is not installed here: kept, never used."""

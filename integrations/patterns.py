@@ -39,6 +39,8 @@ from typing import Any, Final
 
 import re2
 
+from switchboard.config.errors import InvalidArgumentError
+
 __all__ = [
     "MAX_MEMORY",
     "MAX_PATTERN_LENGTH",
@@ -103,19 +105,20 @@ class Regex:
 
 
 def compile_regex(pattern: str) -> Regex:
-    """``pattern`` compiled by RE2 within the bounds; ``ValueError`` names it and says why."""
+    """``pattern`` compiled by RE2 within the bounds; ``InvalidArgumentError`` (a
+    ``ValueError``) names it and says why."""
     if len(pattern) > MAX_PATTERN_LENGTH:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"the regex {pattern[:40] + '...'!r} is {len(pattern)} characters long, "
             f"over the limit of {MAX_PATTERN_LENGTH}"
         )
     try:
         compiled = re2.compile(pattern.encode("utf-8", "surrogatepass"), _OPTIONS)  # as searched
     except re2.error as exc:
-        raise ValueError(_explain(pattern, _reason(exc))) from None
+        raise InvalidArgumentError(_explain(pattern, _reason(exc))) from None
     size = int(compiled.programsize)
     if size > MAX_PROGRAM_SIZE:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"the regex {pattern!r} is too complex: RE2 compiles it to {size} instructions, "
             f"over the limit of {MAX_PROGRAM_SIZE}; use narrower classes or fewer repetitions"
         )

@@ -16,6 +16,8 @@ import secrets
 from collections.abc import Iterable
 from typing import Final
 
+from switchboard.config.errors import InvalidArgumentError
+
 __all__ = [
     "SECRET_PREFIX",
     "generate_secret",
@@ -35,15 +37,16 @@ def generate_secret() -> str:
 
 
 def secret_key(secret: str) -> bytes:
-    """The HMAC key of ``secret``; ``ValueError`` in plain words when it is not a valid one."""
+    """The HMAC key of ``secret``; ``InvalidArgumentError`` (a ``ValueError``) in plain
+    words when it is not a valid one."""
     if not secret.startswith(SECRET_PREFIX):
-        raise ValueError(f"a signing secret starts with {SECRET_PREFIX!r}")
+        raise InvalidArgumentError(f"a signing secret starts with {SECRET_PREFIX!r}")
     try:
         key = base64.b64decode(secret[len(SECRET_PREFIX) :], validate=True)
     except (binascii.Error, ValueError):
-        raise ValueError(f"a signing secret is {SECRET_PREFIX!r} and base64") from None
+        raise InvalidArgumentError(f"a signing secret is {SECRET_PREFIX!r} and base64") from None
     if len(key) < _MIN_KEY_BYTES:
-        raise ValueError(f"a signing secret holds at least {_MIN_KEY_BYTES} bytes")
+        raise InvalidArgumentError(f"a signing secret holds at least {_MIN_KEY_BYTES} bytes")
     return key
 
 

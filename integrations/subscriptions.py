@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from switchboard.config.errors import InvalidArgumentError
+
 if TYPE_CHECKING:
     from .events import Event
 
@@ -28,10 +30,11 @@ _MATCH_CACHE_MAX: Final = 10_000
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """The regex for a subscription pattern; ``ValueError`` says what is wrong with it."""
+    """The regex for a subscription pattern; ``InvalidArgumentError`` (a ``ValueError``)
+    says what is wrong with it."""
     segments = pattern.split(".")
     if not pattern or not all(_SEGMENT.fullmatch(segment) for segment in segments):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Invalid event pattern {pattern!r}: use dot-separated lowercase segments "
             "([a-z0-9_]) or '*', like 'review.published', 'review.*' or '*'"
         )

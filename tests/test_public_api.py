@@ -8,6 +8,7 @@ import inspect
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,25 @@ def test_a_packages_all_is_sorted_and_every_name_is_there(package: str) -> None:
     assert missing == []
 
 
+LAZY_PACKAGES = ["switchboard.config", "switchboard.integrations", "switchboard.worker"]
+
+
+@pytest.mark.parametrize("package", LAZY_PACKAGES)
+def test_a_lazy_package_imports_for_mypy_what_it_imports_when_asked(package: str) -> None:
+    """The names under ``if TYPE_CHECKING:`` (what mypy and IDEs read) are ``_HOMES`` (what
+    runs, on first use), and ``__all__``."""
+    module = importlib.import_module(package)
+    source = ast.parse(Path(module.__file__ or "").read_text())
+    typed: dict[str, tuple[str, ...]] = {}
+    for node in source.body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for imported in node.body:
+                assert isinstance(imported, ast.ImportFrom)
+                typed["." + (imported.module or "")] = tuple(a.name for a in imported.names)
+    assert typed == module._HOMES
+    assert sorted(name for names in typed.values() for name in names) == sorted(module.__all__)
+
+
 @pytest.mark.parametrize("package", _packages())
 def test_a_package_exports_only_what_its_modules_declare_public(package: str) -> None:
     """Nothing is made public in passing: a package's names are its modules' public ones."""
@@ -104,35 +124,104 @@ def test_authoring_api_imports_as_documented() -> None:
     assert all(inspect.isclass(c) for c in (ConfigForm, Event, Fieldset, Integration))
 
 
-def _tree_from_docstring() -> dict[str, str]:
-    """child -> parent, as drawn in errors.py's docstring."""
+#: Each layer's exceptions module; ``config.errors`` draws the tree of all of them.
+ERROR_MODULES = [
+    "switchboard.config.errors",
+    "switchboard.integrations.errors",
+    "switchboard.worker.errors",
+]
+#: A line of the drawing: the tree, a name, [the builtins it also derives from], its file.
+_DRAWN = re.compile(r"^[ │├└─]*(?P<name>\w+Error)(?: \[(?P<also>[\w, ]+)\])? +(?P<home>\S+\.py)$")
+
+
+def _tree_from_docstring() -> dict[str, tuple[str | None, str, str]]:
+    """name -> (parent, builtins it also derives from, module file), as drawn in
+    config/errors.py's docstring."""
     doc = errors.__doc__ or ""
-    lines = [line for line in doc.splitlines() if re.search(r"\w+(Error)$", line.strip())]
-    parents: dict[str, str] = {}
+    drawn: dict[str, tuple[str | None, str, str]] = {}
     stack: list[tuple[int, str]] = []
-    for line in lines:
-        name = re.search(r"(\w+)$", line.strip())
-        assert name is not None
+    for line in doc.splitlines():
+        found = _DRAWN.match(line.strip(" "))
+        if found is None:
+            continue
         depth = len(line) - len(line.lstrip(" │├└─"))
         while stack and stack[-1][0] >= depth:
             stack.pop()
-        if stack:
-            parents[name.group(1)] = stack[-1][1]
-        stack.append((depth, name.group(1)))
-    return parents
+        name = found.group("name")
+        drawn[name] = (stack[-1][1] if stack else None, found.group("also") or "", found["home"])
+        stack.append((depth, name))
+    return drawn
 
 
 def test_the_drawn_exception_tree_is_the_real_one() -> None:
+    """Every layer's exceptions, and only they, drawn under SwitchboardError where they are."""
     drawn = _tree_from_docstring()
-    real = {
-        cls.__name__: cls.__mro__[1].__name__
-        for cls in vars(errors).values()
-        if inspect.isclass(cls)
-        and issubclass(cls, errors.SwitchboardError)
-        and cls is not errors.SwitchboardError
-    }
+    real: dict[str, tuple[str | None, str, str]] = {}
+    for name in ERROR_MODULES:
+        module = importlib.import_module(name)
+        home = "/".join(name.split(".")[1:]) + ".py"
+        classes = [
+            cls
+            for cls in vars(module).values()
+            if inspect.isclass(cls)
+            and issubclass(cls, errors.SwitchboardError)
+            and cls.__module__ == name
+        ]
+        for cls in classes:
+            if cls is errors.SwitchboardError:
+                real[cls.__name__] = (None, "", home)
+                continue
+            also = [b.__name__ for b in cls.__bases__ if not issubclass(b, errors.SwitchboardError)]
+            real[cls.__name__] = (cls.__mro__[1].__name__, ", ".join(also), home)
+        assert sorted(cls.__name__ for cls in classes) == sorted(module.__all__)
     assert drawn == real
-    assert sorted([*real, "SwitchboardError"]) == sorted(errors.__all__)
+
+
+def test_an_address_the_guard_refuses_is_an_oserror_and_a_switchboard_error() -> None:
+    from switchboard.worker.delivery import BlockedAddressError
+
+    assert issubclass(BlockedAddressError, OSError)
+    assert issubclass(BlockedAddressError, errors.SwitchboardError)
+
+
+def _refusals() -> dict[str, Callable[[], object]]:
+    from switchboard.config import SecretBox, generate_secret_key
+    from switchboard.integrations import DeliveryRequest, compile_pattern, compile_regex
+    from switchboard.integrations import secret_key as signing_key
+    from switchboard.worker.delivery.sealing import open_request
+    from switchboard.worker.delivery.slots import Slots
+
+    return {
+        "compile_pattern": lambda: compile_pattern("Review.*"),
+        "compile_regex": lambda: compile_regex("(a)\\1"),
+        "secret_key": lambda: signing_key("not-a-secret"),
+        "DeliveryRequest": lambda: DeliveryRequest("http://x/", headers={"Host": "y"}),
+        "SecretBox.decrypt": lambda: SecretBox([generate_secret_key()]).decrypt("x"),
+        "Slots": lambda: Slots(0),
+        "open_request": lambda: open_request("sbenc:1:...", None),
+    }
+
+
+@pytest.mark.parametrize("call", list(_refusals()))
+def test_a_public_call_refuses_a_value_with_a_switchboard_error_that_is_a_value_error(
+    call: str,
+) -> None:
+    """What callers caught before (``ValueError``) still catches it; so does SwitchboardError."""
+    with pytest.raises(errors.SwitchboardError) as caught:
+        _refusals()[call]()
+    assert isinstance(caught.value, ValueError)
+
+
+async def test_an_unopened_transport_refuses_with_a_usage_error() -> None:
+    from switchboard.config import Settings
+    from switchboard.integrations import DeliveryRequest
+    from switchboard.worker.delivery import AddressPolicy, DeliveryTuning
+    from switchboard.worker.delivery.transport import HttpTransport
+
+    transport = HttpTransport(DeliveryTuning.from_settings(Settings()).timeouts, AddressPolicy())
+    with pytest.raises(errors.UsageError, match="async with") as caught:
+        await transport.send("x", DeliveryRequest("http://x/"), {})
+    assert isinstance(caught.value, RuntimeError)
 
 
 def _imported_modules(path: Path) -> set[str]:

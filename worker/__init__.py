@@ -10,8 +10,9 @@ worker (arq, aiohttp)::
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from switchboard.config.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .delivery import (
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
         DeliveryStatus,
         ReplayReport,
     )
+    from .errors import InvalidEventError
     from .producer import EventClient, SyncEventClient
     from .runner import WorkerRunner
     from .status import StatusReport, read_status
@@ -35,6 +37,7 @@ __all__ = [
     "DeliveryRecord",
     "DeliveryStatus",
     "EventClient",
+    "InvalidEventError",
     "ReplayReport",
     "StatusReport",
     "SyncEventClient",
@@ -44,32 +47,23 @@ __all__ = [
     "read_status",
 ]
 
-#: Where each name lives: imported on first use (PEP 562).
+#: Where each name lives, imported on first use (``switchboard.config.lazy``).
 _HOMES = {
-    "Attempt": ".delivery",
-    "DeliveryAdmin": ".delivery",
-    "DeliveryPage": ".delivery",
-    "DeliveryRecord": ".delivery",
-    "DeliveryStatus": ".delivery",
-    "ReplayReport": ".delivery",
-    "EventClient": ".producer",
-    "SyncEventClient": ".producer",
-    "WorkerRunner": ".runner",
-    "StatusReport": ".status",
-    "read_status": ".status",
-    "WorkerTuning": ".tuning",
-    "create_app": ".web",
+    ".delivery": (
+        "Attempt",
+        "DeliveryAdmin",
+        "DeliveryPage",
+        "DeliveryRecord",
+        "DeliveryStatus",
+        "ReplayReport",
+    ),
+    ".errors": ("InvalidEventError",),
+    ".producer": ("EventClient", "SyncEventClient"),
+    ".runner": ("WorkerRunner",),
+    ".status": ("StatusReport", "read_status"),
+    ".tuning": ("WorkerTuning",),
+    ".web": ("create_app",),
 }
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home, __name__), name)
-    globals()[name] = value  # asked once
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+if not TYPE_CHECKING:  # mypy and IDEs read the imports above, and no catch-all
+    __getattr__, __dir__ = lazy_exports(globals(), _HOMES)

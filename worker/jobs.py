@@ -23,6 +23,7 @@ from switchboard.config import (
     RedisKeys,
     describe_redis_error,
 )
+from switchboard.config.field_errors import errors_text, field_errors
 from switchboard.integrations import Event
 
 from .dispatcher import Dispatcher
@@ -174,12 +175,8 @@ def _decode(item: Any, max_bytes: int, job_id: str | None) -> Event | RejectedEv
     try:
         return Event.model_validate_json(item)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'event'}: {err['msg']}"
-            for err in exc.errors()
-        )
         return RejectedEvent(
-            reason=f"not a valid event: {problems}",
+            reason=f"not a valid event: {errors_text(field_errors(exc, whole='event'))}",
             event_id=_claimed_id(item),
             job_id=job_id,
             preview=item[:_PREVIEW_CHARS],

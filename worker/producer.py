@@ -33,16 +33,18 @@ from typing import Any, Self
 
 from pydantic import BaseModel
 
-from switchboard.config import (
+# Module by module, not through the packages' names: an app that only emits loads
+# the envelope, settings and redis-py, not the worker (tests/worker/test_imports.py).
+from switchboard.config.connection import (
     REDIS_DOWN_ERRORS,
-    RedisUnavailableError,
-    Settings,
     describe_redis_error,
     redact_url,
     redis_client,
     sync_redis_client,
 )
-from switchboard.integrations import Event
+from switchboard.config.errors import RedisUnavailableError
+from switchboard.config.settings import Settings
+from switchboard.integrations.events import Event
 
 from .batching import WriteBatcher
 from .queue import EventEncoder, EventSchemas, QueuedJob

@@ -30,10 +30,12 @@ import orjson
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from switchboard.config import InvalidEventError, Settings
+from switchboard.config.field_errors import errors_text, field_errors, plain_reason
 from switchboard.config.keys import ARQ_JOB_KEY_PREFIX
-from switchboard.integrations import Event
-from switchboard.integrations.forms import plain_error
+from switchboard.config.settings import Settings
+from switchboard.integrations.events import Event
+
+from .errors import InvalidEventError
 
 __all__ = [
     "DISPATCH_JOB",
@@ -221,18 +223,16 @@ def oversize(text: str, limit: int) -> int:
 
 
 def _describe(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or 'event'}: {_plain(err)}" for err in exc.errors()
-    )
+    return errors_text(field_errors(exc, reason=_reason, whole="event"))
 
 
-def _plain(error: ErrorDetails) -> str:
+def _reason(error: ErrorDetails) -> str:
     if error["loc"] == ("type",) and error["type"] == "string_pattern_mismatch":
         return (
             f"{error['input']!r} is not an event type: use lowercase dot-separated "
             "segments of a-z, 0-9 and _, like 'review.published'"
         )
-    return plain_error(error)
+    return plain_reason(error)
 
 
 class JobDecoder:

@@ -96,7 +96,7 @@ class WebhookForm(ConfigForm):
         for pattern in patterns:
             if len(pattern) > 200:  # an event type is at most 200 characters
                 raise ValueError(f"{pattern[:40]!r}... is longer than an event type can be")
-            compile_pattern(pattern)  # ValueError names the pattern and the rule
+            compile_pattern(pattern)  # InvalidArgumentError names the pattern and the rule
         return patterns
 
     @field_validator("headers")

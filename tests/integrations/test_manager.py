@@ -15,15 +15,20 @@ from support.waiting import wait_for
 from switchboard.config import (
     ConfigCache,
     ConfigStore,
-    ConfigValidationError,
-    IntegrationAlreadyRegisteredError,
-    IntegrationNotRegisteredError,
-    IntegrationRegistrationError,
-    IntegrationStateError,
     Redis,
     RedisKeys,
 )
-from switchboard.integrations import ConfigAdmin, Event, Integration, IntegrationManager
+from switchboard.integrations import (
+    ConfigAdmin,
+    ConfigValidationError,
+    Event,
+    Integration,
+    IntegrationAlreadyRegisteredError,
+    IntegrationManager,
+    IntegrationNotRegisteredError,
+    IntegrationRegistrationError,
+    IntegrationStateError,
+)
 
 
 @dataclass

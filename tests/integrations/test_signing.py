@@ -16,8 +16,14 @@ from support.env import TEST_ENV
 from support.sink import Received, Sink
 from support.webhooks import webhook_rig
 
-from switchboard.config import ConfigStore, ConfigValidationError, Redis, Settings, utc_now
-from switchboard.integrations import Event, delivery_id, generate_secret, secret_key
+from switchboard.config import ConfigStore, Redis, Settings, utc_now
+from switchboard.integrations import (
+    ConfigValidationError,
+    Event,
+    delivery_id,
+    generate_secret,
+    secret_key,
+)
 
 
 def test_a_generated_secret_is_whsec_and_32_random_bytes() -> None:

@@ -27,7 +27,6 @@ from click.testing import CliRunner, Result
 from pydantic import BaseModel
 
 from switchboard.config import (
-    InvalidEventError,
     RedisKeys,
     RedisUnavailableError,
     Settings,
@@ -36,6 +35,7 @@ from switchboard.config import (
 )
 from switchboard.config.keys import ARQ_JOB_KEY_PREFIX
 from switchboard.integrations import Event
+from switchboard.worker import InvalidEventError
 from switchboard.worker.cli import cli
 from switchboard.worker.producer import EventClient, SyncEventClient
 from switchboard.worker.queue import JobDecoder

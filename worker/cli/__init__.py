@@ -1,45 +1,114 @@
-"""The ``switchboard`` command."""
+"""The ``switchboard`` command.
+
+Each command's module is imported when the command runs (or shows its own
+``--help``), not when ``switchboard`` starts: click's lazy-loading group, with
+the summaries ``switchboard --help`` lists kept here, as pip keeps its
+commands', so listing them imports none of their dependencies (arq, aiohttp,
+pydantic, redis-py). A test checks that each summary is the start of its
+command's help.
+"""
 
 from __future__ import annotations
 
-import click
+import importlib
+from typing import Final, NamedTuple
 
-from .common import configure_logging
-from .configs import configs
-from .deliveries import dead_letters, deliveries
-from .dev import dev
-from .emit import emit
-from .integrations import integrations
-from .rejected import rejected
-from .secrets import secrets
-from .status import status
-from .web import web_command
-from .worker import worker
+import click
 
 __all__ = ["cli", "main"]
 
 
-@click.group()
+class _Lazy(NamedTuple):
+    module: str
+    attribute: str
+    #: The first paragraph of the command's help, as ``switchboard --help`` lists it.
+    summary: str
+
+
+_COMMANDS: Final = {
+    "configs": _Lazy(
+        ".configs", "configs", "Operators' configurations of the installed integrations."
+    ),
+    "dead-letters": _Lazy(
+        ".deliveries", "dead_letters", "Deliveries that failed for good, and replaying them."
+    ),
+    "deliveries": _Lazy(
+        ".deliveries",
+        "deliveries",
+        "Deliveries (one per event and configuration) and their attempt logs.",
+    ),
+    "dev": _Lazy(
+        ".dev", "dev", "Run Switchboard locally (an embedded Redis when REDIS_URL is unset)."
+    ),
+    "emit": _Lazy(
+        ".emit",
+        "emit",
+        "Emit an event of TYPE with JSON data (an object; `-` reads it from stdin).",
+    ),
+    "integrations": _Lazy(".integrations", "integrations", "Installed integrations."),
+    "rejected": _Lazy(
+        ".rejected",
+        "rejected",
+        "Rejected events: payloads a worker could not read, malformed or oversized events.",
+    ),
+    "secrets": _Lazy(
+        ".secrets",
+        "secrets",
+        "The keys that encrypt secret settings at rest (SWITCHBOARD_SECRET_KEY).",
+    ),
+    "status": _Lazy(
+        ".status",
+        "status",
+        "Show the queue's depth and oldest job, retries, dead letters, rejected events and "
+        "configurations (read from Redis; exit 1 when it is unreachable).",
+    ),
+    "web": _Lazy(".web", "web_command", "Serve the web app until SIGTERM or Ctrl-C."),
+    "worker": _Lazy(
+        ".worker",
+        "worker",
+        "Run a worker: deliver queued events until SIGTERM or Ctrl-C (which drain first).",
+    ),
+}
+
+
+class _LazyGroup(click.Group):
+    """A group whose commands are imported when first needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        lazy = _COMMANDS.get(cmd_name)
+        if lazy is not None and cmd_name not in self.commands:
+            module = importlib.import_module(lazy.module, __name__)
+            command: click.Command = getattr(module, lazy.attribute)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's listing, with a command not imported yet stood in for by its summary."""
+        listed = [
+            (name, self.commands.get(name) or click.Command(name, help=_COMMANDS[name].summary))
+            for name in self.list_commands(ctx)
+        ]
+        listed = [(name, command) for name, command in listed if not command.hidden]
+        if not listed:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _ in listed)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in listed])
+
+
+@click.group(cls=_LazyGroup)
 @click.version_option(package_name="switchboard")
 def cli() -> None:
     """Switchboard: carries your app's events to Slack, Discord, webhooks and more.
 
     Settings come from the environment: REDIS_URL, and SWITCHBOARD_* (see the README).
     """
+    from .common import configure_logging
+
     configure_logging()
-
-
-cli.add_command(dev)
-cli.add_command(worker)
-cli.add_command(web_command)
-cli.add_command(emit)
-cli.add_command(configs)
-cli.add_command(integrations)
-cli.add_command(deliveries)
-cli.add_command(dead_letters)
-cli.add_command(rejected)
-cli.add_command(secrets)
-cli.add_command(status)
 
 
 def main() -> None:

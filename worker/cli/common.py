@@ -18,8 +18,6 @@ import orjson
 from switchboard.config import (
     ConfigRecord,
     ConfigStore,
-    ConfigValidationError,
-    InvalidEventError,
     RedisUnavailableError,
     Settings,
     SwitchboardError,
@@ -28,8 +26,9 @@ from switchboard.config import (
     redact_url,
 )
 from switchboard.config.connection import REDIS_DOWN_ERRORS, describe_redis_error
-from switchboard.integrations import ConfigAdmin, IntegrationManager
+from switchboard.integrations import ConfigAdmin, ConfigValidationError, IntegrationManager
 
+from ..errors import InvalidEventError
 from .dev_state import RedisChoice, choose_redis
 
 __all__ = [

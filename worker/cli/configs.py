@@ -10,12 +10,11 @@ import orjson
 from switchboard.config import (
     UNSET,
     ConfigRecord,
-    ConfigValidationError,
     Settings,
     Unset,
     shown_id,
 )
-from switchboard.integrations import ConfigAdmin, parse_setting_value
+from switchboard.integrations import ConfigAdmin, ConfigValidationError, parse_setting_value
 
 from .common import admin_session, echo_json, echo_table, fail, record_json, run
 

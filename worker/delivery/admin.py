@@ -30,13 +30,13 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from switchboard.config import (
-    ConfigValidationError,
     Redis,
     RedisKeys,
     SecretBox,
     SecretKeyError,
     Settings,
 )
+from switchboard.integrations.errors import ConfigValidationError
 
 from ..rejected import RejectedEvent, RejectedEventLog
 from .records import DeliveryRecord

@@ -62,7 +62,7 @@ class DeliveryRecord(BaseModel):
     waiting_for: WaitReason | None = None
 
     def open_request(self, secrets: SecretBox | None) -> DeliveryRequest:
-        """The request as it was made (``ValueError``/``SecretKeyError`` if it cannot be
+        """The request as it was made (``SealedRequestError``/``SecretKeyError`` if it cannot be
         opened here)."""
         return open_request(self.request, secrets)
 

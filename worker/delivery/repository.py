@@ -20,6 +20,7 @@ import orjson
 from redis.asyncio.client import Pipeline
 
 from switchboard.config import CONFIG_ATTEMPTS_KEPT, Redis, RedisKeys, SecretBox
+from switchboard.config.errors import InvalidArgumentError
 
 from .records import Attempt, DeliveryRecord
 from .sealing import RequestSealer
@@ -135,7 +136,9 @@ class DeliveryLog:
         count a ``"failure"`` in it, kept for ``health_ttl`` seconds without another.
         """
         if health is HealthChange.FAILURE and health_ttl < 1:
-            raise ValueError(f"a failing streak needs a TTL of a second or more, not {health_ttl}")
+            raise InvalidArgumentError(
+                f"a failing streak needs a TTL of a second or more, not {health_ttl}"
+            )
         keys = self._keys
         now = self._clock()
         now_ms = int(now * 1000)

@@ -14,6 +14,8 @@ from typing import Any, Final
 from switchboard.config import SecretBox, is_encrypted
 from switchboard.integrations import ENGINE_HEADERS, DeliveryRequest
 
+from ..errors import SealedRequestError
+
 __all__ = ["RequestSealer", "open_request"]
 
 
@@ -67,13 +69,13 @@ class RequestSealer:
 
 
 def open_request(stored: str | dict[str, Any], secrets: SecretBox | None) -> DeliveryRequest:
-    """The request ``seal`` stored; ``ValueError`` (or ``SecretKeyError``) if it cannot be
-    opened here."""
+    """The request ``seal`` stored; ``SealedRequestError`` (a ``ValueError``) or
+    ``SecretKeyError`` if it cannot be opened here."""
     data: Any = stored
     if is_encrypted(data):  # stored whole, as before RequestSealer (CHANGELOG)
         data = _decrypt(data, secrets)
     if not isinstance(data, dict):
-        raise ValueError("the stored request is not an object")
+        raise SealedRequestError("the stored request is not an object")
     if is_encrypted(data.get("endpoint")):
         data = {**data, **_decrypt(data["endpoint"], secrets)}
     return DeliveryRequest(
@@ -92,5 +94,5 @@ def _without_engine_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
 
 def _decrypt(sealed: str, secrets: SecretBox | None) -> Any:
     if secrets is None:
-        raise ValueError("the request is encrypted and SWITCHBOARD_SECRET_KEY is not set")
+        raise SealedRequestError("the request is encrypted and SWITCHBOARD_SECRET_KEY is not set")
     return secrets.decrypt(sealed)

@@ -16,6 +16,8 @@ import asyncio
 from collections import deque
 from types import TracebackType
 
+from switchboard.config.errors import InvalidArgumentError
+
 __all__ = ["Slots"]
 
 
@@ -24,7 +26,7 @@ class Slots:
 
     def __init__(self, limit: int) -> None:
         if limit < 1:
-            raise ValueError(f"Slots needs a limit of at least 1, not {limit}")
+            raise InvalidArgumentError(f"Slots needs a limit of at least 1, not {limit}")
         self._free = limit
         # Futures of waiters, oldest first; some are done (gave up), skipped later.
         self._waiters: deque[asyncio.Future[bool]] = deque()

@@ -33,6 +33,9 @@ from typing import Final
 from aiohttp import ThreadedResolver
 from aiohttp.abc import AbstractResolver, ResolveResult
 
+from ..errors import BlockedAddressError
+
+#: ``BlockedAddressError`` (``switchboard.worker.errors``) is what the guard raises.
 __all__ = ["AddressPolicy", "BlockedAddressError", "GuardedResolver", "block_reason"]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -134,19 +137,6 @@ def _lookup(rows: tuple[_Row, ...], value: int) -> str | None:
         if value & netmask == network:
             return reason
     return None
-
-
-class BlockedAddressError(OSError):
-    """The host is, or resolves to, an address the guard refuses."""
-
-    def __init__(self, host: str, address: str, reason: str) -> None:
-        self.host = host
-        self.address = address
-        self.reason = reason
-        shown = host if host == address else f"{host} ({address})"
-        super().__init__(
-            f"blocked by the SSRF guard: {shown} is {reason} (SWITCHBOARD_ALLOW_CIDRS can allow it)"
-        )
 
 
 def block_reason(address: IPAddress) -> str | None:

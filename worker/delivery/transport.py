@@ -19,10 +19,12 @@ from typing import Final
 
 import aiohttp
 
+from switchboard.config.errors import UsageError
 from switchboard.integrations import DeliveryRequest, DeliveryResponse
 
+from ..errors import BlockedAddressError
 from .exchange import Exchange
-from .ssrf import AddressPolicy, BlockedAddressError, GuardedResolver
+from .ssrf import AddressPolicy, GuardedResolver
 from .tuning import HttpTimeouts
 from .vocabulary import ErrorClass
 
@@ -70,7 +72,7 @@ class HttpTransport:
     ) -> Exchange:
         session = self._session
         if session is None:
-            raise RuntimeError("HttpTransport is not open: use `async with`")
+            raise UsageError("HttpTransport is not open: use `async with`")
         started = time.perf_counter()
         try:
             async with session.request(

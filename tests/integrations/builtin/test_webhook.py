@@ -13,11 +13,11 @@ from support.webhooks import WebhookRig, webhook_rig
 
 from switchboard.config import (
     ConfigStore,
-    ConfigValidationError,
     Redis,
     Settings,
 )
 from switchboard.integrations import (
+    ConfigValidationError,
     Event,
 )
 

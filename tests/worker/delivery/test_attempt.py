@@ -25,7 +25,6 @@ from switchboard.config import (
     ConfigCache,
     ConfigRecord,
     ConfigStore,
-    IntegrationStateError,
     Redis,
     Settings,
     new_config_id,
@@ -39,6 +38,7 @@ from switchboard.integrations import (
     Integration,
     IntegrationConfig,
     IntegrationManager,
+    IntegrationStateError,
     delivery_id,
 )
 from switchboard.integrations.builtin import WebhookIntegration
