@@ -1,4 +1,5 @@
-"""What every command shares: settings, one Redis session, error reporting, output."""
+"""What every command shares: settings and its Redis, a session of the config admin, the
+stop signals, and failures reported as one line with an exit code (output: ``output.py``)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,14 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
 import click
-import orjson
 
 from switchboard.config import (
-    ConfigRecord,
     ConfigStore,
     RedisUnavailableError,
     Settings,
@@ -37,12 +36,7 @@ __all__ = [
     "EXIT_STDOUT_CLOSED",
     "AdminSession",
     "admin_session",
-    "echo_json",
-    "echo_table",
     "fail",
-    "masked_settings",
-    "plural",
-    "record_json",
     "run",
     "stop_on_signals",
 ]
@@ -53,8 +47,6 @@ T = TypeVar("T")
 EXIT_ERROR = 1
 #: The input was invalid (the message names the field and the reason).
 EXIT_INVALID = 2
-
-MASK = "********"
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
@@ -151,36 +143,3 @@ async def admin_session(settings: Settings) -> AsyncIterator[AdminSession]:
     async with open_redis(settings) as redis:
         store = ConfigStore.for_settings(redis, settings)
         yield AdminSession(settings, manager, store, ConfigAdmin(manager, store))
-
-
-def masked_settings(settings: Mapping[str, Any], secret: frozenset[str]) -> dict[str, Any]:
-    # An unset secret shows as null: that it is unset is no secret, and worth seeing.
-    return {
-        key: (MASK if key in secret and value is not None else value)
-        for key, value in settings.items()
-    }
-
-
-def record_json(record: ConfigRecord, admin: ConfigAdmin) -> dict[str, Any]:
-    """A record for display: secrets masked, orphan status shown."""
-    data = record.model_dump(mode="json")
-    data["settings"] = masked_settings(record.settings, admin.secret_settings(record))
-    data["orphaned"] = admin.is_orphaned(record)
-    return data
-
-
-def echo_json(value: Any) -> None:
-    click.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
-
-
-def echo_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    cells = [[str(h) for h in headers], *[[str(c) for c in row] for row in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    for row in cells:
-        padded = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-        click.echo("  ".join(padded).rstrip())
-
-
-def plural(count: int, one: str, many: str) -> str:
-    """``1 delivery``, ``2 deliveries``."""
-    return f"{count} {one if count == 1 else many}"

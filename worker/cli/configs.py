@@ -16,7 +16,8 @@ from switchboard.config import (
 )
 from switchboard.integrations import ConfigAdmin, ConfigValidationError, parse_setting_value
 
-from .common import admin_session, echo_json, echo_table, fail, record_json, run
+from .common import admin_session, fail, run
+from .output import echo_json, echo_table, record_json
 
 __all__ = ["configs"]
 

@@ -15,7 +15,8 @@ import click
 from switchboard.config import Settings, open_redis, shown_id
 
 from ..delivery import DeliveryAdmin, DeliveryPage, DeliveryRecord, DeliveryStatus
-from .common import echo_json, echo_table, fail, plural, run
+from .common import fail, run
+from .output import echo_json, echo_table, plural
 
 __all__ = ["dead_letters", "deliveries"]
 

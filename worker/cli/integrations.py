@@ -8,7 +8,8 @@ import click
 
 from switchboard.config import Settings
 
-from .common import admin_session, echo_json, echo_table, run
+from .common import admin_session, run
+from .output import echo_json, echo_table
 
 __all__ = ["integrations"]
 

@@ -7,7 +7,8 @@ import click
 from switchboard.config import Settings, open_redis
 
 from ..delivery import DeliveryAdmin
-from .common import echo_json, echo_table, run
+from .common import run
+from .output import echo_json, echo_table
 
 __all__ = ["rejected"]
 

@@ -7,7 +7,8 @@ import click
 from switchboard.config import Settings, open_redis, redact_url
 
 from ..status import StatusReport, read_status
-from .common import echo_json, run
+from .common import run
+from .output import echo_json
 
 __all__ = ["status"]
 

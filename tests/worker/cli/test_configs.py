@@ -32,7 +32,7 @@ from switchboard.config import (
 )
 from switchboard.integrations import DeliveryRequest
 from switchboard.worker.cli import cli
-from switchboard.worker.cli.common import MASK
+from switchboard.worker.cli.output import MASK
 from switchboard.worker.delivery import DeliveryRecord
 from switchboard.worker.delivery.sealing import RequestSealer
 
