@@ -11,7 +11,7 @@ import orjson
 import redis
 from support.env import TEST_SECRET_KEY
 from support.sink import Sink
-from support.waiting import wait_for
+from support.waiting import wait_for, wait_for_async
 from support.webhooks import add_webhook
 from support.workers import WorkerProcess, running_worker
 
@@ -85,12 +85,18 @@ async def test_sigkill_mid_burst_loses_nothing(
 
 
 async def test_an_event_id_emitted_twice_is_dispatched_once(
-    settings: Settings, store: ConfigStore
+    settings: Settings, store: ConfigStore, redis_client: Redis, keys: RedisKeys
 ) -> None:
     async with Sink() as sink:
         await add_webhook(store, "w", sink.url("/w"))
         async with running_worker(settings), EventClient(settings) as client:
             await client.emit("review.published", {"n": 1}, event_id="evt-once")
+            # Two jobs in the queue together run concurrently, either one's dedup first: the
+            # second is emitted once the first job has claimed the id, so the first is first.
+            await wait_for_async(
+                lambda: redis_client.exists(keys.event_seen("evt-once")),
+                what="the first job to claim the event id",
+            )
             await client.emit("review.published", {"n": 2}, event_id="evt-once")
             await client.emit("review.published", {"n": 3}, event_id="evt-other")
             await sink.wait_for_count(2)
