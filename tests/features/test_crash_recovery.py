@@ -30,18 +30,22 @@ from switchboard.worker.jobs import EventDeduplicator
 
 EVENTS = 300
 
+#: A worker whose jobs and retries another worker takes over within seconds once it dies
+#: (or loses Redis): arq's in-progress mark lasts the handler timeout + both margins (2 s
+#: here, 50 s by default), and a retry it claimed comes due again after its lease.
+QUICK_RECOVERY = {
+    "SWITCHBOARD_HANDLER_TIMEOUT": "1",
+    "SWITCHBOARD_JOB_TIMEOUT_MARGIN": "0.5",
+    "SWITCHBOARD_IN_PROGRESS_MARGIN": "0.5",
+    "SWITCHBOARD_RETRY_LEASE": "2",
+}
+
 
 async def test_sigkill_mid_burst_loses_nothing(
     settings: Settings, store: ConfigStore, keys: RedisKeys, redis_url: str, tmp_path: Path
 ) -> None:
     raw_redis = redis.Redis.from_url(redis_url)
-    # A 1 s handler timeout makes arq's in-progress mark (job timeout + 10 s) last 21 s
-    # instead of the default 50 s, so the test waits less for the jobs the killed worker held.
-    env = {
-        "REDIS_URL": redis_url,
-        "SWITCHBOARD_KEY_PREFIX": "sbtest",
-        "SWITCHBOARD_HANDLER_TIMEOUT": "1",
-    }
+    env = {"REDIS_URL": redis_url, "SWITCHBOARD_KEY_PREFIX": "sbtest", **QUICK_RECOVERY}
     async with Sink() as sink:
         sink.on("/slow", delay=0.05)
         config = await add_webhook(store, "slow", sink.url("/slow"))
@@ -143,8 +147,7 @@ async def test_a_redis_restart_mid_burst_loses_nothing(tmp_path: Path) -> None:
         key_prefix="sbtest",
         secret_key=TEST_SECRET_KEY,  # type: ignore[arg-type]
     )
-    env = {"REDIS_URL": server.url, "SWITCHBOARD_KEY_PREFIX": "sbtest",
-           "SWITCHBOARD_HANDLER_TIMEOUT": "1"}  # fmt: skip
+    env = {"REDIS_URL": server.url, "SWITCHBOARD_KEY_PREFIX": "sbtest", **QUICK_RECOVERY}
     worker = None
     try:
         async with Sink() as sink:
