@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_the_smoke_run_writes_json_markdown_and_a_chart(tmp_path: Path) -> None:
     subprocess.run(
         [sys.executable, "-m", "bench", "--smoke", "--out", str(tmp_path)],

@@ -8,6 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import orjson
+import pytest
 import redis
 from support.env import TEST_SECRET_KEY
 from support.sink import Sink
@@ -41,6 +42,7 @@ QUICK_RECOVERY = {
 }
 
 
+@pytest.mark.slow
 async def test_sigkill_mid_burst_loses_nothing(
     settings: Settings, store: ConfigStore, keys: RedisKeys, redis_url: str, tmp_path: Path
 ) -> None:
@@ -134,6 +136,7 @@ async def test_the_same_id_twice_in_one_job_is_dispatched_once(
     assert await dedup.fresh([first, other, copy], "job-9") == [first, other]
 
 
+@pytest.mark.slow
 async def test_a_redis_restart_mid_burst_loses_nothing(tmp_path: Path) -> None:
     """Redis (with its append-only file, as `switchboard dev` runs it) restarts while the
     worker is busy: the worker waits for it, and every accepted event is delivered."""
