@@ -8,10 +8,11 @@ from collections import defaultdict
 from pathlib import Path
 
 import orjson
+import pytest
 import redis
 from support.env import TEST_SECRET_KEY
 from support.sink import Sink
-from support.waiting import wait_for
+from support.waiting import wait_for, wait_for_async
 from support.webhooks import add_webhook
 from support.workers import WorkerProcess, running_worker
 
@@ -30,18 +31,23 @@ from switchboard.worker.jobs import EventDeduplicator
 
 EVENTS = 300
 
+#: A worker whose jobs and retries another worker takes over within seconds once it dies
+#: (or loses Redis): arq's in-progress mark lasts the handler timeout + both margins (2 s
+#: here, 50 s by default), and a retry it claimed comes due again after its lease.
+QUICK_RECOVERY = {
+    "SWITCHBOARD_HANDLER_TIMEOUT": "1",
+    "SWITCHBOARD_JOB_TIMEOUT_MARGIN": "0.5",
+    "SWITCHBOARD_IN_PROGRESS_MARGIN": "0.5",
+    "SWITCHBOARD_RETRY_LEASE": "2",
+}
 
+
+@pytest.mark.slow
 async def test_sigkill_mid_burst_loses_nothing(
     settings: Settings, store: ConfigStore, keys: RedisKeys, redis_url: str, tmp_path: Path
 ) -> None:
     raw_redis = redis.Redis.from_url(redis_url)
-    # A 1 s handler timeout makes arq's in-progress mark (job timeout + 10 s) last 21 s
-    # instead of the default 50 s, so the test waits less for the jobs the killed worker held.
-    env = {
-        "REDIS_URL": redis_url,
-        "SWITCHBOARD_KEY_PREFIX": "sbtest",
-        "SWITCHBOARD_HANDLER_TIMEOUT": "1",
-    }
+    env = {"REDIS_URL": redis_url, "SWITCHBOARD_KEY_PREFIX": "sbtest", **QUICK_RECOVERY}
     async with Sink() as sink:
         sink.on("/slow", delay=0.05)
         config = await add_webhook(store, "slow", sink.url("/slow"))
@@ -85,12 +91,18 @@ async def test_sigkill_mid_burst_loses_nothing(
 
 
 async def test_an_event_id_emitted_twice_is_dispatched_once(
-    settings: Settings, store: ConfigStore
+    settings: Settings, store: ConfigStore, redis_client: Redis, keys: RedisKeys
 ) -> None:
     async with Sink() as sink:
         await add_webhook(store, "w", sink.url("/w"))
         async with running_worker(settings), EventClient(settings) as client:
             await client.emit("review.published", {"n": 1}, event_id="evt-once")
+            # Two jobs in the queue together run concurrently, either one's dedup first: the
+            # second is emitted once the first job has claimed the id, so the first is first.
+            await wait_for_async(
+                lambda: redis_client.exists(keys.event_seen("evt-once")),
+                what="the first job to claim the event id",
+            )
             await client.emit("review.published", {"n": 2}, event_id="evt-once")
             await client.emit("review.published", {"n": 3}, event_id="evt-other")
             await sink.wait_for_count(2)
@@ -124,6 +136,7 @@ async def test_the_same_id_twice_in_one_job_is_dispatched_once(
     assert await dedup.fresh([first, other, copy], "job-9") == [first, other]
 
 
+@pytest.mark.slow
 async def test_a_redis_restart_mid_burst_loses_nothing(tmp_path: Path) -> None:
     """Redis (with its append-only file, as `switchboard dev` runs it) restarts while the
     worker is busy: the worker waits for it, and every accepted event is delivered."""
@@ -137,8 +150,7 @@ async def test_a_redis_restart_mid_burst_loses_nothing(tmp_path: Path) -> None:
         key_prefix="sbtest",
         secret_key=TEST_SECRET_KEY,  # type: ignore[arg-type]
     )
-    env = {"REDIS_URL": server.url, "SWITCHBOARD_KEY_PREFIX": "sbtest",
-           "SWITCHBOARD_HANDLER_TIMEOUT": "1"}  # fmt: skip
+    env = {"REDIS_URL": server.url, "SWITCHBOARD_KEY_PREFIX": "sbtest", **QUICK_RECOVERY}
     worker = None
     try:
         async with Sink() as sink:

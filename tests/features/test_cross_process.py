@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 import time
@@ -14,6 +15,7 @@ from typing import Any
 import orjson
 import pytest
 from support.env import TEST_ENV
+from support.waiting import wait_for_async
 
 from switchboard.config import ConfigStore, Redis, RedisKeys
 
@@ -44,11 +46,17 @@ class Watcher:
 
 @pytest.fixture
 async def watcher(redis_url: str) -> AsyncIterator[Watcher]:
+    async with _watching(redis_url, POLL_INTERVAL) as watcher:
+        yield watcher
+
+
+@contextlib.asynccontextmanager
+async def _watching(redis_url: str, poll_interval: float) -> AsyncIterator[Watcher]:
     env = {
         **os.environ,
         "REDIS_URL": redis_url,
         "SWITCHBOARD_KEY_PREFIX": "sbtest",
-        "SWITCHBOARD_CONFIG_POLL_INTERVAL": str(POLL_INTERVAL),
+        "SWITCHBOARD_CONFIG_POLL_INTERVAL": str(poll_interval),
         "PYTHONPATH": str(TESTS_DIR),
         **TEST_ENV,
     }
@@ -110,11 +118,25 @@ async def test_a_lost_pubsub_message_is_caught_by_polling(
 
 
 async def test_a_killed_pubsub_connection_reconnects(
-    watcher: Watcher, store: ConfigStore, redis_client: Redis
+    redis_url: str, store: ConfigStore, redis_client: Redis, keys: RedisKeys
 ) -> None:
-    await redis_client.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
-    record = await store.create(integration_id="tests.reporting", name="r")
-    await watcher.next("initialize")
-    # And after reconnecting, pub/sub works again for the next change.
-    await store.update(record.id, lambda r: {"enabled": False})
-    await watcher.next("shutdown")
+    # Polling this slowly, only a pub/sub message brings a change within the interval.
+    poll_interval = 1.5
+    channel = keys.configs_changed_channel
+
+    async def subscribers() -> int:
+        (_, count), *_ = await redis_client.pubsub_numsub(channel)
+        return int(count)
+
+    async with _watching(redis_url, poll_interval) as watcher:
+        await wait_for_async(subscribers, what="the watcher to subscribe")
+        assert await redis_client.execute_command("CLIENT", "KILL", "TYPE", "pubsub") >= 1
+        assert await subscribers() == 0
+        # Made while it is not subscribed: caught by the look it takes once it is again.
+        record = await store.create(integration_id="tests.reporting", name="r")
+        initialized = await watcher.next("initialize", timeout=poll_interval + 10)
+        assert await subscribers() == 1  # it reconnected and subscribed again
+        # That look ended just before "initialize"; the next poll is an interval after it.
+        await store.update(record.id, lambda r: {"enabled": False})
+        shutdown = await watcher.next("shutdown", timeout=poll_interval)
+    assert shutdown["t"] - initialized["t"] < poll_interval  # a message, not the poll

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from support.sink import Sink
 from support.webhooks import add_webhook
 from support.workers import running_worker
@@ -14,6 +15,7 @@ from switchboard.worker import EventClient
 EVENTS = 20
 
 
+@pytest.mark.slow
 async def test_a_hanging_endpoint_does_not_starve_a_healthy_one(
     settings: Settings, store: ConfigStore
 ) -> None:

@@ -88,6 +88,7 @@ async def _configure(settings: Settings, store: ConfigStore, sink: Sink) -> None
         await admin.create("tests.hanging", name=f"hanging {tenant}", tenant=tenant)
 
 
+@pytest.mark.slow
 async def test_1000_events_two_workers_both_clients(
     settings: Settings, store: ConfigStore, workers: list[WorkerProcess]
 ) -> None:

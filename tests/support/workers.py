@@ -84,9 +84,12 @@ class WorkerProcess:
         self.process.send_signal(signum)
 
     async def wait_exit(self, *, timeout: float = DEFAULT_TIMEOUT) -> int:
-        code = await wait_for(lambda: self.process.poll() is not None, timeout=timeout, what="exit")
-        assert code
-        return self.process.returncode
+        """The exit code, once the process has exited (0 included: ``poll()`` is ``None``
+        only while it runs)."""
+        await wait_for(lambda: self.process.poll() is not None, timeout=timeout, what="exit")
+        code = self.process.poll()
+        assert code is not None
+        return code
 
     def kill(self) -> None:
         if self.process.poll() is None:

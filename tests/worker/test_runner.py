@@ -180,6 +180,7 @@ async def test_an_unreachable_redis_is_named_without_its_password(
     assert await worker.wait_exit() == 0  # stopping while waiting for Redis is clean too
 
 
+@pytest.mark.slow
 async def test_the_worker_waits_for_redis_and_resumes_when_it_is_back(
     processes: list[WorkerProcess], tmp_path: Path
 ) -> None:
@@ -226,6 +227,7 @@ async def _run_cli(cwd: Path, env: dict[str, str], *args: str) -> str:
     return out.strip()
 
 
+@pytest.mark.slow
 async def test_switchboard_dev_runs_redis_and_a_worker_until_ctrl_c(tmp_path: Path) -> None:
     """The README's newcomer session: dev in one shell; configs add and emit in another."""
     env = {

@@ -116,6 +116,7 @@ async def test_dev_with_redis_url_makes_its_data_folder(
     assert await dev.stop() == 0
 
 
+@pytest.mark.slow
 async def test_a_killed_dev_takes_its_redis_along_and_the_next_dev_has_the_data(
     devs: list[Dev], tmp_path: Path
 ) -> None:
@@ -169,6 +170,7 @@ async def test_a_second_dev_in_the_same_folder_refuses_naming_the_first(
     assert await first.stop() == 0
 
 
+@pytest.mark.slow
 async def test_a_redis_left_by_a_dead_dev_is_named_with_how_to_stop_it(tmp_path: Path) -> None:
     """As a platform without a parent-death signal leaves it: dev gone, its Redis still up."""
     data_dir = (tmp_path / ".switchboard").resolve()

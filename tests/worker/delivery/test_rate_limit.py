@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
 import redis
 from support.sink import Sink
 from support.waiting import wait_for
@@ -31,6 +32,7 @@ async def test_reservations_space_out_slots(
     assert await limiter.reserve("cfg_x", RATE, now=2000.0) == 0.0  # idle time is not banked
 
 
+@pytest.mark.slow
 async def test_two_workers_share_one_limit(
     settings: Settings, store: ConfigStore, keys: RedisKeys, redis_url: str, tmp_path: Path
 ) -> None:

@@ -1,0 +1,186 @@
+"""``HostSlots``: a slot of the host and one of the worker, or "come back in N s" (``Wait``).
+
+asyncio only, with short tuning values. ``HostSlots`` reads ``time.monotonic()`` itself (no
+clock to inject), so a test that needs a request older than ``slow_host_after`` waits for
+that much real time to pass, on a condition with a deadline; the queue waits are the
+library's own timers (``queue_wait_max``), never the test's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from support.waiting import wait_for
+
+from switchboard.worker.delivery.host_slots import HostSlots
+from switchboard.worker.delivery.tuning import HttpLimits
+from switchboard.worker.delivery.vocabulary import Wait, WaitReason
+
+QUEUE_WAIT_MAX = 0.2
+SLOW_AFTER = 0.1
+MIN_WAIT = 0.05
+MAX_WAIT = 10.0
+#: Longer than any wait a test expects to end on its own.
+DEADLINE = 5.0
+
+
+def _slots(
+    *,
+    per_host: int = 1,
+    connections: int = 10,
+    min_wait: float = MIN_WAIT,
+    max_wait: float = MAX_WAIT,
+) -> HostSlots:
+    limits = HttpLimits(
+        connections=connections,
+        per_host=per_host,
+        queue_wait_max=QUEUE_WAIT_MAX,
+        slow_host_after=SLOW_AFTER,
+    )
+    return HostSlots(limits, min_wait=min_wait, max_wait=max_wait)
+
+
+async def _queued(task: asyncio.Future[Wait | None]) -> None:
+    """Let a task run up to where it waits (scheduling steps, not a wait for time)."""
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert not task.done()
+
+
+async def _older_than(started: float, seconds: float) -> None:
+    """Real time passing: HostSlots has no clock of its own to move."""
+    await wait_for(
+        lambda: time.monotonic() - started > seconds,
+        timeout=DEADLINE,
+        what=f"a request older than {seconds} s",
+    )
+
+
+async def test_enter_takes_a_slot_and_leave_gives_it_back() -> None:
+    hosts = _slots(per_host=2)
+    assert await hosts.enter("a:443", may_defer=True) is None
+    assert await hosts.enter("a:443", may_defer=True) is None
+    third = asyncio.ensure_future(hosts.enter("a:443", may_defer=True))
+    await _queued(third)  # both of a's slots are taken
+    hosts.leave("a:443")
+    assert await asyncio.wait_for(third, DEADLINE) is None  # handed the slot let go
+    hosts.leave("a:443")
+    hosts.leave("a:443")
+    for _ in range(2):  # all back: both go at once again
+        assert await hosts.enter("a:443", may_defer=True) is None
+
+
+async def test_hosts_have_their_own_slots() -> None:
+    hosts = _slots(per_host=1)
+    assert await hosts.enter("a:443", may_defer=True) is None
+    assert await hosts.enter("b:443", may_defer=True) is None  # a being full holds up no one
+    assert await hosts.enter("a:8443", may_defer=True) is None  # another port, another origin
+
+
+async def test_a_busy_host_is_queued_for_within_the_queue_wait() -> None:
+    hosts = _slots(per_host=1)
+    assert await hosts.enter("a:443", may_defer=True) is None
+    waiting = asyncio.ensure_future(hosts.enter("a:443", may_defer=True))
+    await _queued(waiting)  # its one request is young: not slow, so it queues
+    hosts.leave("a:443")
+    assert await asyncio.wait_for(waiting, DEADLINE) is None
+
+
+async def test_a_queue_wait_that_runs_out_is_a_host_busy_wait() -> None:
+    hosts = _slots(per_host=1, min_wait=0.5)
+    assert await hosts.enter("a:443", may_defer=True) is None
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    wait = await asyncio.wait_for(hosts.enter("a:443", may_defer=True), DEADLINE)
+    waited = loop.time() - began
+    # Queued for queue_wait_max, then told to come back: at least min_wait, since its host's
+    # request has been out for less.
+    assert wait == Wait(seconds=0.5, reason=WaitReason.HOST_BUSY)
+    assert QUEUE_WAIT_MAX - 0.01 <= waited < DEADLINE
+
+
+async def test_a_slow_host_is_answered_at_once_for_as_long_as_its_oldest_request_is_out() -> None:
+    # Three workers' host gates, each with a request of its one slot out: bounds apart.
+    plain, floored, capped = _slots(), _slots(min_wait=1.0), _slots(max_wait=0.15)
+    started = time.monotonic()
+    for hosts in (plain, floored, capped):
+        assert await hosts.enter("slow:443", may_defer=True) is None
+    await _older_than(time.monotonic(), SLOW_AFTER + 0.05)
+    loop = asyncio.get_running_loop()
+    for hosts, low, high in (
+        (plain, SLOW_AFTER + 0.05, None),
+        (floored, 1.0, 1.0),
+        (capped, 0.15, 0.15),
+    ):
+        began = loop.time()
+        wait = await hosts.enter("slow:443", may_defer=True)
+        assert loop.time() - began < QUEUE_WAIT_MAX  # not queued: told at once
+        assert wait is not None
+        assert wait.reason is WaitReason.HOST_BUSY
+        out_for = time.monotonic() - started
+        assert low <= wait.seconds <= (out_for if high is None else high)
+        assert MIN_WAIT <= wait.seconds <= MAX_WAIT
+
+
+async def test_without_may_defer_a_slow_host_is_waited_for_however_long() -> None:
+    hosts = _slots(per_host=1)
+    assert await hosts.enter("slow:443", may_defer=True) is None
+    started = time.monotonic()
+    await _older_than(started, SLOW_AFTER)
+    patient = asyncio.ensure_future(hosts.enter("slow:443", may_defer=False))
+    await _queued(patient)
+    await _older_than(time.monotonic(), QUEUE_WAIT_MAX + 0.1)
+    assert not patient.done()  # well past queue_wait_max, still waiting: never a Wait
+    hosts.leave("slow:443")
+    assert await asyncio.wait_for(patient, DEADLINE) is None
+
+
+async def test_a_host_is_slow_only_while_its_slow_request_is_out() -> None:
+    hosts = _slots(per_host=2)
+    assert await hosts.enter("h:443", may_defer=True) is None
+    started = time.monotonic()
+    await _older_than(started, SLOW_AFTER)
+    assert await hosts.enter("h:443", may_defer=True) is None  # a slot was free: no matter
+    slow = await hosts.enter("h:443", may_defer=True)  # full, and its oldest is slow
+    assert slow is not None
+    assert slow.reason is WaitReason.HOST_BUSY
+    hosts.leave("h:443")  # the oldest start goes, whichever request ended
+    assert await hosts.enter("h:443", may_defer=True) is None
+    queued = asyncio.ensure_future(hosts.enter("h:443", may_defer=True))
+    await _queued(queued)  # full again, of young requests: queued for, not turned away
+    hosts.leave("h:443")
+    assert await asyncio.wait_for(queued, DEADLINE) is None
+
+
+async def test_the_worker_wide_limit_holds_across_hosts() -> None:
+    hosts = _slots(per_host=2, connections=2)
+    assert await hosts.enter("a:443", may_defer=True) is None
+    assert await hosts.enter("b:443", may_defer=True) is None
+    queued = asyncio.ensure_future(hosts.enter("c:443", may_defer=True))
+    await _queued(queued)  # c has slots; the worker has none
+    hosts.leave("a:443")
+    assert await asyncio.wait_for(queued, DEADLINE) is None
+    # Full again: the worker-wide wait runs out too, and says to come back soon.
+    wait = await asyncio.wait_for(hosts.enter("d:443", may_defer=True), DEADLINE)
+    assert wait == Wait(seconds=MIN_WAIT, reason=WaitReason.HOST_BUSY)
+
+
+async def test_waiting_for_the_worker_holds_no_slot_of_the_host() -> None:
+    hosts = _slots(per_host=1, connections=1)
+    assert await hosts.enter("a:443", may_defer=True) is None
+    wait = await asyncio.wait_for(hosts.enter("b:443", may_defer=True), DEADLINE)
+    assert wait is not None  # b's slot was taken while it waited for the worker's...
+    hosts.leave("a:443")
+    assert await hosts.enter("b:443", may_defer=True) is None  # ...and given back after
+
+
+@pytest.mark.parametrize("may_defer", [True, False])
+async def test_a_free_host_and_worker_go_at_once(may_defer: bool) -> None:
+    hosts = _slots(per_host=3, connections=3)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    for _ in range(3):
+        assert await hosts.enter("a:443", may_defer=may_defer) is None
+    assert loop.time() - began < QUEUE_WAIT_MAX
