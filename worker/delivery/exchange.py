@@ -26,8 +26,6 @@ class Exchange:
     duration: float = 0.0
     #: Trying again cannot help (a blocked address, an invalid URL).
     permanent: bool = False
-    #: ``HOST_BUSY`` only: how long the host's oldest request in flight has been out (s).
-    busy_for: float = 0.0
 
     @property
     def ok(self) -> bool:

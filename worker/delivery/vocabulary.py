@@ -49,8 +49,6 @@ class ErrorClass(StrEnum):
     INVALID_URL = "invalid_url"
     #: The configuration was deleted or disabled, or the stored request cannot be opened.
     GONE = "gone"
-    #: No slot for the request (a slow host, a busy worker): nothing was sent.
-    HOST_BUSY = "host_busy"
 
 
 class HealthChange(StrEnum):
