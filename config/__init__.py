@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from .lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from .cache import ChangeListener, ConfigCache
+    from .cache import ChangeListener, ConfigCache, ConfigSource
     from .clock import utc_now
     from .connection import (
         REDIS_DOWN_ERRORS,
@@ -74,6 +74,7 @@ __all__ = [
     "ConfigConflictError",
     "ConfigNotFoundError",
     "ConfigRecord",
+    "ConfigSource",
     "ConfigStore",
     "EmbeddedRedis",
     "EmbeddedRedisError",
@@ -109,7 +110,7 @@ __all__ = [
 
 #: Where each name lives, imported on first use (``switchboard.config.lazy``).
 _HOMES = {
-    ".cache": ("ChangeListener", "ConfigCache"),
+    ".cache": ("ChangeListener", "ConfigCache", "ConfigSource"),
     ".clock": ("utc_now",),
     ".connection": (
         "REDIS_DOWN_ERRORS",

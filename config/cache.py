@@ -21,18 +21,32 @@ import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from types import MappingProxyType, TracebackType
+from typing import Protocol
 
 from .connection import REDIS_DOWN_ERRORS, Redis
 from .errors import RecordFormatError
 from .records import ConfigRecord
 from .store import ConfigChanges, ConfigStore
 
-__all__ = ["ChangeListener", "ConfigCache"]
+__all__ = ["ChangeListener", "ConfigCache", "ConfigSource"]
 
 logger = logging.getLogger(__name__)
 
 #: Called after the cache applied a change; ``changes.records`` says what changed.
 ChangeListener = Callable[[ConfigChanges], None]
+
+
+class ConfigSource(Protocol):
+    """What the integration manager follows: ``ConfigCache`` in every process, or records
+    held in memory (``switchboard.testing``'s handler tests)."""
+
+    @property
+    def records(self) -> Mapping[str, ConfigRecord]: ...
+
+    @property
+    def generation(self) -> int: ...
+
+    def add_listener(self, listener: ChangeListener) -> None: ...
 
 
 class ConfigCache:

@@ -86,21 +86,46 @@ class ConfigAdmin:
         conditions: Any = None,
         rate_limit: float | None = None,
     ) -> ConfigRecord:
+        fields = self.validate_new(
+            integration_id,
+            name=name,
+            settings=settings,
+            tenant=tenant,
+            enabled=enabled,
+            conditions=conditions,
+            rate_limit=rate_limit,
+        )
+        return await self._store.create(**fields)
+
+    def validate_new(
+        self,
+        integration_id: str,
+        *,
+        name: str,
+        settings: Mapping[str, Any] | None = None,
+        tenant: str | None = None,
+        enabled: bool = True,
+        conditions: Any = None,
+        rate_limit: float | None = None,
+    ) -> dict[str, Any]:
+        """A new configuration's fields as they would be stored, validated
+        (``ConfigValidationError`` per field), without storing it: ``create`` stores them,
+        ``switchboard.testing`` builds records in memory from them."""
         integration = self._manager.get_integration(integration_id)
         given = dict(settings or {})
         form = self._validate(integration, name=name, enabled=enabled, given=given)
         conditions_set = ConditionSet.parse(conditions)
         stored = self._stored_settings(integration, form, given)
-        return await self._store.create(
-            integration_id=integration_id,
-            name=form.name,
-            settings=stored,
-            secret_settings=form.secret_fields() & stored.keys(),
-            rate_limit=_check_rate_limit(rate_limit),
-            tenant=_check_tenant(tenant),
-            enabled=form.enabled,
-            conditions=conditions_set.model_dump(),
-        )
+        return {
+            "integration_id": integration_id,
+            "name": form.name,
+            "settings": stored,
+            "secret_settings": form.secret_fields() & stored.keys(),
+            "rate_limit": _check_rate_limit(rate_limit),
+            "tenant": _check_tenant(tenant),
+            "enabled": form.enabled,
+            "conditions": conditions_set.model_dump(),
+        }
 
     async def update(
         self,

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Final
 
-from switchboard.config.cache import ConfigCache
+from switchboard.config.cache import ConfigSource
 from switchboard.config.records import ConfigRecord
 from switchboard.config.store import UNSET, ConfigChanges, Unset
 
@@ -60,7 +60,7 @@ class IntegrationManager:
         self.load_errors: list[IntegrationError] = []
         self._deliverer: Deliverer | None = None
         self._integrations: dict[str, Integration] = {}
-        self._cache: ConfigCache | None = None
+        self._cache: ConfigSource | None = None
         # integration id -> config id -> view, enabled or not
         self._configs: dict[str, dict[str, IntegrationConfig]] = {}
         # integration id -> tenant -> enabled views: get_configs' one lookup
@@ -144,7 +144,7 @@ class IntegrationManager:
 
     @contextmanager
     def running(
-        self, cache: ConfigCache, *, deliverer: Deliverer | None = None
+        self, cache: ConfigSource, *, deliverer: Deliverer | None = None
     ) -> Iterator[IntegrationManager]:
         """Follow ``cache``: enable and disable integrations as configurations change, with
         ``deliverer`` behind every ``send()`` (a worker's delivery engine; none elsewhere).

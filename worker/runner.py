@@ -20,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+import random
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from arq.connections import ArqRedis
@@ -63,7 +65,9 @@ logger = logging.getLogger(__name__)
 class WorkerRunner:
     """Runs the arq worker for ``settings`` with ``manager``'s integrations until stopped.
 
-    ``tuning`` and ``delivery``: built from ``settings`` unless given.
+    ``tuning`` and ``delivery``: built from ``settings`` unless given. ``clock`` (epoch
+    seconds) and ``rng`` (jitter) are the delivery path's: ``switchboard.testing`` moves
+    the one and fixes the other, so a retry's due time comes when a test says.
     """
 
     def __init__(
@@ -73,11 +77,15 @@ class WorkerRunner:
         *,
         tuning: WorkerTuning | None = None,
         delivery: DeliveryTuning | None = None,
+        clock: Callable[[], float] = time.time,
+        rng: Callable[[], float] = random.random,
     ) -> None:
         self._settings = settings
         self._manager = manager
         self._tuning = tuning or WorkerTuning.from_settings(settings)
         self._delivery = delivery or DeliveryTuning.from_settings(settings)
+        self._clock = clock
+        self._rng = rng
         self._url = redact_url(settings.effective_redis_url)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -113,7 +121,7 @@ class WorkerRunner:
             store = ConfigStore.for_settings(redis, settings)
             cache = ConfigCache(store, redis, poll_interval=settings.config_poll_interval)
             async with cache, attempter, self._arq_pool() as pool:
-                log = DeliveryLog(redis, keys, retention=delivery.retention)
+                log = DeliveryLog(redis, keys, retention=delivery.retention, clock=self._clock)
                 engine = DeliveryEngine(
                     settings,
                     attempter=attempter,
@@ -122,6 +130,8 @@ class WorkerRunner:
                     store=store,
                     redis=redis,
                     tuning=delivery,
+                    clock=self._clock,
+                    rng=self._rng,
                 )
                 lane = RetryLane(engine, log, delivery.retries)
                 with self._manager.running(cache, deliverer=engine):
