@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from switchboard.config.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from .admin import ConfigAdmin, parse_setting_value
+    from .admin import ConfigAdmin, new_config_fields, parse_setting_value
     from .conditions import Condition, ConditionSet, Operator
     from .configs import IntegrationConfig
     from .delivery import (
@@ -85,6 +85,7 @@ __all__ = [
     "delivery_id",
     "discover_integrations",
     "generate_secret",
+    "new_config_fields",
     "new_event_id",
     "parse_setting_value",
     "secret_field",
@@ -94,7 +95,7 @@ __all__ = [
 
 #: Where each name lives, imported on first use (``switchboard.config.lazy``).
 _HOMES = {
-    ".admin": ("ConfigAdmin", "parse_setting_value"),
+    ".admin": ("ConfigAdmin", "new_config_fields", "parse_setting_value"),
     ".conditions": ("Condition", "ConditionSet", "Operator"),
     ".configs": ("IntegrationConfig",),
     ".delivery": (

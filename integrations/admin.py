@@ -32,7 +32,7 @@ from .forms import ConfigForm
 from .integration import Integration
 from .manager import IntegrationManager
 
-__all__ = ["ConfigAdmin", "parse_setting_value"]
+__all__ = ["ConfigAdmin", "new_config_fields", "parse_setting_value"]
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,8 @@ class ConfigAdmin:
         conditions: Any = None,
         rate_limit: float | None = None,
     ) -> ConfigRecord:
-        fields = self.validate_new(
+        fields = new_config_fields(
+            self._manager,
             integration_id,
             name=name,
             settings=settings,
@@ -96,36 +97,6 @@ class ConfigAdmin:
             rate_limit=rate_limit,
         )
         return await self._store.create(**fields)
-
-    def validate_new(
-        self,
-        integration_id: str,
-        *,
-        name: str,
-        settings: Mapping[str, Any] | None = None,
-        tenant: str | None = None,
-        enabled: bool = True,
-        conditions: Any = None,
-        rate_limit: float | None = None,
-    ) -> dict[str, Any]:
-        """A new configuration's fields as they would be stored, validated
-        (``ConfigValidationError`` per field), without storing it: ``create`` stores them,
-        ``switchboard.testing`` builds records in memory from them."""
-        integration = self._manager.get_integration(integration_id)
-        given = dict(settings or {})
-        form = self._validate(integration, name=name, enabled=enabled, given=given)
-        conditions_set = ConditionSet.parse(conditions)
-        stored = self._stored_settings(integration, form, given)
-        return {
-            "integration_id": integration_id,
-            "name": form.name,
-            "settings": stored,
-            "secret_settings": form.secret_fields() & stored.keys(),
-            "rate_limit": _check_rate_limit(rate_limit),
-            "tenant": _check_tenant(tenant),
-            "enabled": form.enabled,
-            "conditions": conditions_set.model_dump(),
-        }
 
     async def update(
         self,
@@ -255,3 +226,34 @@ def _check_rate_limit(rate_limit: float | None) -> float | None:
     if rate_limit is not None and not rate_limit > 0:
         raise ConfigValidationError({"rate_limit": "must be more than 0 deliveries per second"})
     return rate_limit
+
+
+def new_config_fields(
+    manager: IntegrationManager,
+    integration_id: str,
+    *,
+    name: str,
+    settings: Mapping[str, Any] | None = None,
+    tenant: str | None = None,
+    enabled: bool = True,
+    conditions: Any = None,
+    rate_limit: float | None = None,
+) -> dict[str, Any]:
+    """A new configuration's fields as they are stored, validated through the integration's
+    form and the conditions model (``ConfigValidationError`` per field): ``ConfigAdmin``
+    stores them, ``switchboard.testing`` builds records in memory from them."""
+    integration = manager.get_integration(integration_id)
+    given = dict(settings or {})
+    form = ConfigAdmin._validate(integration, name=name, enabled=enabled, given=given)
+    conditions_set = ConditionSet.parse(conditions)
+    stored = ConfigAdmin._stored_settings(integration, form, given)
+    return {
+        "integration_id": integration_id,
+        "name": form.name,
+        "settings": stored,
+        "secret_settings": form.secret_fields() & stored.keys(),
+        "rate_limit": _check_rate_limit(rate_limit),
+        "tenant": _check_tenant(tenant),
+        "enabled": form.enabled,
+        "conditions": conditions_set.model_dump(),
+    }

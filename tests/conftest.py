@@ -1,8 +1,8 @@
-"""Fixtures: one private redis-server for the session, a clean database per test."""
+"""Fixtures: the plugin's redis-server for the session, a clean database per test."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 import redis
@@ -19,10 +19,9 @@ from switchboard.config import (
 
 
 @pytest.fixture(scope="session")
-def redis_server() -> Iterator[EmbeddedRedis]:
-    """A redis-server on a free loopback port: never a developer's 6379."""
-    with EmbeddedRedis() as server:
-        yield server
+def redis_server(switchboard_redis: EmbeddedRedis) -> EmbeddedRedis:
+    """The plugin's redis-server (``switchboard.testing``): never a developer's 6379."""
+    return switchboard_redis
 
 
 @pytest.fixture

@@ -16,8 +16,13 @@ import pytest
 from switchboard.config import errors
 
 ROOT = Path(__file__).parent.parent
-PACKAGES = ["switchboard.config", "switchboard.integrations", "switchboard.worker"]
-LAYERS = {"config": 0, "integrations": 1, "worker": 2}
+PACKAGES = [
+    "switchboard.config",
+    "switchboard.integrations",
+    "switchboard.worker",
+    "switchboard.testing",
+]
+LAYERS = {"config": 0, "integrations": 1, "worker": 2, "testing": 3}
 
 
 def _packages() -> list[str]:
@@ -58,7 +63,12 @@ def test_a_packages_all_is_sorted_and_every_name_is_there(package: str) -> None:
     assert missing == []
 
 
-LAZY_PACKAGES = ["switchboard.config", "switchboard.integrations", "switchboard.worker"]
+LAZY_PACKAGES = [
+    "switchboard.config",
+    "switchboard.integrations",
+    "switchboard.worker",
+    "switchboard.testing",
+]
 
 
 @pytest.mark.parametrize("package", LAZY_PACKAGES)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import redis.exceptions
-from support.waiting import wait_for
 from support.workers import SWITCHBOARD, WorkerProcess
 
 from switchboard.config import (
@@ -23,6 +22,7 @@ from switchboard.config import (
     open_redis,
     redact_url,
 )
+from switchboard.testing.waiting import wait_for
 
 
 @pytest.mark.parametrize(

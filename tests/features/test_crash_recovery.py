@@ -11,8 +11,6 @@ import orjson
 import pytest
 import redis
 from support.env import TEST_SECRET_KEY
-from support.sink import Sink
-from support.waiting import wait_for, wait_for_async
 from support.webhooks import add_webhook
 from support.workers import WorkerProcess, running_worker
 
@@ -26,6 +24,8 @@ from switchboard.config import (
     open_redis,
 )
 from switchboard.integrations import Event, delivery_id
+from switchboard.testing import RecordingSink
+from switchboard.testing.waiting import wait_for, wait_for_async
 from switchboard.worker import EventClient
 from switchboard.worker.jobs import EventDeduplicator
 
@@ -48,7 +48,7 @@ async def test_sigkill_mid_burst_loses_nothing(
 ) -> None:
     raw_redis = redis.Redis.from_url(redis_url)
     env = {"REDIS_URL": redis_url, "SWITCHBOARD_KEY_PREFIX": "sbtest", **QUICK_RECOVERY}
-    async with Sink() as sink:
+    async with RecordingSink() as sink:
         sink.on("/slow", delay=0.05)
         config = await add_webhook(store, "slow", sink.url("/slow"))
         first = WorkerProcess(env, tmp_path / "first.log")
@@ -93,7 +93,7 @@ async def test_sigkill_mid_burst_loses_nothing(
 async def test_an_event_id_emitted_twice_is_dispatched_once(
     settings: Settings, store: ConfigStore, redis_client: Redis, keys: RedisKeys
 ) -> None:
-    async with Sink() as sink:
+    async with RecordingSink() as sink:
         await add_webhook(store, "w", sink.url("/w"))
         async with running_worker(settings), EventClient(settings) as client:
             await client.emit("review.published", {"n": 1}, event_id="evt-once")
@@ -153,7 +153,7 @@ async def test_a_redis_restart_mid_burst_loses_nothing(tmp_path: Path) -> None:
     env = {"REDIS_URL": server.url, "SWITCHBOARD_KEY_PREFIX": "sbtest", **QUICK_RECOVERY}
     worker = None
     try:
-        async with Sink() as sink:
+        async with RecordingSink() as sink:
             sink.on("/slow", delay=0.02)
             async with open_redis(settings) as client:
                 await add_webhook(

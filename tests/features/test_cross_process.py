@@ -15,9 +15,9 @@ from typing import Any
 import orjson
 import pytest
 from support.env import TEST_ENV
-from support.waiting import wait_for_async
 
 from switchboard.config import ConfigStore, Redis, RedisKeys
+from switchboard.testing.waiting import wait_for_async
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
 POLL_INTERVAL = 0.3

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from support.sink import Sink
 from support.webhooks import add_webhook
 from support.workers import running_worker
 
 from switchboard.config import ConfigStore, Settings
+from switchboard.testing import RecordingSink
 from switchboard.worker import EventClient
 
 EVENTS = 20
@@ -30,7 +30,7 @@ async def test_a_hanging_endpoint_does_not_starve_a_healthy_one(
             "retry_concurrency": 2,
         }
     )
-    async with Sink() as hanging, Sink() as healthy:
+    async with RecordingSink() as hanging, RecordingSink() as healthy:
         gate = hanging.on("/hang", gate=asyncio.Event()).gate
         assert gate is not None
         await add_webhook(store, "hanging", hanging.url("/hang"))

@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 from support.faulty import HangingIntegration, RaisingIntegration
-from support.sink import Sink
 from support.workers import WorkerProcess
 
 from switchboard.config import ConfigStore, Settings
 from switchboard.integrations import ConfigAdmin, IntegrationManager
 from switchboard.integrations.builtin import WebhookIntegration
+from switchboard.testing import RecordingSink
 from switchboard.worker.producer import EventClient, SyncEventClient
 
 EVENTS = 1000
@@ -68,7 +68,7 @@ def workers(redis_url: str, tmp_path: Path) -> Iterator[list[WorkerProcess]]:
         process.kill()
 
 
-async def _configure(settings: Settings, store: ConfigStore, sink: Sink) -> None:
+async def _configure(settings: Settings, store: ConfigStore, sink: RecordingSink) -> None:
     manager = IntegrationManager()
     for integration_cls in (WebhookIntegration, RaisingIntegration, HangingIntegration):
         manager.register(integration_cls)
@@ -92,7 +92,7 @@ async def _configure(settings: Settings, store: ConfigStore, sink: Sink) -> None
 async def test_1000_events_two_workers_both_clients(
     settings: Settings, store: ConfigStore, workers: list[WorkerProcess]
 ) -> None:
-    async with Sink() as sink:
+    async with RecordingSink() as sink:
         await _configure(settings, store, sink)
         for worker in workers:
             await worker.wait_for_log("worker started", timeout=20)

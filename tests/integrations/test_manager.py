@@ -10,7 +10,6 @@ from typing import Any
 import orjson
 import pytest
 from support.sample import OtherIntegration, SampleIntegration
-from support.waiting import wait_for
 
 from switchboard.config import (
     ConfigCache,
@@ -29,6 +28,7 @@ from switchboard.integrations import (
     IntegrationRegistrationError,
     IntegrationStateError,
 )
+from switchboard.testing.waiting import wait_for
 
 
 @dataclass

@@ -13,7 +13,6 @@ from click.testing import CliRunner
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from support.cli import invoke, ok
 from support.env import TEST_ENV
-from support.sink import Received, Sink
 from support.webhooks import webhook_rig
 
 from switchboard.config import ConfigStore, Redis, Settings, utc_now
@@ -24,6 +23,7 @@ from switchboard.integrations import (
     generate_secret,
     secret_key,
 )
+from switchboard.testing import Received, RecordingSink
 
 
 def test_a_generated_secret_is_whsec_and_32_random_bytes() -> None:
@@ -47,8 +47,8 @@ def test_an_invalid_secret_is_refused_in_plain_words(secret: str, says: str) -> 
 
 
 @pytest.fixture
-async def sink() -> AsyncIterator[Sink]:
-    async with Sink() as sink:
+async def sink() -> AsyncIterator[RecordingSink]:
+    async with RecordingSink() as sink:
         yield sink
 
 
@@ -61,7 +61,7 @@ def _verifies(secret: str, received: Received) -> bool:
 
 
 async def test_every_delivery_is_signed_with_a_generated_secret(
-    settings: Settings, store: ConfigStore, redis_client: Redis, sink: Sink
+    settings: Settings, store: ConfigStore, redis_client: Redis, sink: RecordingSink
 ) -> None:
     async with webhook_rig(settings, store, redis_client) as rig:
         config_id = await rig.create(name="hook", settings={"url": sink.url("/hook")})
@@ -76,7 +76,7 @@ async def test_every_delivery_is_signed_with_a_generated_secret(
 
 
 async def test_a_given_secret_is_used_and_a_bad_one_refused(
-    settings: Settings, store: ConfigStore, redis_client: Redis, sink: Sink
+    settings: Settings, store: ConfigStore, redis_client: Redis, sink: RecordingSink
 ) -> None:
     secret = generate_secret()
     async with webhook_rig(settings, store, redis_client) as rig:
@@ -90,7 +90,11 @@ async def test_a_given_secret_is_used_and_a_bad_one_refused(
 
 
 async def _rotate(
-    settings: Settings, store: ConfigStore, redis: Redis, sink: Sink, rotated_ago: timedelta
+    settings: Settings,
+    store: ConfigStore,
+    redis: Redis,
+    sink: RecordingSink,
+    rotated_ago: timedelta,
 ) -> tuple[str, str, Received]:
     """Create with secret A, rotate to B ``rotated_ago``, deliver now."""
     old, new = generate_secret(), generate_secret()
@@ -104,7 +108,7 @@ async def _rotate(
 
 
 async def test_during_a_rotation_both_secrets_sign(
-    settings: Settings, store: ConfigStore, redis_client: Redis, sink: Sink
+    settings: Settings, store: ConfigStore, redis_client: Redis, sink: RecordingSink
 ) -> None:
     old, new, received = await _rotate(settings, store, redis_client, sink, timedelta(hours=23))
     assert len(received.headers["webhook-signature"].split(" ")) == 2
@@ -113,7 +117,7 @@ async def test_during_a_rotation_both_secrets_sign(
 
 
 async def test_24_hours_after_a_rotation_only_the_new_secret_signs(
-    settings: Settings, store: ConfigStore, redis_client: Redis, sink: Sink
+    settings: Settings, store: ConfigStore, redis_client: Redis, sink: RecordingSink
 ) -> None:
     old, new, received = await _rotate(settings, store, redis_client, sink, timedelta(hours=25))
     assert len(received.headers["webhook-signature"].split(" ")) == 1
@@ -132,7 +136,7 @@ def _cli(settings: Settings) -> CliRunner:
 
 
 async def test_configs_secret_reveals_the_generated_secret_that_verifies_a_delivery(
-    settings: Settings, store: ConfigStore, redis_client: Redis, sink: Sink
+    settings: Settings, store: ConfigStore, redis_client: Redis, sink: RecordingSink
 ) -> None:
     """A receiver can verify signatures although the operator never saw the secret."""
     runner = _cli(settings)
@@ -166,7 +170,7 @@ async def test_configs_secret_reveals_the_generated_secret_that_verifies_a_deliv
 
 
 async def test_configs_secret_during_a_rotation_gives_both_current_first(
-    settings: Settings, store: ConfigStore, redis_client: Redis, sink: Sink
+    settings: Settings, store: ConfigStore, redis_client: Redis, sink: RecordingSink
 ) -> None:
     old, new, _received = await _rotate(settings, store, redis_client, sink, timedelta(hours=1))
     [record] = (await store.list())[0]

@@ -19,9 +19,8 @@ from switchboard.config import (
 )
 from switchboard.integrations import ConfigAdmin, Deliverer, IntegrationManager
 from switchboard.integrations.builtin import WebhookIntegration
+from switchboard.testing.waiting import wait_for
 from switchboard.worker.delivery import Attempter, DeliveryEngine, DeliveryLog
-
-from .waiting import wait_for
 
 
 async def add_webhook(store: ConfigStore, name: str, url: str, **options: Any) -> ConfigRecord:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from switchboard.config import Settings
 from switchboard.integrations import Integration, IntegrationManager
+from switchboard.testing.waiting import DEFAULT_TIMEOUT, wait_for
 from switchboard.worker.runner import WorkerRunner
 
 from .env import TEST_ENV
-from .waiting import DEFAULT_TIMEOUT, wait_for
 
 TESTS_DIR = Path(__file__).resolve().parent.parent
 #: The installed console script, next to this interpreter.

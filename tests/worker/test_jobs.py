@@ -20,8 +20,6 @@ from typing import Any, cast
 import orjson
 import pytest
 import redis
-from support.sink import Sink
-from support.waiting import wait_for
 from support.workers import running_worker
 
 from switchboard.config import (
@@ -34,6 +32,8 @@ from switchboard.config import (
 )
 from switchboard.integrations import ConfigAdmin, Event, Integration, IntegrationManager
 from switchboard.integrations.builtin import WebhookIntegration
+from switchboard.testing import RecordingSink
+from switchboard.testing.waiting import wait_for
 from switchboard.worker.dispatcher import Dispatcher
 from switchboard.worker.jobs import SERVICES, EventDeduplicator, JobServices, dispatch_job
 from switchboard.worker.producer import EventClient
@@ -107,7 +107,7 @@ async def _wait_dispatched(caplog: pytest.LogCaptureFixture, event_ids: Iterable
     await wait_for(lambda: wanted <= _dispatched(caplog), what=f"dispatch of {sorted(wanted)}")
 
 
-def _ids(sink: Sink, path: str) -> list[str]:
+def _ids(sink: RecordingSink, path: str) -> list[str]:
     return sorted(r.json["id"] for r in sink.at(path))
 
 
@@ -164,7 +164,7 @@ async def test_events_reach_enabled_configurations_of_their_tenant_only(
     settings: Settings, store: ConfigStore, dispatch_logs: pytest.LogCaptureFixture
 ) -> None:
     """No tenant -> the tenantless config; acme -> acme's; a disabled config gets nothing."""
-    async with Sink() as sink:
+    async with RecordingSink() as sink:
         admin = _admin(store)
         await admin.create(WEBHOOK, name="all", settings={"url": sink.url("/all")})
         await admin.create(WEBHOOK, name="acme", tenant="acme", settings={"url": sink.url("/acme")})
@@ -212,7 +212,7 @@ async def test_raising_and_hanging_handlers_stop_no_webhook_delivery(
 ) -> None:
     """Both failures are logged with the integration and event ids; the webhook delivers all."""
     quick = settings.model_copy(update={"handler_timeout": 0.3})
-    async with Sink() as sink:
+    async with RecordingSink() as sink:
         admin = _admin(store, RaisingIntegration, HangingIntegration)
         await admin.create(WEBHOOK, name="hook", settings={"url": sink.url("/hook")})
         await admin.create(RaisingIntegration.integration_id, name="raising")
@@ -267,7 +267,7 @@ async def test_planted_pickle_is_never_unpickled_and_the_worker_goes_on(
     """A pickle in ``arq:job:<id>``: not loaded, recorded as not JSON; later events still flow."""
     marker = tmp_path / "unpickled"
     payload = pickle.dumps(CreatesMarker(marker))
-    async with Sink() as sink:
+    async with RecordingSink() as sink:
         await _admin(store).create(WEBHOOK, name="hook", settings={"url": sink.url("/hook")})
         await _plant(redis_client, settings, "planted-pickle", payload)
 
@@ -307,7 +307,7 @@ async def test_planted_foreign_job_and_bad_events_are_recorded_not_run(
     batch = [malformed, 12345, oversized, valid.model_dump_json()]
     job = {"f": DISPATCH_JOB, "a": [batch], "k": {}, "t": 1, "et": int(time.time() * 1000)}
 
-    async with Sink() as sink:
+    async with RecordingSink() as sink:
         await _admin(store).create(WEBHOOK, name="hook", settings={"url": sink.url("/hook")})
         await _plant(redis_client, small, "planted-foreign", orjson.dumps(foreign))
         await _plant(redis_client, small, "planted-batch", orjson.dumps(job))

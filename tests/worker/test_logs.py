@@ -9,11 +9,11 @@ from pathlib import Path
 
 import orjson
 import pytest
-from support.sink import Sink
 from support.webhooks import add_webhook
 from support.workers import WorkerProcess
 
 from switchboard.config import ConfigStore, Redis, Settings
+from switchboard.testing import RecordingSink
 from switchboard.worker import EventClient
 from switchboard.worker.logs import JsonFormatter, TextFormatter, fields
 
@@ -64,7 +64,7 @@ async def test_a_worker_logs_one_line_per_delivery_and_no_secret(
         "SWITCHBOARD_KEY_PREFIX": "sbtest",
         "SWITCHBOARD_LOG_FORMAT": log_format,
     }
-    async with Sink() as sink:
+    async with RecordingSink() as sink:
         await add_webhook(
             store,
             "secretive",

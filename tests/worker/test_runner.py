@@ -14,12 +14,12 @@ import orjson
 import pytest
 import redis
 from support.env import TEST_SECRET_KEY
-from support.sink import Sink
-from support.waiting import wait_for, wait_for_async
 from support.webhooks import add_webhook
 from support.workers import TESTS_DIR, WorkerProcess, run_switchboard
 
 from switchboard.config import ConfigStore, EmbeddedRedis, RedisKeys, Settings, open_redis
+from switchboard.testing import RecordingSink
+from switchboard.testing.waiting import wait_for, wait_for_async
 from switchboard.worker.producer import EventClient
 
 
@@ -37,7 +37,7 @@ def processes() -> Iterator[list[WorkerProcess]]:
 
 
 async def _worker_to_a_gated_endpoint(
-    sink: Sink,
+    sink: RecordingSink,
     store: ConfigStore,
     env: dict[str, str],
     tmp_path: Path,
@@ -71,7 +71,7 @@ async def test_a_stop_signal_drains_what_is_in_flight_and_takes_nothing_new(
     tmp_path: Path,
     signum: int,
 ) -> None:
-    async with Sink() as sink:
+    async with RecordingSink() as sink:
         gate, worker = await _worker_to_a_gated_endpoint(
             sink, store, worker_env, tmp_path, processes
         )
@@ -100,7 +100,7 @@ async def test_the_stop_line_comes_after_the_attempts_in_the_background_end(
 ) -> None:
     """A slow endpoint's attempt goes on in the background after its job ended: the worker
     waits for it, within the grace period, and says so, before it says it stopped."""
-    async with Sink() as sink:
+    async with RecordingSink() as sink:
         gate, worker = await _worker_to_a_gated_endpoint(
             sink, store, worker_env, tmp_path, processes
         )
@@ -135,7 +135,7 @@ async def test_when_the_grace_period_ends_the_job_goes_back_to_the_queue(
     processes: list[WorkerProcess],
     tmp_path: Path,
 ) -> None:
-    async with Sink() as sink:
+    async with RecordingSink() as sink:
         gate = sink.on("/stuck", gate=asyncio.Event()).gate
         assert gate is not None
         await add_webhook(store, "stuck", sink.url("/stuck"))
@@ -197,7 +197,7 @@ async def test_the_worker_waits_for_redis_and_resumes_when_it_is_back(
     server = EmbeddedRedis(data_dir=tmp_path / "redis", port=port)
     server.start()
     try:
-        async with Sink() as sink:
+        async with RecordingSink() as sink:
             async with open_redis(settings) as client:
                 await add_webhook(ConfigStore.for_settings(client, settings), "w", sink.url("/w"))
             await worker.wait_for_log("worker started", timeout=20)
@@ -214,7 +214,7 @@ async def test_the_worker_waits_for_redis_and_resumes_when_it_is_back(
     assert worker.process.poll() is None  # never gave up
 
 
-async def _emit_and_receive(settings: Settings, sink: Sink, count: int) -> None:
+async def _emit_and_receive(settings: Settings, sink: RecordingSink, count: int) -> None:
     async with EventClient(settings) as client:
         event_id = await client.emit("review.published", {"n": count})
     received = await sink.wait_for_count(count, timeout=20)
@@ -244,7 +244,7 @@ async def test_switchboard_dev_runs_redis_and_a_worker_until_ctrl_c(tmp_path: Pa
         assert f"secrets: encrypted at rest with the key in {key_file.resolve()}" in dev.log
         assert "outbound: public addresses, and 127.0.0.0/8, ::1/128" in dev.log
         state = orjson.loads((tmp_path / ".switchboard" / "dev.json").read_bytes())
-        async with Sink() as sink:
+        async with RecordingSink() as sink:
             await _run_cli(
                 tmp_path,
                 env,
@@ -298,7 +298,7 @@ async def test_the_procfile_lines_work_as_they_stand(
     await web.wait_for_log(f"web: http://0.0.0.0:{port}/")
     assert await _health(port) == (200, {"status": "ok", "redis": "ok", "queue_depth": 0})
     await worker.wait_for_log("worker started")
-    async with Sink() as sink:
+    async with RecordingSink() as sink:
         await add_webhook(store, "w", sink.url("/w"))
         await _emit_and_receive(settings, sink, 1)
     for process in (web, worker):

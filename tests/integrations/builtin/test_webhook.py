@@ -7,8 +7,6 @@ from typing import Any
 
 import orjson
 import pytest
-from support.sink import Sink
-from support.waiting import wait_for
 from support.webhooks import WebhookRig, webhook_rig
 
 from switchboard.config import (
@@ -20,13 +18,15 @@ from switchboard.integrations import (
     ConfigValidationError,
     Event,
 )
+from switchboard.testing import RecordingSink
+from switchboard.testing.waiting import wait_for
 
 WEBHOOK = "switchboard.webhook"
 
 
 @pytest.fixture
-async def sink() -> AsyncIterator[Sink]:
-    async with Sink() as sink:
+async def sink() -> AsyncIterator[RecordingSink]:
+    async with RecordingSink() as sink:
         yield sink
 
 
@@ -39,7 +39,7 @@ async def rig(
 
 
 async def test_webhook_posts_the_standard_body_with_extra_headers(
-    rig: WebhookRig, sink: Sink
+    rig: WebhookRig, sink: RecordingSink
 ) -> None:
     """The body is exactly id, type, timestamp, tenant, data; JSON; extra headers are sent."""
     await rig.create(
@@ -73,7 +73,7 @@ async def test_webhook_posts_the_standard_body_with_extra_headers(
     "owned", ["Host", "content-type", "Webhook-Id", "webhook-signature", "Content-Length"]
 )
 async def test_webhook_headers_cannot_set_what_switchboard_sets(
-    rig: WebhookRig, sink: Sink, owned: str
+    rig: WebhookRig, sink: RecordingSink, owned: str
 ) -> None:
     """A forged webhook-id, a second Content-Type, a Host: refused at save, naming it."""
     with pytest.raises(ConfigValidationError) as caught:
@@ -89,7 +89,7 @@ async def test_webhook_headers_cannot_set_what_switchboard_sets(
     [(["a.b"] * 101, "at most 100 items"), (["a" * 201], "longer than an event type can be")],
 )
 async def test_webhook_event_types_are_bounded(
-    rig: WebhookRig, sink: Sink, event_types: list[str], says: str
+    rig: WebhookRig, sink: RecordingSink, event_types: list[str], says: str
 ) -> None:
     """Each event is matched against every pattern: a tenant cannot make that long."""
     with pytest.raises(ConfigValidationError) as caught:
@@ -98,7 +98,7 @@ async def test_webhook_event_types_are_bounded(
 
 
 async def test_a_stored_header_switchboard_sets_is_left_out_not_sent(
-    rig: WebhookRig, sink: Sink
+    rig: WebhookRig, sink: RecordingSink
 ) -> None:
     """Stored before the form refused it: the delivery goes out with the engine's values."""
     config_id = await rig.create(name="hook", settings={"url": sink.url("/hook")})
@@ -117,7 +117,7 @@ async def test_a_stored_header_switchboard_sets_is_left_out_not_sent(
     assert received.headers["X-Kept"] == "yes"
 
 
-async def test_webhook_event_types_filter(rig: WebhookRig, sink: Sink) -> None:
+async def test_webhook_event_types_filter(rig: WebhookRig, sink: RecordingSink) -> None:
     """``review.*`` gets review.published, not ci.build; the default ``*`` gets both."""
     await rig.create(
         name="reviews", settings={"url": sink.url("/reviews"), "event_types": ["review.*"]}
@@ -133,7 +133,7 @@ async def test_webhook_event_types_filter(rig: WebhookRig, sink: Sink) -> None:
     assert sorted(r.json["id"] for r in sink.at("/all")) == sorted([review.id, build.id])
 
 
-async def test_webhook_follows_an_edit_of_event_types(rig: WebhookRig, sink: Sink) -> None:
+async def test_webhook_follows_an_edit_of_event_types(rig: WebhookRig, sink: RecordingSink) -> None:
     """The compiled patterns are rebuilt when the configuration changes."""
     config_id = await rig.create(
         name="hook", settings={"url": sink.url("/hook"), "event_types": ["ci.*"]}
@@ -173,7 +173,7 @@ async def test_webhook_settings_are_validated(
 
 
 async def test_webhook_reports_failed_deliveries_without_raising(
-    rig: WebhookRig, sink: Sink
+    rig: WebhookRig, sink: RecordingSink
 ) -> None:
     """One failing endpoint does not stop the webhook's delivery to another."""
     sink.on("/down", status=503)

@@ -14,10 +14,10 @@ from pathlib import Path
 import orjson
 import pytest
 import redis
-from support.waiting import DEFAULT_TIMEOUT, wait_for
 from support.workers import SWITCHBOARD, run_switchboard
 
 from switchboard.config import EmbeddedRedis, Settings
+from switchboard.testing.waiting import DEFAULT_TIMEOUT, wait_for
 from switchboard.worker.cli.dev import CLAIM_WAIT
 from switchboard.worker.cli.dev_state import choose_redis
 

@@ -1,7 +1,7 @@
 """One attempt (``Attempter``) and the webhook integration, against real HTTP servers.
 
 Everything runs in this process against aiohttp servers on 127.0.0.1: the
-shared ``Sink``, and ``HoldingServer`` below, which holds each request of
+shared ``RecordingSink``, and ``HoldingServer`` below, which holds each request of
 ``/hold`` until the test releases that one request, to watch the
 concurrency limits at work.
 """
@@ -18,8 +18,6 @@ from typing import Self
 import aiohttp
 import pytest
 from aiohttp import web
-from support.sink import Sink
-from support.waiting import wait_for
 
 from switchboard.config import (
     ConfigCache,
@@ -42,6 +40,8 @@ from switchboard.integrations import (
     delivery_id,
 )
 from switchboard.integrations.builtin import WebhookIntegration
+from switchboard.testing import RecordingSink
+from switchboard.testing.waiting import wait_for
 from switchboard.worker.delivery import (
     RESPONSE_BODY_LIMIT,
     AddressPolicy,
@@ -93,8 +93,8 @@ def event() -> Event:
 
 
 @pytest.fixture
-async def sink() -> AsyncIterator[Sink]:
-    async with Sink() as sink:
+async def sink() -> AsyncIterator[RecordingSink]:
+    async with RecordingSink() as sink:
         yield sink
 
 
@@ -116,7 +116,7 @@ def closed_port() -> Iterator[int]:
 
 
 async def test_2xx_is_delivered_with_status_duration_and_first_4_kib_of_the_body(
-    deliverer: Attempter, sink: Sink, sender_config: IntegrationConfig, event: Event
+    deliverer: Attempter, sink: RecordingSink, sender_config: IntegrationConfig, event: Event
 ) -> None:
     """A 2xx answer: DELIVERED, its status, a positive duration, the body cut at 4 KiB."""
     sink.on("/big", status=201, body=b"x" * 10 * 1024)
@@ -140,7 +140,7 @@ async def test_2xx_is_delivered_with_status_duration_and_first_4_kib_of_the_body
 
 
 async def test_500_is_failed(
-    deliverer: Attempter, sink: Sink, sender_config: IntegrationConfig, event: Event
+    deliverer: Attempter, sink: RecordingSink, sender_config: IntegrationConfig, event: Event
 ) -> None:
     """An error status is a failed delivery that still carries the response."""
     sink.on("/broken", status=500, body=b"boom")
@@ -157,7 +157,7 @@ async def test_500_is_failed(
 
 
 async def test_302_is_failed_and_the_redirect_is_not_followed(
-    deliverer: Attempter, sink: Sink, sender_config: IntegrationConfig, event: Event
+    deliverer: Attempter, sink: RecordingSink, sender_config: IntegrationConfig, event: Event
 ) -> None:
     """A redirect is a failure; the payload never goes to the Location."""
     sink.on("/moved", status=302, headers={"Location": sink.url("/elsewhere")})
@@ -191,10 +191,10 @@ async def test_refused_connection_is_failed(
 
 
 async def test_endpoint_slower_than_http_timeout_is_failed(
-    settings: Settings, sink: Sink, sender_config: IntegrationConfig, event: Event
+    settings: Settings, sink: RecordingSink, sender_config: IntegrationConfig, event: Event
 ) -> None:
     """An endpoint that holds the request past ``http_timeout``: FAILED, "timed out"."""
-    gate = asyncio.Event()  # never set here: Sink releases it on exit
+    gate = asyncio.Event()  # never set here: RecordingSink releases it on exit
     sink.on("/slow", gate=gate)
     quick = settings.model_copy(update={"http_timeout": 0.3})
 
@@ -210,7 +210,7 @@ async def test_endpoint_slower_than_http_timeout_is_failed(
 
 
 async def test_delivery_id_is_stable_and_differs_per_key(
-    deliverer: Attempter, sink: Sink, sender_config: IntegrationConfig, event: Event
+    deliverer: Attempter, sink: RecordingSink, sender_config: IntegrationConfig, event: Event
 ) -> None:
     """The id is derived from (event, config, key): the same again, another for another key."""
     url = sink.url("/ids")
@@ -425,7 +425,7 @@ async def test_send_with_another_integrations_config_raises(
     deliverer: Attempter,
     store: ConfigStore,
     redis_client: Redis,
-    sink: Sink,
+    sink: RecordingSink,
     sender_config: IntegrationConfig,
     event: Event,
 ) -> None:
@@ -446,7 +446,7 @@ async def test_send_with_another_integrations_config_raises(
 
 
 async def test_an_attempt_gives_up_on_a_slow_host_but_waits_for_a_quick_one(
-    settings: Settings, sender_config: IntegrationConfig, sink: Sink
+    settings: Settings, sender_config: IntegrationConfig, sink: RecordingSink
 ) -> None:
     """A host whose slots are all held by a request over a second old is slow: an attempt
     to it comes back "host_busy" (the engine defers it) having sent nothing. A host that is
@@ -458,7 +458,7 @@ async def test_an_attempt_gives_up_on_a_slow_host_but_waits_for_a_quick_one(
     gate = sink.on("/hold", gate=asyncio.Event()).gate
     assert gate is not None
     policy = AddressPolicy(settings.allow_cidrs)
-    async with Attempter(tuning, policy) as deliverer, Sink() as quick:
+    async with Attempter(tuning, policy) as deliverer, RecordingSink() as quick:
         holding = asyncio.create_task(
             deliverer.attempt(sender_config, "dlv_a", DeliveryRequest(sink.url("/hold"), b"{}"))
         )

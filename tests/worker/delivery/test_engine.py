@@ -4,7 +4,7 @@ Time is a ``FakeClock`` the tests move by hand: a retry is driven by
 advancing it to the due time and claiming the delivery (``claim_due``)
 or calling ``engine.retry()``, never by sleeping. ``rng`` returns 0.5, so
 the jitter is zero unless a test says otherwise. Every endpoint is a real
-aiohttp server on 127.0.0.1 (``Sink``); every assertion about state reads
+aiohttp server on 127.0.0.1 (``RecordingSink``); every assertion about state reads
 Redis: the delivery record, the retries and dead-letters sorted sets, the
 configuration's health hash, the arq jobs of internal events.
 """
@@ -21,9 +21,6 @@ from typing import Any, ClassVar, TypeVar
 
 import orjson
 import pytest
-from aiohttp import web
-from support.sink import Behaviour, Sink
-from support.waiting import DEFAULT_TIMEOUT, wait_for, wait_for_async
 from support.webhooks import add_webhook
 
 from switchboard.config import (
@@ -50,6 +47,8 @@ from switchboard.integrations import (
     delivery_id,
 )
 from switchboard.integrations.builtin import WebhookIntegration
+from switchboard.testing import RecordingSink
+from switchboard.testing.waiting import DEFAULT_TIMEOUT, wait_for, wait_for_async
 from switchboard.worker.delivery import (
     Attempter,
     DeliveryEngine,
@@ -139,27 +138,6 @@ INTEGRATIONS: tuple[type[Integration], ...] = (
     JudgingIntegration,
     WebhookIntegration,
 )
-
-
-# -- a sink that answers a sequence ------------------------------------------------------
-
-
-class ScriptedSink(Sink):
-    """A ``Sink`` whose paths can answer a sequence of statuses; the last one repeats."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._scripts: dict[str, list[int]] = {}
-
-    def script(self, path: str, *statuses: int) -> None:
-        self._scripts[path] = list(statuses)
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        statuses = self._scripts.get(request.path)
-        if statuses:
-            status = statuses.pop(0) if len(statuses) > 1 else statuses[0]
-            self.behaviours[request.path] = Behaviour(status=status)
-        return await super()._handle(request)
 
 
 # -- the rig -------------------------------------------------------------------------------
@@ -272,8 +250,8 @@ async def engine_rig(
 
 
 @pytest.fixture
-async def sink() -> AsyncIterator[ScriptedSink]:
-    async with ScriptedSink() as sink:
+async def sink() -> AsyncIterator[RecordingSink]:
+    async with RecordingSink() as sink:
         yield sink
 
 
@@ -291,7 +269,7 @@ def header(received: Any, name: str) -> str | None:
 
 
 async def test_500_every_time_follows_the_schedule_then_is_a_dead_letter(
-    rig: Rig, sink: ScriptedSink
+    rig: Rig, sink: RecordingSink
 ) -> None:
     """9 attempts at t0, +0, +5, +300, ... +36000, each claimable at its due time and not
     before; then dead, in the dead letters, and a delivery.exhausted event is queued."""
@@ -355,7 +333,7 @@ async def test_jitter_varies_a_delay_by_up_to_20_percent(
     settings: Settings,
     store: ConfigStore,
     redis_client: Redis,
-    sink: ScriptedSink,
+    sink: RecordingSink,
     rng_value: float,
     delay: float,
 ) -> None:
@@ -380,7 +358,7 @@ async def test_jitter_varies_a_delay_by_up_to_20_percent(
 
 
 async def test_an_integrations_own_schedule_overrides_the_setting(
-    rig: Rig, sink: ScriptedSink
+    rig: Rig, sink: RecordingSink
 ) -> None:
     """``retry_schedule = (1, 2)``: attempts at t0, +1, +3, then dead after 3."""
     sink.on("/down", status=500)
@@ -403,7 +381,9 @@ async def test_an_integrations_own_schedule_overrides_the_setting(
     assert len(sink.at("/down")) == 3
 
 
-async def test_an_empty_integration_schedule_means_no_retries(rig: Rig, sink: ScriptedSink) -> None:
+async def test_an_empty_integration_schedule_means_no_retries(
+    rig: Rig, sink: RecordingSink
+) -> None:
     """``retry_schedule = ()`` (not ``None``): the first failure is final."""
     sink.on("/down", status=500)
     config_id = await rig.add(NoRetriesIntegration)
@@ -420,7 +400,7 @@ async def test_an_empty_integration_schedule_means_no_retries(rig: Rig, sink: Sc
 
 
 async def test_success_after_two_failures_is_delivered_with_every_attempt_logged(
-    rig: Rig, sink: ScriptedSink
+    rig: Rig, sink: RecordingSink
 ) -> None:
     """500, 500, 200: delivered, three attempts with their statuses and errors, off the
     retries; the configuration's recent attempts list them newest first."""
@@ -470,7 +450,7 @@ async def test_retry_after_on_a_503_pushes_the_first_retry_later(
     settings: Settings,
     store: ConfigStore,
     redis_client: Redis,
-    sink: ScriptedSink,
+    sink: RecordingSink,
     retry_after: Callable[[], str],
     delay: float,
 ) -> None:
@@ -488,7 +468,7 @@ async def test_retry_after_on_a_503_pushes_the_first_retry_later(
 
 
 async def test_a_retry_after_shorter_than_the_schedule_never_makes_it_earlier(
-    rig: Rig, sink: ScriptedSink
+    rig: Rig, sink: RecordingSink
 ) -> None:
     """On the second attempt the schedule says 5 s; ``Retry-After: 1`` keeps it 5 s."""
     config_id = await rig.add(SenderIntegration)
@@ -504,7 +484,7 @@ async def test_a_retry_after_shorter_than_the_schedule_never_makes_it_earlier(
 # -- 5. slow down: 429 and timeouts --------------------------------------------------------
 
 
-async def test_429_waits_at_least_a_minute(rig: Rig, sink: ScriptedSink) -> None:
+async def test_429_waits_at_least_a_minute(rig: Rig, sink: RecordingSink) -> None:
     """Too Many Requests on the first attempt: not now, 60 s from now."""
     sink.on("/limited", status=429, headers={"Retry-After": "2"})
     config_id = await rig.add(SenderIntegration)
@@ -516,7 +496,7 @@ async def test_429_waits_at_least_a_minute(rig: Rig, sink: ScriptedSink) -> None
 
 
 async def test_a_timeout_waits_at_least_a_minute(
-    settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+    settings: Settings, store: ConfigStore, redis_client: Redis, sink: RecordingSink
 ) -> None:
     """An endpoint that holds the request past ``http_timeout``: retried in 60 s, not now."""
     sink.on("/hang", gate=asyncio.Event())  # released by the sink on exit
@@ -537,7 +517,7 @@ async def test_a_timeout_waits_at_least_a_minute(
 
 
 async def test_410_gone_is_dead_at_once_and_disables_the_configuration(
-    rig: Rig, sink: ScriptedSink
+    rig: Rig, sink: RecordingSink
 ) -> None:
     """410: no retry, a dead letter, the configuration disabled in the store, and both
     internal events queued."""
@@ -568,7 +548,7 @@ async def test_410_gone_is_dead_at_once_and_disables_the_configuration(
 
 
 async def test_abort_message_is_dead_at_once_and_the_configuration_stays_enabled(
-    rig: Rig, sink: ScriptedSink
+    rig: Rig, sink: RecordingSink
 ) -> None:
     """``webhook-delivery: abort-message``: the receiver refuses this one message only."""
     sink.on("/refuse", status=500, headers={"webhook-delivery": "Abort-Message"})
@@ -587,7 +567,7 @@ async def test_abort_message_is_dead_at_once_and_the_configuration_stays_enabled
 
 
 async def test_a_redirect_is_a_failure_that_is_retried_not_followed(
-    rig: Rig, sink: ScriptedSink
+    rig: Rig, sink: RecordingSink
 ) -> None:
     """302: retrying on the schedule; nothing ever reaches the Location."""
     sink.on("/moved", status=302, headers={"Location": sink.url("/elsewhere")})
@@ -610,7 +590,7 @@ async def test_a_redirect_is_a_failure_that_is_retried_not_followed(
 # -- 9. the integration's verdict ----------------------------------------------------------
 
 
-async def test_a_permanent_verdict_is_dead_at_once(rig: Rig, sink: ScriptedSink) -> None:
+async def test_a_permanent_verdict_is_dead_at_once(rig: Rig, sink: RecordingSink) -> None:
     """404 "no_service" judged PERMANENT: dead; a plain 404 keeps the default (retry)."""
     sink.on("/revoked", status=404, body=b"no_service")
     sink.on("/missing", status=404, body=b"not here")
@@ -631,7 +611,7 @@ async def test_a_permanent_verdict_is_dead_at_once(rig: Rig, sink: ScriptedSink)
     assert (await rig.record(missing.delivery_id)).status == "retrying"
 
 
-async def test_a_delivered_verdict_counts_as_delivered(rig: Rig, sink: ScriptedSink) -> None:
+async def test_a_delivered_verdict_counts_as_delivered(rig: Rig, sink: RecordingSink) -> None:
     """202 with an error body and 409 "duplicate", both judged DELIVERED: delivered, not
     retried (the 409 would be retried by the default rules)."""
     sink.on("/accepted", status=202, body=b'{"error":"queued"}')
@@ -648,7 +628,7 @@ async def test_a_delivered_verdict_counts_as_delivered(rig: Rig, sink: ScriptedS
         assert not await rig.is_dead_letter(result.delivery_id)
 
 
-async def test_a_retry_verdict_on_a_2xx_is_retried(rig: Rig, sink: ScriptedSink) -> None:
+async def test_a_retry_verdict_on_a_2xx_is_retried(rig: Rig, sink: RecordingSink) -> None:
     """200 ``{"ok":false}`` judged RETRY: scheduled like a failure."""
     sink.on("/nok", status=200, body=b'{"ok":false}')
     config_id = await rig.add(JudgingIntegration)
@@ -669,7 +649,7 @@ def health_settings(settings: Settings) -> Settings:
 
 
 async def test_failing_for_over_an_hour_disables_the_configuration(
-    health_settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+    health_settings: Settings, store: ConfigStore, redis_client: Redis, sink: RecordingSink
 ) -> None:
     """Failures at t0, +30 min, +59:59 leave it enabled; one at +1 h disables it, queues
     config.disabled and clears the health."""
@@ -697,7 +677,7 @@ async def test_failing_for_over_an_hour_disables_the_configuration(
 
 
 async def test_too_few_failures_do_not_disable_however_long_they_span(
-    health_settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+    health_settings: Settings, store: ConfigStore, redis_client: Redis, sink: RecordingSink
 ) -> None:
     """Two failures two hours apart: over the hour, under ``health_min_failures`` (3): still
     enabled; the third disables it."""
@@ -718,7 +698,7 @@ async def test_too_few_failures_do_not_disable_however_long_they_span(
 
 
 async def test_a_success_resets_the_health(
-    health_settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+    health_settings: Settings, store: ConfigStore, redis_client: Redis, sink: RecordingSink
 ) -> None:
     """A failure at t0, a success at +30 min (health gone), failures from +1 h to +1.5 h:
     failing for 30 min only, so still enabled."""
@@ -746,7 +726,7 @@ async def test_a_success_resets_the_health(
 
 
 async def test_deliveries_judged_delivered_never_disable_the_configuration(
-    health_settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+    health_settings: Settings, store: ConfigStore, redis_client: Redis, sink: RecordingSink
 ) -> None:
     """409 "duplicate" judged DELIVERED at t0, +30 min, +1 h: every one delivered, so the
     endpoint is healthy and stays enabled."""
@@ -766,7 +746,7 @@ async def test_deliveries_judged_delivered_never_disable_the_configuration(
 # -- 11. manual replay ---------------------------------------------------------------------
 
 
-async def _dead_letter(rig: Rig, sink: Sink, path: str) -> tuple[str, str]:
+async def _dead_letter(rig: Rig, sink: RecordingSink, path: str) -> tuple[str, str]:
     """A configuration and a delivery of it that is a dead letter (the receiver aborted)."""
     sink.on(path, status=500, headers={"webhook-delivery": "abort-message"})
     config_id = await rig.add(SenderIntegration)
@@ -776,7 +756,7 @@ async def _dead_letter(rig: Rig, sink: Sink, path: str) -> tuple[str, str]:
 
 
 async def test_a_replayed_dead_letter_gets_one_manual_attempt_with_the_same_id(
-    rig: Rig, sink: ScriptedSink
+    rig: Rig, sink: RecordingSink
 ) -> None:
     """``replay()``: due now, claimed, sent once more with the same webhook-id, marked
     manual; delivered this time."""
@@ -805,7 +785,7 @@ async def test_a_replayed_dead_letter_gets_one_manual_attempt_with_the_same_id(
 
 
 async def test_a_replay_that_fails_again_goes_back_to_the_dead_letters(
-    rig: Rig, sink: ScriptedSink
+    rig: Rig, sink: RecordingSink
 ) -> None:
     """A failed manual attempt is dead again, not put back on the schedule."""
     _, the_id = await _dead_letter(rig, sink, "/r")
@@ -830,7 +810,7 @@ async def test_a_replay_that_fails_again_goes_back_to_the_dead_letters(
 
 
 async def test_a_failed_replay_attempt_announces_no_next_attempt(
-    rig: Rig, sink: ScriptedSink
+    rig: Rig, sink: RecordingSink
 ) -> None:
     """The failed manual attempt's own record says no next attempt."""
     config_id, the_id = await _dead_letter(rig, sink, "/r")
@@ -843,7 +823,7 @@ async def test_a_failed_replay_attempt_announces_no_next_attempt(
 
 
 async def test_replaying_a_delivery_that_is_not_dead_does_nothing(
-    rig: Rig, sink: ScriptedSink
+    rig: Rig, sink: RecordingSink
 ) -> None:
     """Delivered or still retrying: ``replay()`` skips it and changes nothing."""
     sink.on("/ok", status=200)
@@ -867,7 +847,7 @@ async def test_replaying_a_delivery_that_is_not_dead_does_nothing(
 
 @pytest.mark.parametrize("change", ["deleted", "disabled"])
 async def test_a_retry_for_a_configuration_gone_meanwhile_is_dead(
-    rig: Rig, sink: ScriptedSink, change: str
+    rig: Rig, sink: RecordingSink, change: str
 ) -> None:
     """Deleted or disabled between attempts: the retry sends nothing and is a dead letter
     saying why."""
@@ -900,7 +880,7 @@ async def test_a_retry_for_a_configuration_gone_meanwhile_is_dead(
 
 
 async def test_a_rerun_job_answers_from_the_record_instead_of_sending_again(
-    rig: Rig, sink: ScriptedSink
+    rig: Rig, sink: RecordingSink
 ) -> None:
     """With ``RERUN`` set, the same (event, configuration) already delivered is not sent
     again: the record's DELIVERED answers. Without it, a new attempt is made."""
@@ -930,7 +910,7 @@ async def test_a_rerun_job_answers_from_the_record_instead_of_sending_again(
     assert len(sink.at("/ok")) == 2
 
 
-async def test_a_rerun_with_no_record_sends(rig: Rig, sink: ScriptedSink) -> None:
+async def test_a_rerun_with_no_record_sends(rig: Rig, sink: RecordingSink) -> None:
     """``RERUN`` for a delivery never recorded (the job died before it): it is sent."""
     sink.on("/ok", status=200)
     config_id = await rig.add(SenderIntegration)
@@ -949,7 +929,7 @@ async def test_a_rerun_with_no_record_sends(rig: Rig, sink: ScriptedSink) -> Non
 
 
 async def test_the_stored_request_is_encrypted_and_the_retry_sends_it_intact(
-    rig: Rig, sink: ScriptedSink
+    rig: Rig, sink: RecordingSink
 ) -> None:
     """The webhook handler's request (secret URL path, Authorization header) is stored
     encrypted; the retry decrypts it and sends the same request."""
@@ -997,7 +977,7 @@ async def test_the_stored_request_is_encrypted_and_the_retry_sends_it_intact(
 
 
 async def test_the_retry_scheduler_retries_until_delivered(
-    settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+    settings: Settings, store: ConfigStore, redis_client: Redis, sink: RecordingSink
 ) -> None:
     """A real clock and a 0 s, 0.2 s schedule: the scheduler claims the due retries and the
     third attempt is delivered; then it stops when told."""
@@ -1042,7 +1022,7 @@ async def test_the_retry_scheduler_retries_until_delivered(
     "retry_after", ["\u00b2", "\u2460", "Wed, 01 Jan 99999999999 00:00:00 GMT", "soon", ""]
 )
 async def test_a_malformed_retry_after_is_ignored_not_fatal(
-    rig: Rig, sink: ScriptedSink, retry_after: str
+    rig: Rig, sink: RecordingSink, retry_after: str
 ) -> None:
     """Any header a receiver sends leaves the schedule as it is (no crash, no lost record)."""
     sink.on("/odd", status=503, headers={"Retry-After": retry_after})
@@ -1052,7 +1032,7 @@ async def test_a_malformed_retry_after_is_ignored_not_fatal(
     assert await rig.due_at(result.delivery_id) == rig.clock.now  # the schedule's "immediately"
 
 
-async def test_a_retry_follows_the_webhooks_current_url(rig: Rig, sink: ScriptedSink) -> None:
+async def test_a_retry_follows_the_webhooks_current_url(rig: Rig, sink: RecordingSink) -> None:
     """Fixing a webhook's URL fixes its pending deliveries too (refresh_request)."""
     record = await add_webhook(rig.store, "hook", sink.url("/old"))
     await rig.has_config(record.id)
@@ -1072,7 +1052,7 @@ async def test_a_retry_follows_the_webhooks_current_url(rig: Rig, sink: Scripted
 
 
 async def test_a_retry_for_a_configuration_this_worker_does_not_know_is_handed_back(
-    rig: Rig, sink: ScriptedSink
+    rig: Rig, sink: RecordingSink
 ) -> None:
     """A rolling deploy: the integration is not installed here; the store still has the
     configuration enabled. Not a dead letter: another worker (or this one, later) sends it."""
@@ -1093,7 +1073,7 @@ async def test_a_retry_for_a_configuration_this_worker_does_not_know_is_handed_b
 
 
 async def test_a_record_lives_until_its_retry_however_far(
-    settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+    settings: Settings, store: ConfigStore, redis_client: Redis, sink: RecordingSink
 ) -> None:
     """A Retry-After beyond the retention keeps the record until then (and the retention)."""
     short = settings.model_copy(update={"delivery_retention": 3600.0, "retry_after_max": 86400.0})
@@ -1106,7 +1086,7 @@ async def test_a_record_lives_until_its_retry_however_far(
 
 
 async def test_a_slow_first_attempt_finishes_in_the_background(
-    rig: Rig, sink: ScriptedSink
+    rig: Rig, sink: RecordingSink
 ) -> None:
     """Past INLINE_ATTEMPT_BUDGET the handler (and its job) goes on; the attempt is recorded
     when it ends, and a safety-net retry covers a worker dying before that."""
@@ -1149,7 +1129,7 @@ async def _retry_when_due(rig: Rig, the_id: str) -> DeliveryResult | None:
     return await rig.engine.retry(the_id)
 
 
-async def _open_circuit(rig: Rig, sink: ScriptedSink) -> tuple[str, DeliveryResult]:
+async def _open_circuit(rig: Rig, sink: RecordingSink) -> tuple[str, DeliveryResult]:
     """Three deliveries answered 500 open the circuit; the fourth waits: returned."""
     sink.on("/down", status=500)
     config_id = await rig.add(SenderIntegration)
@@ -1160,7 +1140,7 @@ async def _open_circuit(rig: Rig, sink: ScriptedSink) -> tuple[str, DeliveryResu
 
 
 async def test_a_down_endpoint_opens_the_circuit_and_deliveries_wait_without_an_attempt(
-    breaker_settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+    breaker_settings: Settings, store: ConfigStore, redis_client: Redis, sink: RecordingSink
 ) -> None:
     async with engine_rig(breaker_settings, store, redis_client) as rig:
         _, waiting = await _open_circuit(rig, sink)
@@ -1179,7 +1159,7 @@ async def test_a_down_endpoint_opens_the_circuit_and_deliveries_wait_without_an_
 
 
 async def test_a_probe_that_gets_through_closes_the_circuit(
-    breaker_settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+    breaker_settings: Settings, store: ConfigStore, redis_client: Redis, sink: RecordingSink
 ) -> None:
     async with engine_rig(breaker_settings, store, redis_client) as rig:
         config_id, waiting = await _open_circuit(rig, sink)
@@ -1193,7 +1173,7 @@ async def test_a_probe_that_gets_through_closes_the_circuit(
 
 
 async def test_while_the_probe_is_out_the_others_wait(
-    breaker_settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+    breaker_settings: Settings, store: ConfigStore, redis_client: Redis, sink: RecordingSink
 ) -> None:
     async with engine_rig(breaker_settings, store, redis_client) as rig:
         config_id, _ = await _open_circuit(rig, sink)
@@ -1209,7 +1189,7 @@ async def test_while_the_probe_is_out_the_others_wait(
 
 
 async def test_a_failed_probe_opens_the_circuit_for_twice_as_long(
-    breaker_settings: Settings, store: ConfigStore, redis_client: Redis, sink: ScriptedSink
+    breaker_settings: Settings, store: ConfigStore, redis_client: Redis, sink: RecordingSink
 ) -> None:
     async with engine_rig(breaker_settings, store, redis_client) as rig:
         config_id, waiting = await _open_circuit(rig, sink)
@@ -1233,7 +1213,7 @@ async def test_the_circuit_stays_closed(
     breaker_settings: Settings,
     store: ConfigStore,
     redis_client: Redis,
-    sink: ScriptedSink,
+    sink: RecordingSink,
     failures: int,
     status: int,
 ) -> None:
@@ -1247,7 +1227,7 @@ async def test_the_circuit_stays_closed(
 
 
 async def test_a_first_attempt_whose_job_is_stopped_does_not_go_on_alone(
-    rig: Rig, sink: ScriptedSink
+    rig: Rig, sink: RecordingSink
 ) -> None:
     """Cancelled (its job stopped), the send takes its attempt with it: nothing would record
     that attempt, and the job runs again."""

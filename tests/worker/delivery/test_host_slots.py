@@ -12,8 +12,8 @@ import asyncio
 import time
 
 import pytest
-from support.waiting import wait_for
 
+from switchboard.testing.waiting import wait_for
 from switchboard.worker.delivery.host_slots import HostSlots
 from switchboard.worker.delivery.tuning import HttpLimits
 from switchboard.worker.delivery.vocabulary import Wait, WaitReason

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from support.sink import Sink
 from support.webhooks import WebhookRig, webhook_rig
 
 from switchboard.config import ConfigStore, Redis, RedisKeys, Settings
 from switchboard.integrations import Event
+from switchboard.testing import RecordingSink
 
 DISABLED = Event(type="switchboard.config.disabled", data={"config_id": "cfg_x"})
 
@@ -23,7 +23,7 @@ async def rig(
 
 
 async def test_star_means_the_apps_events_not_switchboards(rig: WebhookRig) -> None:
-    async with Sink() as sink:
+    async with RecordingSink() as sink:
         await rig.create(name="all", settings={"url": sink.url("/all")})
         await rig.create(
             name="ops", settings={"url": sink.url("/ops"), "event_types": ["switchboard.*"]}
@@ -39,7 +39,10 @@ async def test_a_dead_internal_event_emits_no_further_dead_letter_event(
 ) -> None:
     """Otherwise a dead endpoint subscribed to switchboard.* would feed itself forever."""
     no_retries = settings.model_copy(update={"retry_schedule": ()})
-    async with Sink() as sink, webhook_rig(no_retries, store, redis_client, engine=True) as rig:
+    async with (
+        RecordingSink() as sink,
+        webhook_rig(no_retries, store, redis_client, engine=True) as rig,
+    ):
         sink.on("/ops", status=500)
         await rig.create(
             name="ops", settings={"url": sink.url("/ops"), "event_types": ["switchboard.*"]}

@@ -7,13 +7,13 @@ from pathlib import Path
 import orjson
 import pytest
 import redis
-from support.sink import Sink
-from support.waiting import wait_for
 from support.webhooks import add_webhook
 from support.workers import WorkerProcess
 
 from switchboard.config import ConfigStore, RedisKeys, Settings
 from switchboard.integrations import delivery_id
+from switchboard.testing import RecordingSink
+from switchboard.testing.waiting import wait_for
 from switchboard.worker import EventClient
 from switchboard.worker.delivery.rate_limit import RateLimiter
 
@@ -43,7 +43,7 @@ async def test_two_workers_share_one_limit(
         "SWITCHBOARD_WORKER_CONCURRENCY": "1",
         "SWITCHBOARD_RETRY_CONCURRENCY": "1",
     }
-    async with Sink() as sink:
+    async with RecordingSink() as sink:
         config = await add_webhook(store, "limited", sink.url("/limited"), rate_limit=RATE)
         workers = [WorkerProcess(env, tmp_path / f"w{n}.log") for n in range(2)]
         try:

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
-from support.sink import Sink
 
 from switchboard.config import ConfigRecord, Settings, new_config_id, utc_now
 from switchboard.integrations import (
@@ -23,6 +22,7 @@ from switchboard.integrations import (
     IntegrationConfig,
     IntegrationManager,
 )
+from switchboard.testing import RecordingSink
 from switchboard.worker.delivery import AddressPolicy, Attempter, BlockedAddressError
 from switchboard.worker.delivery.ssrf import GuardedResolver, block_reason
 
@@ -218,8 +218,8 @@ def config() -> IntegrationConfig:
 
 
 @pytest.fixture
-async def sink() -> AsyncIterator[Sink]:
-    async with Sink() as sink:
+async def sink() -> AsyncIterator[RecordingSink]:
+    async with RecordingSink() as sink:
         yield sink
 
 
@@ -241,7 +241,7 @@ LOOPBACK_SPELLINGS = [
 
 @pytest.mark.parametrize("host", LOOPBACK_SPELLINGS)
 async def test_every_loopback_spelling_is_refused_without_a_request(
-    settings: Settings, config: IntegrationConfig, sink: Sink, host: str
+    settings: Settings, config: IntegrationConfig, sink: RecordingSink, host: str
 ) -> None:
     guarded = settings.model_copy(update={"allow_cidrs": ()})
     async with Attempter.for_settings(guarded) as deliverer:
@@ -256,7 +256,7 @@ async def test_every_loopback_spelling_is_refused_without_a_request(
 
 
 async def test_with_loopback_allowed_the_same_request_goes_through(
-    settings: Settings, config: IntegrationConfig, sink: Sink
+    settings: Settings, config: IntegrationConfig, sink: RecordingSink
 ) -> None:
     """The control: the refusals above are the guard's doing, not a broken URL."""
     async with Attempter.for_settings(settings) as deliverer:
@@ -269,7 +269,7 @@ async def test_with_loopback_allowed_the_same_request_goes_through(
 
 
 async def test_a_blocked_name_says_what_it_resolved_to(
-    settings: Settings, config: IntegrationConfig, sink: Sink
+    settings: Settings, config: IntegrationConfig, sink: RecordingSink
 ) -> None:
     guarded = settings.model_copy(update={"allow_cidrs": ()})
     async with Attempter.for_settings(guarded) as deliverer:

@@ -1,4 +1,4 @@
-"""Waiting on a condition with a deadline: the tests' only way to wait."""
+"""Waiting on a condition with a deadline: the one way a test should wait."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
+
+__all__ = ["DEFAULT_TIMEOUT", "wait_for", "wait_for_async"]
 
 T = TypeVar("T")
 
@@ -15,7 +17,7 @@ DEFAULT_TIMEOUT = 10.0
 async def wait_for(
     check: Callable[[], T], *, timeout: float = DEFAULT_TIMEOUT, what: str = "condition"
 ) -> T:
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
+    """Poll ``check`` until it returns something truthy; ``AssertionError`` after ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:
         result = check()
