@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         default=Path(".switchboard"),
         description="Where `switchboard dev` keeps its Redis data and state.",
     )
+    dev_lock_wait: float = Field(
+        default=5.0,
+        ge=0,
+        description="Seconds a new `switchboard dev` waits for the data folder's lock when no "
+        "living dev holds it: the Redis of a dev killed a moment ago may still be writing.",
+    )
 
     secret_key: SecretStr | None = Field(
         default=None,

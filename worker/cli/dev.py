@@ -42,7 +42,7 @@ from .dev_state import (
 from .web import serve_web
 from .worker import serve_worker
 
-__all__ = ["CLAIM_WAIT", "DEV_WEB_PORT", "LOOPBACK_NETWORKS", "dev"]
+__all__ = ["DEV_WEB_PORT", "LOOPBACK_NETWORKS", "dev"]
 
 #: What `switchboard dev` lets through the SSRF guard unless SWITCHBOARD_ALLOW_CIDRS says.
 LOOPBACK_NETWORKS = (IPv4Network("127.0.0.0/8"), IPv6Network("::1/128"))
@@ -51,15 +51,10 @@ LOOPBACK_NETWORKS = (IPv4Network("127.0.0.0/8"), IPv6Network("::1/128"))
 DEV_WEB_PORT = 8000
 
 
-#: How long a new dev waits for the data folder's lock to go when no living dev holds it:
-#: the Redis of a dev killed a moment ago is still writing its append-only file.
-CLAIM_WAIT = 5.0
-
-
 @contextlib.contextmanager
-def _embedded_redis(data_dir: Path) -> Iterator[str]:
+def _embedded_redis(data_dir: Path, lock_wait: float) -> Iterator[str]:
     server = EmbeddedRedis(data_dir=data_dir / "redis")
-    _claim(server, data_dir)
+    _claim(server, data_dir, lock_wait)
     state_file = data_dir / DEV_STATE_FILE
     try:
         _write_state(state_file, {"pid": os.getpid()})  # taken: a second dev names us now
@@ -71,9 +66,13 @@ def _embedded_redis(data_dir: Path) -> Iterator[str]:
         server.stop()
 
 
-def _claim(server: EmbeddedRedis, data_dir: Path) -> None:
-    """Take the data folder for our Redis, or refuse, saying who has it."""
-    deadline = time.monotonic() + CLAIM_WAIT
+def _claim(server: EmbeddedRedis, data_dir: Path, lock_wait: float) -> None:
+    """Take the data folder for our Redis, or refuse, saying who has it.
+
+    With no living dev holding the lock, wait up to ``lock_wait`` seconds for it to go:
+    the Redis of a dev killed a moment ago is still writing its append-only file.
+    """
+    deadline = time.monotonic() + lock_wait
     while not server.claim():
         state = dev_state(data_dir)
         if dev_pid_alive(state.get("pid")) or time.monotonic() >= deadline:
@@ -158,7 +157,7 @@ def dev() -> None:
             return
         data_dir = settings.data_dir.resolve()
         data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with _embedded_redis(data_dir) as url:
+        with _embedded_redis(data_dir, settings.dev_lock_wait) as url:
             click.echo(f"redis: {url} (embedded, data in {data_dir / 'redis'})")
             click.echo("other shells: `switchboard ...` commands find this Redis by themselves")
             await _run_services(settings.model_copy(update={"redis_url": url}))
