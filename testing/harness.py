@@ -160,6 +160,28 @@ class Harness:
         )
         return record
 
+    async def edit_config(
+        self,
+        config_id: str,
+        *,
+        name: str | None = None,
+        enabled: bool | None = None,
+        settings: Mapping[str, Any] | None = None,
+        unset: Sequence[str] = (),
+    ) -> ConfigRecord:
+        """Change a configuration as ``switchboard configs edit`` does (``settings`` merge into
+        the stored ones), once the worker has the change: what a retry sends next follows it."""
+        record = await self.admin.update(
+            config_id, name=name, enabled=enabled, settings=settings, unset=unset
+        )
+
+        def loaded() -> bool:
+            config = self.manager.get_config(config_id)
+            return config is not None and config.record == record
+
+        await wait_for(loaded, what=f"{config_id}'s change loaded")
+        return record
+
     async def emit(
         self,
         event_type: str,

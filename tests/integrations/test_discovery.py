@@ -104,8 +104,9 @@ def test_the_same_class_found_twice_registers_once() -> None:
         ["support.sample.SampleIntegration", "support.sample:SampleIntegration"]
     )
     assert errors == []
-    # The built-in webhook integration comes from this package's own entry point.
-    assert [i.integration_id for i in manager.get_integrations()] == [
-        "switchboard.webhook",
-        "tests.sample",
-    ]
+    ids = [i.integration_id for i in manager.get_integrations()]
+    assert ids.count("tests.sample") == 1
+    # Entry points add the rest: the built-in webhook from this package's own, and whatever
+    # else is installed (scripts/test installs examples/zulip).
+    assert ids[0] == "switchboard.webhook"
+    assert "tests.sample" in ids

@@ -129,3 +129,28 @@ async def test_deliveries_without_a_sink_is_a_usage_error(switchboard_settings: 
     harness = Harness(switchboard_settings, Pinger)  # type: ignore[arg-type]
     with pytest.raises(RuntimeError, match="no sink"):
         await harness.deliveries(1)
+
+
+async def test_edit_config_returns_once_the_worker_follows_the_change(
+    switchboard_harness: MakeHarness, switchboard_sink: RecordingSink
+) -> None:
+    """A retry after the edit goes where the configuration says now (the webhook's
+    refresh_request follows its URL)."""
+    switchboard_sink.script("/old", 500)
+    async with switchboard_harness(WebhookIntegration) as harness:
+        config = await harness.add_config(
+            WebhookIntegration, settings={"url": switchboard_sink.url("/old")}
+        )
+        await harness.emit("review.published", {"review_id": 1})
+        await switchboard_sink.wait_for_count(2)  # the first attempt and the immediate retry
+        edited = await harness.edit_config(
+            config.id, name="moved", settings={"url": switchboard_sink.url("/new")}
+        )
+        loaded = harness.manager.get_config(config.id)
+        assert loaded is not None
+        assert (loaded.name, loaded.get("url")) == ("moved", switchboard_sink.url("/new"))
+        harness.advance(5)
+        [delivery] = await harness.deliveries(1)
+    assert edited.name == "moved"
+    assert [r.path for r in delivery.requests] == ["/old", "/old", "/new"]
+    assert delivery.status == "delivered"
