@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sybil import Document, Sybil
-from sybil.evaluators.python import PythonEvaluator
+from _pytest.assertion.rewrite import rewrite_asserts  # what pytest does to test modules
+from sybil import Document, Example, Sybil
+from sybil.evaluators.python import PythonEvaluator, pad
 from sybil.integration.pytest import SybilFile
 from sybil.parsers.markdown import ClearNamespaceParser, PythonCodeBlockParser, SkipParser
 from sybil.region import Lexeme
@@ -40,14 +41,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 #: The environment a block sees (``docs_env``): the suite's Redis, never 6379.
 DOCS_FIXTURES = ("docs_env",)
-
-DOCS_SYBIL = Sybil(
-    parsers=[PythonCodeBlockParser(), SkipParser(), ClearNamespaceParser()],
-    path=str(ROOT),
-    patterns=["*.md"],
-    fixtures=DOCS_FIXTURES,
-)
-
 
 def is_doc(path: Path, root: Path = ROOT) -> bool:
     """README.md at the root, and every Markdown file in docs/ (a new one included)."""
@@ -197,3 +190,31 @@ def _stand_in(document: Document, found: DefinedTest) -> Callable[..., Any]:
         co_filename=document.path, co_firstlineno=found.line
     )
     return stand_in
+
+
+class AssertingEvaluator(PythonEvaluator):
+    """Sybil's ``PythonEvaluator``, with pytest's assertion rewriting: a failing ``assert``
+    in a doc says what the values were, as in any test module."""
+
+    def __call__(self, example: Example) -> None:
+        __tracebackhide__ = True
+        source = pad(example.parsed, example.line + example.parsed.line_offset)
+        tree = ast.parse(source, example.path)
+        rewrite_asserts(tree, source.encode(), Path(example.path))
+        code = compile(tree, example.path, "exec", flags=self.flags, dont_inherit=True)
+        exec(code, example.namespace)  # the convention: plain exec, one namespace per file
+        del example.namespace["__builtins__"]
+
+
+class AssertingPythonCodeBlockParser(PythonCodeBlockParser):  # type: ignore[misc]
+    def __init__(self) -> None:
+        super().__init__()
+        self.codeblock_parser = self.codeblock_parser_class("python", AssertingEvaluator())
+
+
+DOCS_SYBIL = Sybil(
+    parsers=[AssertingPythonCodeBlockParser(), SkipParser(), ClearNamespaceParser()],
+    path=str(ROOT),
+    patterns=["*.md"],
+    fixtures=DOCS_FIXTURES,
+)
