@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[2]
 #: The environment a block sees (``docs_env``): the suite's Redis, never 6379.
 DOCS_FIXTURES = ("docs_env",)
 
+
 def is_doc(path: Path, root: Path = ROOT) -> bool:
     """README.md at the root, and every Markdown file in docs/ (a new one included)."""
     try:
