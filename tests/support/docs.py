@@ -8,7 +8,7 @@ is an item named by its line, and a failure's traceback points into the Markdown
 
 Defining ``async def test_retry(switchboard_harness): ...`` under ``exec`` proves nothing,
 so after the blocks each top-level ``test_*`` function they define is collected again as
-a test of its own (``docs/x.md::tests::test_retry``): pytest resolves its fixtures from the
+a test of its own (``docs/x.md::test_retry``): pytest resolves its fixtures from the
 parameter names, pytest-asyncio runs it as it runs any async test, and it is reported at
 its line in the Markdown file. The function itself is the one the blocks defined, taken
 from the file's namespace when the test runs (so the blocks must have run first: run the
