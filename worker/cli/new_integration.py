@@ -29,7 +29,10 @@ def new_integration(name: str, folder: Path | None) -> None:
     switchboard_acme_chat (prefixed, so it never shadows the service's own client
     library or a standard module), the class AcmeChatIntegration, and the integration
     id and entry point name acme-chat. A leading switchboard- in NAME is left off.
-    The package's tests pass as written: pip install -e '.[test]' && pytest.
+
+    \b
+    Its tests pass as written, in DIR:
+      pip install -e '.[test]' && pytest
     """
     # Jinja2 is imported here, not when `switchboard` starts.
     from switchboard.worker.scaffold import integration_names, write_package
