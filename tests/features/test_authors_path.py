@@ -24,7 +24,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "worker" / "scaffold" / "templates"
+TEMPLATES = ROOT / "worker" / "scaffold" / "package-template"
 #: Generous: pip fetches from the registry when its cache is cold.
 INSTALL_TIMEOUT = 600
 STEP_TIMEOUT = 180

@@ -1,7 +1,7 @@
 """A new integration package, written from templates (``switchboard new-integration``):
 
 names.py      IntegrationNames: the distribution, package, class and id from one name
-writer.py     write_package: the templates (templates/integration/, package data)
+writer.py     write_package: the templates (package-template/, package data)
               rendered by Jinja2 into a new folder
 """
 

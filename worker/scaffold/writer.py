@@ -1,4 +1,4 @@
-"""Writing a new integration package from the templates in ``templates/integration/``.
+"""Writing a new integration package from the templates in ``package-template/``.
 
 A file whose name ends in ``.jinja`` is rendered by Jinja2 (the suffix dropped), any
 other (the PNG icons, ``py.typed``) is copied byte for byte; ``{{package}}`` in a path
@@ -25,11 +25,14 @@ __all__ = ["EVENT_TYPE", "check_target", "template_files", "write_package"]
 #: The event the generated integration subscribes to.
 EVENT_TYPE: Final = "review.published"
 _RENDERED: Final = ".jinja"
+#: Not an identifier, so setuptools does not take it, or a folder in it, for a package
+#: left out of the wheel (its "Package would be ignored" warning): it is data.
+_TEMPLATES: Final = "package-template"
 
 
 def template_files() -> list[tuple[PurePosixPath, Traversable]]:
-    """Every template, by its path under ``templates/integration/``, sorted."""
-    root = resources.files(__package__ or "").joinpath("templates", "integration")
+    """Every template, by its path under ``package-template/``, sorted."""
+    root = resources.files(__package__ or "").joinpath(_TEMPLATES)
     return sorted(_walk(root, PurePosixPath()), key=lambda item: item[0])
 
 

@@ -11,7 +11,7 @@ from switchboard.config.errors import InvalidArgumentError
 from switchboard.worker.scaffold import integration_names, template_files, write_package
 
 ROOT = Path(__file__).resolve().parents[3]
-TEMPLATES = ROOT / "worker" / "scaffold" / "templates" / "integration"
+TEMPLATES = ROOT / "worker" / "scaffold" / "package-template"
 WRITTEN = {
     "README.md",
     "pyproject.toml",
