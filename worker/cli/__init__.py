@@ -46,6 +46,11 @@ _COMMANDS: Final = {
         "Emit an event of TYPE with JSON data (an object; `-` reads it from stdin).",
     ),
     "integrations": _Lazy(".integrations", "integrations", "Installed integrations."),
+    "new-integration": _Lazy(
+        ".new_integration",
+        "new_integration",
+        "Write a new integration package (its class, form, icons, entry point, a test, README).",
+    ),
     "rejected": _Lazy(
         ".rejected",
         "rejected",
