@@ -10,6 +10,7 @@ repository, with no PYTHONPATH, so nothing of this checkout is importable there.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -180,3 +181,51 @@ def test_mypy_strict_passes_on_a_new_integration_against_the_installed_wheel(
     checked = fresh_venv.run(fresh_venv.bin("mypy"), "--strict", cwd=package, timeout=STEP_TIMEOUT)
     assert "Success: no issues found in 3 source files" in checked.stdout
     print(f"\nmypy --strict: {time.monotonic() - started:.1f} s")
+
+
+# -- the example integration, as its users install it --------------------------------------
+
+EXAMPLE = ROOT / "examples" / "zulip"
+
+
+@pytest.fixture(scope="module")
+def installed_example(fresh_venv: FreshVenv, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """examples/zulip copied out of the checkout and pip installed (not editable)."""
+    copy = tmp_path_factory.mktemp("example") / "zulip"
+    shutil.copytree(EXAMPLE, copy, ignore=_NOT_SOURCE)
+    fresh_venv.pip_install(f"{copy}[test]", cwd=copy.parent)
+    return copy
+
+
+def test_the_example_installs_passes_its_tests_and_is_listed(
+    fresh_venv: FreshVenv, installed_example: Path, redis_url: str
+) -> None:
+    tests = fresh_venv.run(fresh_venv.bin("pytest"), "-q", "-p", "no:cacheprovider",
+                           cwd=installed_example, timeout=STEP_TIMEOUT)  # fmt: skip
+    summary = tests.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"\d+ passed in [\d.]+s", summary), summary  # none failed or skipped
+    listed = fresh_venv.run(
+        fresh_venv.bin("switchboard"), "integrations", "list", "--json",
+        cwd=installed_example.parent, env={"REDIS_URL": redis_url}, timeout=STEP_TIMEOUT,
+    )  # fmt: skip
+    report = orjson.loads(listed.stdout)
+    assert report["load_errors"] == []
+    [zulip] = [i for i in report["integrations"] if i["id"] == "zulip"]
+    assert set(zulip["icon_static_urls"]) == {"1x", "2x"}
+    where = fresh_venv.run(fresh_venv.bin("python"), "-c",
+                           "import switchboard_zulip as z; print(z.__file__)",
+                           cwd=installed_example.parent, timeout=STEP_TIMEOUT)  # fmt: skip
+    assert Path(where.stdout.strip()).is_relative_to(fresh_venv.root)
+
+
+def test_mypy_strict_passes_on_the_example_against_the_installed_wheel(
+    fresh_venv: FreshVenv, installed_example: Path
+) -> None:
+    # The installed package (its py.typed, from site-packages: run outside the copy), then
+    # the tests beside it, as a user checks them.
+    package = fresh_venv.run(fresh_venv.bin("mypy"), "--strict", "-p", "switchboard_zulip",
+                             cwd=installed_example.parent, timeout=STEP_TIMEOUT)  # fmt: skip
+    assert "Success: no issues found" in package.stdout
+    tests = fresh_venv.run(fresh_venv.bin("mypy"), "--strict", "tests",
+                           cwd=installed_example, timeout=STEP_TIMEOUT)  # fmt: skip
+    assert "Success: no issues found" in tests.stdout
