@@ -206,7 +206,9 @@ class Harness:
         settled: bool = True,
     ) -> list[Delivery]:
         """Once at least ``count`` deliveries reached the sink (at ``path``) and were
-        recorded: each with its record and requests, in the order they first arrived.
+        recorded: each with its record and requests, in the order they first arrived. A
+        delivery counts once its record holds an attempt for each request the sink has
+        of it, so the record is never behind what the sink saw.
 
         ``settled``: wait until each is delivered or dead (else ``retrying`` will do).
         """
@@ -223,7 +225,11 @@ class Harness:
             ready = []
             for the_id, its_requests in requests.items():
                 record = await self.deliveries_admin.get(the_id)
+                # Recorded: every request the sink has of it has its attempt in the record
+                # (the sink answers before the worker writes the attempt down).
                 if record is None or record.status is DeliveryStatus.PENDING:
+                    continue
+                if len(record.attempts) < len(its_requests):
                     continue
                 if settled and record.status is DeliveryStatus.RETRYING:
                     continue

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import pytest
 from pydantic import Field
 from standardwebhooks.webhooks import Webhook
 
+from switchboard.config import Settings, open_redis
 from switchboard.integrations import (
     ConfigForm,
     ConfigValidationError,
@@ -17,7 +19,7 @@ from switchboard.integrations import (
     Integration,
 )
 from switchboard.integrations.builtin import WebhookIntegration
-from switchboard.testing import Harness, RecordingSink
+from switchboard.testing import Answer, Harness, RecordingSink, wait_for
 
 
 class PingerForm(ConfigForm):
@@ -56,6 +58,31 @@ async def test_an_event_reaches_the_sink_with_its_record(
     assert delivery.attempts == 1
     assert delivery.signature is None  # Pinger does not sign
     assert delivery.request.header("webhook-id") == delivery.record.id
+
+
+async def test_a_delivery_waits_for_its_record_to_catch_up_with_the_sink(
+    switchboard_harness: MakeHarness,
+    switchboard_sink: RecordingSink,
+    switchboard_settings: Settings,
+) -> None:
+    """The sink answers before the worker writes the attempt down: ``deliveries()`` returns
+    a record that holds every request the sink has, never the one before."""
+    second = asyncio.Event()
+    switchboard_sink.script("/ping", 500, Answer(status=500, gate=second), 200)
+    async with (
+        switchboard_harness(Pinger) as harness,
+        open_redis(switchboard_settings) as redis,
+    ):
+        await harness.add_config(Pinger, settings={"url": switchboard_sink.url("/ping")})
+        await harness.emit("ping", {"n": 1})
+        await wait_for(lambda: switchboard_sink.arrived == 2, what="the retry, at the gate")
+        # The worker's writes of the second attempt now wait 0.5 s; the harness's reads do not.
+        await redis.execute_command("CLIENT", "PAUSE", 500, "WRITE")
+        second.set()
+        await switchboard_sink.wait_for_count(2)  # answered: the worker's write is paused
+        [retrying] = await harness.deliveries(1, settled=False)
+        assert retrying.attempts == 2
+        assert retrying.record.next_attempt_at == harness.clock.now + 5
 
 
 async def test_500_then_200_is_retried_on_the_fake_clock_in_no_time(
