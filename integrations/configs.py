@@ -56,8 +56,11 @@ class IntegrationConfig:
 
     @property
     def rate_limit(self) -> float | None:
-        """Deliveries per second at most, shared by all workers (``None``: unlimited)."""
-        return self.record.rate_limit
+        """Deliveries per second at most, shared by all workers (``None``: unlimited): the
+        configuration's own, else its integration's ``default_rate_limit``."""
+        if self.record.rate_limit is not None:
+            return self.record.rate_limit
+        return self.integration.default_rate_limit
 
     @property
     def created_at(self) -> datetime:

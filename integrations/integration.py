@@ -46,6 +46,10 @@ class Integration:
     #: Seconds before each retry of this integration's failed deliveries; ``None``: the
     #: worker's ``SWITCHBOARD_RETRY_SCHEDULE``.
     retry_schedule: ClassVar[Sequence[float] | None] = None
+    #: Deliveries per second at most for each configuration that sets no ``rate_limit`` of
+    #: its own (a service's documented limit: Slack's one message a second per webhook);
+    #: ``None``: unlimited. An operator's ``rate_limit`` on a configuration replaces it.
+    default_rate_limit: ClassVar[float | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .clock import FakeClock
     from .harness import Delivery, Harness
     from .recorder import HandlerRecorder, InMemoryConfigs, RecordingDeliverer, SentRequest
-    from .sink import Answer, Received, RecordingSink
+    from .sink import Answer, Received, RecordingSink, Validator
     from .waiting import wait_for, wait_for_async
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "RecordingDeliverer",
     "RecordingSink",
     "SentRequest",
+    "Validator",
     "wait_for",
     "wait_for_async",
 ]
@@ -43,7 +44,7 @@ _HOMES = {
     ".clock": ("FakeClock",),
     ".harness": ("Delivery", "Harness"),
     ".recorder": ("HandlerRecorder", "InMemoryConfigs", "RecordingDeliverer", "SentRequest"),
-    ".sink": ("Answer", "Received", "RecordingSink"),
+    ".sink": ("Answer", "Received", "RecordingSink", "Validator"),
     ".waiting": ("wait_for", "wait_for_async"),
 }
 

@@ -5,13 +5,18 @@ Each path answers 200 ``ok`` unless told otherwise: ``on(path, status=..., heade
 body=..., delay=..., gate=...)`` sets how it always answers, ``script(path, 500, 500,
 Answer(status=200))`` a sequence (the last answer repeats). A ``gate`` holds each request
 until the test sets it. Tests wait on what it recorded (``wait_for_count``), never on time.
+
+``validate(path, check)`` makes a path a stand-in for a real service: ``check`` sees each
+request first and returns the ``Answer`` the service would give to one it refuses (Slack's
+``400 invalid_blocks``, say), or ``None`` for one it takes, which then gets the path's
+scripted answer. Refused requests are recorded too.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Self
 
@@ -20,7 +25,7 @@ from aiohttp import web
 
 from .waiting import DEFAULT_TIMEOUT, wait_for
 
-__all__ = ["Answer", "Received", "RecordingSink"]
+__all__ = ["Answer", "Received", "RecordingSink", "Validator"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,10 @@ class Answer:
     delay: float = 0.0
 
 
+#: A service's rules: the answer to a request it refuses, ``None`` for one it takes.
+Validator = Callable[[Received], Answer | None]
+
+
 class RecordingSink:
     """``async with RecordingSink() as sink:``; then ``sink.url("/a")`` is an endpoint."""
 
@@ -75,6 +84,7 @@ class RecordingSink:
         self.arrived = 0
         self.answers: dict[str, Answer] = {}
         self._scripts: dict[str, list[Answer]] = {}
+        self._validators: dict[str, Validator] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -92,6 +102,10 @@ class RecordingSink:
         if not answers:
             raise ValueError("script() needs at least one answer")
         self._scripts[path] = [a if isinstance(a, Answer) else Answer(status=a) for a in answers]
+
+    def validate(self, path: str, check: Validator) -> None:
+        """Each request to ``path`` is judged by ``check`` before any scripted answer."""
+        self._validators[path] = check
 
     def at(self, path: str) -> list[Received]:
         return [r for r in self.received if r.path == path]
@@ -119,23 +133,22 @@ class RecordingSink:
 
     async def _handle(self, request: web.Request) -> web.Response:
         self.arrived += 1
-        body = await request.read()
-        answer = self._answer_for(request.path)
+        received = Received(
+            path=request.path,
+            method=request.method,
+            headers=dict(request.headers),
+            body=await request.read(),
+            header_lines=tuple(request.headers.items()),
+            query=dict(request.query),
+        )
+        check = self._validators.get(request.path)
+        # A refused request leaves the script where it was: the service never got to it.
+        answer = (check(received) if check else None) or self._answer_for(request.path)
         if answer.gate is not None:
             await answer.gate.wait()
         if answer.delay:
             await asyncio.sleep(answer.delay)  # the endpoint's slowness, as scripted
-        self.received.append(
-            Received(
-                path=request.path,
-                method=request.method,
-                headers=dict(request.headers),
-                body=body,
-                at=asyncio.get_running_loop().time(),
-                header_lines=tuple(request.headers.items()),
-                query=dict(request.query),
-            )
-        )
+        self.received.append(replace(received, at=asyncio.get_running_loop().time()))
         return web.Response(status=answer.status, body=answer.body, headers=answer.headers)
 
     async def __aenter__(self) -> Self:

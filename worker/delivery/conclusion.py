@@ -87,7 +87,10 @@ class Conclusion:
     ) -> DeliveryResult:
         now = self._clock()
         number = len(record.attempts) + 1
-        decision = self._decide(config, exchange, number, now, manual=record.replay_pending)
+        throttled = sum(1 for earlier in record.attempts if earlier.status == 429)
+        decision = self._decide(
+            config, exchange, number, now, manual=record.replay_pending, throttled=throttled
+        )
         next_at = now + decision.delay if decision.delay is not None else None
         response = exchange.response
         attempt = Attempt(
@@ -130,6 +133,7 @@ class Conclusion:
         now: float,
         *,
         manual: bool,
+        throttled: int,
     ) -> Decision:
         verdict = None
         schedule: Sequence[float] = self._tuning.schedule
@@ -146,6 +150,7 @@ class Conclusion:
             tuning=self._tuning,
             now=now,
             manual_replay=manual,
+            throttled=throttled,
             rng=self._rng,
         )
 

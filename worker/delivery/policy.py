@@ -8,7 +8,10 @@ The rules, in order:
 3. ``webhook-delivery: abort-message`` from the receiver: dead, no more retries;
 4. 410 Gone: dead, and the configuration is disabled at once;
 5. a permanent failure (a blocked address, an invalid URL): dead;
-6. past the end of the schedule: dead (exhausted);
+6. past the end of the schedule: dead (exhausted). A 429 (the receiver asked to slow
+   down) uses up no attempt: the schedule counts the attempts that were not throttled,
+   and a 429 is retried past its end, up to ``MAX_THROTTLED`` 429s a delivery (after
+   that, they count, so a receiver that always answers 429 still ends as a dead letter);
 7. a manual replay that failed: back to the dead letters (a replay is one attempt);
 8. otherwise the next delay of the schedule, with jitter; 429 and timeouts (an
    overloaded receiver) wait at least ``RetryTuning.slow_down``; ``Retry-After``
@@ -39,7 +42,17 @@ from .exchange import Exchange
 from .tuning import RetryTuning
 from .vocabulary import DeliveryStatus, ErrorClass, HealthChange
 
-__all__ = ["Decision", "EndpointState", "decide", "endpoint_state", "retry_after_seconds"]
+__all__ = [
+    "MAX_THROTTLED",
+    "Decision",
+    "EndpointState",
+    "decide",
+    "endpoint_state",
+    "retry_after_seconds",
+]
+
+#: How many 429s of one delivery wait without using up an attempt of the schedule.
+MAX_THROTTLED: Final = 20
 
 _DELTA_SECONDS: Final = re.compile(r"[0-9]{1,10}", re.ASCII)
 #: Failures the way a down endpoint's are, besides 5xx and 429 answers.
@@ -90,8 +103,10 @@ def decide(
     tuning: RetryTuning,
     now: float,
     manual_replay: bool = False,
+    throttled: int = 0,
     rng: Callable[[], float] = random.random,
 ) -> Decision:
+    """``throttled``: how many of the delivery's earlier attempts were answered 429."""
     endpoint = endpoint_state(exchange)
     response = exchange.response
     if verdict is Verdict.DELIVERED or (verdict is None and exchange.ok):
@@ -117,12 +132,15 @@ def decide(
         return dead("410 Gone: the configuration was disabled", "its endpoint answered 410 Gone")
     if verdict is None and exchange.permanent:
         return dead(f"permanent failure: {exchange.error}")
-    index = attempt_number - 1
-    if index >= len(schedule):
+    throttled = min(throttled, MAX_THROTTLED)
+    # Throttled answers wait without using up the schedule (while under the cap).
+    index = attempt_number - 1 - throttled
+    waits = response is not None and response.status == 429 and throttled < MAX_THROTTLED
+    if index >= len(schedule) and not (waits and schedule):
         return dead(f"gave up after {attempt_number} attempts")
     if manual_replay:
         return dead(f"manual replay failed: {exchange.error}")
-    delay = schedule[index] * (1 + tuning.jitter * (2 * rng() - 1))
+    delay = schedule[min(index, len(schedule) - 1)] * (1 + tuning.jitter * (2 * rng() - 1))
     if exchange.error_class is ErrorClass.TIMEOUT or (
         response is not None and response.status == 429
     ):

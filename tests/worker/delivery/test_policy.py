@@ -17,6 +17,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from switchboard.integrations import DeliveryResponse, Verdict
 from switchboard.worker.delivery.exchange import Exchange
 from switchboard.worker.delivery.policy import (
+    MAX_THROTTLED,
     Decision,
     EndpointState,
     decide,
@@ -395,3 +396,50 @@ def test_only_a_retry_has_a_delay_and_only_a_dead_letter_a_reason() -> None:
             assert (made.delay is not None) is (made.status is DeliveryStatus.RETRYING)
             assert (made.reason is not None) is (made.status is DeliveryStatus.DEAD)
             assert made.disable_reason is None or made.status is DeliveryStatus.DEAD
+
+
+def test_a_429_uses_up_no_attempt_of_the_schedule() -> None:
+    """Two 429s, then a 503: the 503 is the schedule's first failure (retried at once),
+    and a 429 past the schedule's end still waits rather than giving up."""
+    after_two_429s = decide(
+        answered(503),
+        3,
+        verdict=None,
+        schedule=SCHEDULE,
+        tuning=TUNING,
+        now=NOW,
+        throttled=2,
+        rng=lambda: 0.5,
+    )
+    assert after_two_429s.status is DeliveryStatus.RETRYING
+    assert after_two_429s.delay == 0.0  # SCHEDULE[0], not SCHEDULE[2]
+    past_the_end = decide(
+        answered(429, {"Retry-After": "120"}),
+        len(SCHEDULE) + 3,
+        verdict=None,
+        schedule=SCHEDULE,
+        tuning=TUNING,
+        now=NOW,
+        throttled=3,
+        rng=lambda: 0.5,
+    )
+    assert past_the_end.status is DeliveryStatus.RETRYING
+    assert past_the_end.delay == 1800.0  # the schedule's last delay, above Retry-After
+
+
+def test_429s_count_once_there_were_too_many() -> None:
+    endless = decide(
+        answered(429),
+        MAX_THROTTLED + len(SCHEDULE) + 1,
+        verdict=None,
+        schedule=SCHEDULE,
+        tuning=TUNING,
+        now=NOW,
+        throttled=MAX_THROTTLED + len(SCHEDULE),
+    )
+    assert endless.status is DeliveryStatus.DEAD
+    assert endless.reason == f"gave up after {MAX_THROTTLED + len(SCHEDULE) + 1} attempts"
+
+
+def test_no_retries_means_none_for_a_429_either() -> None:
+    assert decision(answered(429), schedule=()).status is DeliveryStatus.DEAD
