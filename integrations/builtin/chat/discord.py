@@ -62,8 +62,8 @@ __all__ = [
 ]
 
 #: Discord's Markdown, escaped with a backslash (emphasis, code, spoilers, quotes,
-#: headings and lists, masked links, mentions and custom emoji).
-MARKDOWN_ESCAPES: Final = MappingProxyType({c: "\\" + c for c in "\\*_~`|><#-[]()@:"})
+#: headings and lists, masked links, mentions; ``<`` also custom emoji and timestamps).
+MARKDOWN_ESCAPES: Final = MappingProxyType({c: "\\" + c for c in "\\*_~`|><#-[]()@"})
 
 MAX_TITLE: Final = 256
 MAX_DESCRIPTION: Final = 4096

@@ -79,7 +79,7 @@ async def test_a_review_as_an_embed_posted_with_wait() -> None:
     assert sent.json["username"] == "Review Board"
     assert "content" not in sent.json
     [embed] = sent.json["embeds"]
-    assert embed["title"] == r"\#42\: Fix the parser"
+    assert embed["title"] == r"\#42: Fix the parser"
     assert embed["url"] == "https://rb.example.com/r/42/#review7"
     assert embed["color"] == 0x2EB886
     assert embed["description"] == "**New review from alice \\(Ship it!\\)**\n\nNice."
@@ -106,7 +106,7 @@ async def test_hostile_markup_is_escaped_and_mentions_never_ping() -> None:
     )
     escaped = (
         r"\@everyone \<\@123\> \|\|spoiler\|\| \*\*bold\*\* "
-        r"\[x\]\(https\://evil.example.com\) \# H"
+        r"\[x\]\(https://evil.example.com\) \# H"
     )
     assert embed["title"] == escaped
     assert embed["description"].endswith("\n\n\\> quote\n\\- list\n" + escaped)
