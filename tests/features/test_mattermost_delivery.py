@@ -15,7 +15,8 @@ from support.chat_events import EVENTS
 from support.services import mattermost as mattermost_service
 
 from switchboard.integrations.builtin.chat.mattermost import MattermostIntegration
-from switchboard.testing import Answer, Harness, RecordingSink
+from switchboard.testing import Answer, Harness, RecordingSink, wait_for_async
+from switchboard.worker.delivery import DeliveryRecord
 
 MakeHarness = Callable[..., Harness]
 
@@ -123,12 +124,17 @@ async def test_a_deleted_or_refusing_webhook_is_a_dead_letter_at_once(
 async def test_a_server_error_is_retried(
     switchboard_harness: MakeHarness, mattermost: RecordingSink
 ) -> None:
-    mattermost.script(mattermost_service.PATH, 500, Answer(body=b"ok"))
+    """At once, then after 5 s (the schedule): the test waits for the record, not time."""
+    mattermost.script(mattermost_service.PATH, 500, 503, Answer(body=b"ok"))
     async with switchboard_harness(MattermostIntegration) as harness:
         await add_mattermost(harness, mattermost)
         await harness.emit("ci.build.failed", {"title": "Build 7 failed"})
-        [waiting] = await harness.deliveries(1, settled=False)
-        assert waiting.status == "retrying"
-        harness.advance(waiting.record.next_attempt_at - waiting.record.attempts[0].at)
+
+        async def twice_failed() -> list[DeliveryRecord]:
+            records = await harness.records()
+            return [r for r in records if len(r.attempts) == 2 and r.status == "retrying"]
+
+        [record] = await wait_for_async(twice_failed, what="two failed attempts")
+        harness.advance((record.next_attempt_at or 0) - record.attempts[-1].at)
         [delivery] = await harness.deliveries(1)
-    assert [a.status for a in delivery.record.attempts] == [500, 200]
+    assert [a.status for a in delivery.record.attempts] == [500, 503, 200]
