@@ -108,5 +108,6 @@ def test_the_same_class_found_twice_registers_once() -> None:
     assert ids.count("tests.sample") == 1
     # Entry points add the rest: the built-in integrations from this package's own, and
     # whatever else is installed (scripts/test installs examples/zulip).
-    assert {"switchboard.webhook", "switchboard.slack"} <= set(ids)
+    builtin = {"switchboard.webhook", "switchboard.slack", "switchboard.mattermost"}
+    assert builtin | {"switchboard.discord"} <= set(ids)
     assert "tests.sample" in ids

@@ -135,11 +135,12 @@ class Conclusion:
         manual: bool,
         throttled: int,
     ) -> Decision:
-        verdict = None
+        verdict = hint = None
         schedule: Sequence[float] = self._tuning.schedule
         if config is not None:
             if exchange.response is not None:
                 verdict = _verdict(config, exchange.response)
+                hint = _retry_hint(config, exchange.response)
             if config.integration.retry_schedule is not None:  # () means: no retries
                 schedule = config.integration.retry_schedule
         return decide(
@@ -151,6 +152,7 @@ class Conclusion:
             now=now,
             manual_replay=manual,
             throttled=throttled,
+            retry_hint=hint,
             rng=self._rng,
         )
 
@@ -196,3 +198,15 @@ def _verdict(config: IntegrationConfig, response: DeliveryResponse) -> Verdict |
             "classify_response failed", extra=fields(integration=config.integration_id)
         )
         return None
+
+
+def _retry_hint(config: IntegrationConfig, response: DeliveryResponse) -> float | None:
+    """The integration's reading of how long to wait; its own exception means none."""
+    if response.ok:
+        return None
+    try:
+        hint = config.integration.retry_after(config, response)
+    except Exception:
+        logger.exception("retry_after failed", extra=fields(integration=config.integration_id))
+        return None
+    return float(hint) if isinstance(hint, int | float) else None

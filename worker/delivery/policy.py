@@ -14,8 +14,9 @@ The rules, in order:
    that, they count, so a receiver that always answers 429 still ends as a dead letter);
 7. a manual replay that failed: back to the dead letters (a replay is one attempt);
 8. otherwise the next delay of the schedule, with jitter; 429 and timeouts (an
-   overloaded receiver) wait at least ``RetryTuning.slow_down``; ``Retry-After``
-   may push it later (never earlier), up to ``retry_after_max``.
+   overloaded receiver) wait at least ``RetryTuning.slow_down``; ``Retry-After``, or
+   the integration's own reading of the answer (``Integration.retry_after``: a hint in
+   the body), may push it later (never earlier), up to ``retry_after_max``.
 
 What the endpoint's state is (``EndpointState``), defined here once: it answered
 (up, whatever it thought of the request); it failed as a down endpoint fails (no
@@ -104,9 +105,11 @@ def decide(
     now: float,
     manual_replay: bool = False,
     throttled: int = 0,
+    retry_hint: float | None = None,
     rng: Callable[[], float] = random.random,
 ) -> Decision:
-    """``throttled``: how many of the delivery's earlier attempts were answered 429."""
+    """``throttled``: how many of the delivery's earlier attempts were answered 429;
+    ``retry_hint``: the seconds the integration read in the answer, besides the header."""
     endpoint = endpoint_state(exchange)
     response = exchange.response
     if verdict is Verdict.DELIVERED or (verdict is None and exchange.ok):
@@ -147,8 +150,9 @@ def decide(
         delay = max(delay, tuning.slow_down)
     if response is not None:
         asked = retry_after_seconds(response.headers.get("Retry-After"), now)
-        if asked is not None:
-            delay = max(delay, min(asked, tuning.retry_after_max))
+        for hint in (asked, retry_hint):
+            if hint is not None and hint >= 0:  # NaN and negatives are no hint
+                delay = max(delay, min(hint, tuning.retry_after_max))
     return Decision(status=DeliveryStatus.RETRYING, delay=delay, endpoint=endpoint, health=health)
 
 

@@ -131,8 +131,20 @@ class JudgingIntegration(Integration):
         return None
 
 
+class HintingIntegration(Integration):
+    """Reads the wait from the body, as Discord's 429 carries it; a broken body breaks it."""
+
+    integration_id = "tests.retries.hinting"
+
+    def retry_after(self, config: IntegrationConfig, response: DeliveryResponse) -> float | None:
+        if response.body == b"broken":
+            raise ValueError("an integration's bug")
+        return float(response.body) if response.body else None
+
+
 INTEGRATIONS: tuple[type[Integration], ...] = (
     SenderIntegration,
+    HintingIntegration,
     ShortScheduleIntegration,
     NoRetriesIntegration,
     JudgingIntegration,
@@ -479,6 +491,37 @@ async def test_a_retry_after_shorter_than_the_schedule_never_makes_it_earlier(
 
     assert await rig.due_at(the_id) == T0 + 5
     assert (await rig.record(the_id)).attempts[-1].status == 503
+
+
+@pytest.mark.parametrize(
+    ("body", "header", "delay"),
+    [
+        pytest.param(b"90.5", None, 90.5, id="the-body's-hint"),
+        pytest.param(b"90.5", "120", 120.0, id="the-longer-of-the-two"),
+        pytest.param(b"broken", "70", 70.0, id="a-broken-hint-is-none"),
+        pytest.param(b"99999999", None, 3600.0, id="capped-at-retry_after_max"),
+    ],
+)
+async def test_an_integrations_retry_hint_pushes_a_429_later(
+    settings: Settings,
+    store: ConfigStore,
+    redis_client: Redis,
+    sink: RecordingSink,
+    body: bytes,
+    header: str | None,
+    delay: float,
+) -> None:
+    """``Integration.retry_after`` reads the body; the engine waits the longer of it and
+    ``Retry-After``, up to the cap, and the 429 uses up no attempt."""
+    capped = settings.model_copy(update={"retry_after_max": 3600.0})
+    headers = {"Retry-After": header} if header else {}
+    sink.on("/limited", status=429, headers=headers, body=body)
+    async with engine_rig(capped, store, redis_client) as rig:
+        config_id = await rig.add(HintingIntegration)
+        result = await rig.send(config_id, sink.url("/limited"))
+
+        assert result.outcome is DeliveryOutcome.RETRYING
+        assert await rig.due_at(result.delivery_id) == T0 + delay
 
 
 # -- 5. slow down: 429 and timeouts --------------------------------------------------------

@@ -293,6 +293,28 @@ def test_retry_after_never_brings_a_retry_earlier() -> None:
     assert decision(answered(429, {"Retry-After": "1"})).delay == TUNING.slow_down
 
 
+def test_an_integrations_retry_hint_pushes_the_retry_later_never_earlier() -> None:
+    def hinted(status: int, hint: float, headers: dict[str, str] | None = None) -> float | None:
+        made = decide(
+            answered(status, headers),
+            1,
+            verdict=None,
+            schedule=SCHEDULE,
+            tuning=TUNING,
+            now=NOW,
+            retry_hint=hint,
+            rng=lambda: 0.5,
+        )
+        return made.delay
+
+    assert hinted(429, 64.57) == 64.57
+    assert hinted(429, 64.57, {"Retry-After": "65"}) == 65.0  # the longer of the two
+    assert hinted(429, 0.3) == TUNING.slow_down
+    assert hinted(429, float("nan")) == TUNING.slow_down  # no hint
+    assert hinted(429, -5.0) == TUNING.slow_down
+    assert hinted(503, 1e12) == TUNING.retry_after_max
+
+
 def test_retry_after_as_an_http_date() -> None:
     made = decision(answered(503, {"Retry-After": http_date(NOW + 600)}), attempt=2)
     assert made.delay == pytest.approx(600.0)
