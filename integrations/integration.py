@@ -144,6 +144,13 @@ class Integration:
         """
         return None
 
+    def retry_after(self, config: IntegrationConfig, response: DeliveryResponse) -> float | None:
+        """Seconds the service asked to wait before the next attempt, where it says so
+        other than in ``Retry-After`` (Matrix's ``retry_after_ms`` in its JSON body, say);
+        ``None``: no other hint. The later of this and ``Retry-After`` counts.
+        """
+        return None
+
     def refresh_request(
         self, config: IntegrationConfig, request: DeliveryRequest
     ) -> DeliveryRequest:

@@ -135,11 +135,12 @@ class Conclusion:
         manual: bool,
         throttled: int,
     ) -> Decision:
-        verdict = None
+        verdict = asked = None
         schedule: Sequence[float] = self._tuning.schedule
         if config is not None:
             if exchange.response is not None:
                 verdict = _verdict(config, exchange.response)
+                asked = _asked(config, exchange.response)
             if config.integration.retry_schedule is not None:  # () means: no retries
                 schedule = config.integration.retry_schedule
         return decide(
@@ -151,6 +152,7 @@ class Conclusion:
             now=now,
             manual_replay=manual,
             throttled=throttled,
+            asked=asked,
             rng=self._rng,
         )
 
@@ -196,3 +198,15 @@ def _verdict(config: IntegrationConfig, response: DeliveryResponse) -> Verdict |
             "classify_response failed", extra=fields(integration=config.integration_id)
         )
         return None
+
+
+def _asked(config: IntegrationConfig, response: DeliveryResponse) -> float | None:
+    """The wait the integration read in the answer; its exception (or nonsense) means none."""
+    if response.ok:
+        return None
+    try:
+        asked = config.integration.retry_after(config, response)
+    except Exception:
+        logger.exception("retry_after failed", extra=fields(integration=config.integration_id))
+        return None
+    return float(asked) if isinstance(asked, int | float) and asked == asked else None

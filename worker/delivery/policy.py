@@ -14,7 +14,8 @@ The rules, in order:
    that, they count, so a receiver that always answers 429 still ends as a dead letter);
 7. a manual replay that failed: back to the dead letters (a replay is one attempt);
 8. otherwise the next delay of the schedule, with jitter; 429 and timeouts (an
-   overloaded receiver) wait at least ``RetryTuning.slow_down``; ``Retry-After``
+   overloaded receiver) wait at least ``RetryTuning.slow_down``; ``Retry-After``, or
+   the integration's reading of the answer (``retry_after``: a wait in a JSON body),
    may push it later (never earlier), up to ``retry_after_max``.
 
 What the endpoint's state is (``EndpointState``), defined here once: it answered
@@ -104,9 +105,11 @@ def decide(
     now: float,
     manual_replay: bool = False,
     throttled: int = 0,
+    asked: float | None = None,
     rng: Callable[[], float] = random.random,
 ) -> Decision:
-    """``throttled``: how many of the delivery's earlier attempts were answered 429."""
+    """``throttled``: how many of the delivery's earlier attempts were answered 429;
+    ``asked``: the wait the integration read in the answer (``Integration.retry_after``)."""
     endpoint = endpoint_state(exchange)
     response = exchange.response
     if verdict is Verdict.DELIVERED or (verdict is None and exchange.ok):
@@ -146,9 +149,10 @@ def decide(
     ):
         delay = max(delay, tuning.slow_down)
     if response is not None:
-        asked = retry_after_seconds(response.headers.get("Retry-After"), now)
-        if asked is not None:
-            delay = max(delay, min(asked, tuning.retry_after_max))
+        header = retry_after_seconds(response.headers.get("Retry-After"), now)
+        hints = [hint for hint in (header, asked) if hint is not None and hint >= 0]
+        if hints:
+            delay = max(delay, min(max(hints), tuning.retry_after_max))
     return Decision(status=DeliveryStatus.RETRYING, delay=delay, endpoint=endpoint, health=health)
 
 
