@@ -61,7 +61,7 @@ _COMMON: Final = {
     "height",
     "horizontalAlignment",
 }
-_TEXT_BLOCK: Final = {
+_TEXT_BLOCK: Final[dict[str, type | set[str]]] = {
     "text": str,
     "wrap": bool,
     "isSubtle": bool,
