@@ -275,15 +275,14 @@ class MatrixIntegration(ChatIntegration):
     ) -> Verdict | None:
         if response.ok:
             return None
-        if _errcode(response) in PERMANENT_ERRORS:
+        if _error(response).get("errcode") in PERMANENT_ERRORS:
             return Verdict.PERMANENT
         return None  # M_LIMIT_EXCEEDED waits (retry_after); 5xx and the rest retry
 
     def retry_after(self, config: IntegrationConfig, response: DeliveryResponse) -> float | None:
         if response.status != 429:
             return None
-        body = _error(response)
-        wait = body.get("retry_after_ms")
+        wait = _error(response).get("retry_after_ms")
         if type(wait) is int and wait >= 0:
             return wait / 1000
         return None  # Retry-After alone, if the server sent it
@@ -295,8 +294,3 @@ def _error(response: DeliveryResponse) -> dict[str, Any]:
     except orjson.JSONDecodeError:
         return {}
     return body if isinstance(body, dict) else {}
-
-
-def _errcode(response: DeliveryResponse) -> str | None:
-    code = _error(response).get("errcode")
-    return code if isinstance(code, str) else None
