@@ -146,8 +146,9 @@ class Integration:
 
     def retry_after(self, config: IntegrationConfig, response: DeliveryResponse) -> float | None:
         """Seconds the service asked to wait before another attempt, where it says so
-        other than in a ``Retry-After`` header (Discord's 429 body has ``retry_after``);
-        ``None``: no such hint. The engine waits the longer of this and the header.
+        other than in a ``Retry-After`` header (Discord's 429 body has ``retry_after``,
+        Matrix's ``retry_after_ms``); ``None``: no such hint. The engine waits the longer
+        of this and the header.
         """
         return None
 

@@ -1,13 +1,15 @@
-"""The events every chat service's end-to-end tests post: each Review Board event type
-(as rbintegrations words it) and other events, with the summary line each must show."""
+"""The events the chat services' end-to-end tests send: each Review Board event type as
+rbintegrations words it, and other apps' events (conventional keys, plain data, none).
+
+Each is (event type, data, a phrase the message's summary must carry)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 __all__ = ["EVENTS", "RR"]
 
-RR = {
+RR: Final[dict[str, Any]] = {
     "id": 42,
     "summary": "Fix <the> parser & more",
     "url": "https://rb.example.com/r/42/",
@@ -16,7 +18,8 @@ RR = {
     "branch": "main",
     "diff": {"revision": 2, "url": "https://rb.example.com/r/42/diff/2/"},
 }
-EVENTS: list[tuple[str, dict[str, Any], str]] = [
+
+EVENTS: Final[list[tuple[str, dict[str, Any], str]]] = [
     (
         "review_request.published",
         {"review_request": RR, "user": "alice"},

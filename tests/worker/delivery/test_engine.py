@@ -130,6 +130,13 @@ class JudgingIntegration(Integration):
             return Verdict.RETRY
         return None
 
+    def retry_after(self, config: IntegrationConfig, response: DeliveryResponse) -> float | None:
+        if response.body == b"broken":
+            raise ValueError("a bug in the integration")
+        if response.body.startswith(b"wait "):
+            return float(response.body.removeprefix(b"wait "))
+        return None
+
 
 class HintingIntegration(Integration):
     """Reads the wait from the body, as Discord's 429 carries it; a broken body breaks it."""
@@ -536,6 +543,27 @@ async def test_429_waits_at_least_a_minute(rig: Rig, sink: RecordingSink) -> Non
 
     assert result.outcome is DeliveryOutcome.RETRYING
     assert await rig.due_at(result.delivery_id) == T0 + 60
+
+
+async def test_the_integrations_reading_of_the_answer_sets_the_wait(
+    rig: Rig, sink: RecordingSink
+) -> None:
+    """A wait in the body (Matrix's ``retry_after_ms``), read by ``retry_after``: the later
+    of it and ``Retry-After`` counts; a hook that raises gives no hint."""
+    sink.on("/body", status=429, body=b"wait 90")
+    sink.on("/header", status=429, headers={"Retry-After": "120"}, body=b"wait 90")
+    sink.on("/broken", status=429, body=b"broken")
+    config_id = await rig.add(JudgingIntegration)
+
+    body = await rig.send(config_id, sink.url("/body"))
+    header = await rig.send(config_id, sink.url("/header"))
+    broken = await rig.send(config_id, sink.url("/broken"))
+
+    assert await rig.due_at(body.delivery_id) == T0 + 90
+    assert await rig.due_at(header.delivery_id) == T0 + 120
+    assert await rig.due_at(broken.delivery_id) == T0 + 60
+    record = await rig.record(body.delivery_id)
+    assert (record.status, record.attempts[0].status) == ("retrying", 429)
 
 
 async def test_a_timeout_waits_at_least_a_minute(

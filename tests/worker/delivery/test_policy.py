@@ -322,6 +322,22 @@ def test_retry_after_as_an_http_date() -> None:
     assert past.delay == 5.0
 
 
+def test_the_integrations_hint_pushes_the_retry_later_like_retry_after() -> None:
+    limited = answered(429)
+    asked = decide(
+        limited, 1, verdict=None, schedule=SCHEDULE, tuning=TUNING, now=NOW, retry_hint=90
+    )
+    assert asked.delay == 90.0
+    both = answered(429, {"Retry-After": "120"})
+    made = decide(both, 1, verdict=None, schedule=SCHEDULE, tuning=TUNING, now=NOW, retry_hint=90)
+    assert made.delay == 120.0  # the later of the two
+    for hint in (1.0, -5.0, 10**9):
+        made = decide(
+            limited, 1, verdict=None, schedule=SCHEDULE, tuning=TUNING, now=NOW, retry_hint=hint
+        )
+        assert made.delay == {1.0: 60.0, -5.0: 60.0}.get(hint, TUNING.retry_after_max)
+
+
 def test_retry_after_is_capped_at_its_most() -> None:
     for value in ("999999", http_date(NOW + 10 * 86_400)):
         assert decision(answered(503, {"Retry-After": value})).delay == TUNING.retry_after_max
