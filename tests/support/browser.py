@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Final
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, ViewportSize, async_playwright
 
 __all__ = ["CHROMIUM", "LAUNCH_ARGS", "VIEWPORT", "browser", "chromium", "page"]
 
@@ -41,7 +41,7 @@ LAUNCH_ARGS: Final = (
     "--disable-sync",
 )
 #: The pages' size: chat clients' message columns are about this wide.
-VIEWPORT: Final = {"width": 720, "height": 600}
+VIEWPORT: Final[ViewportSize] = {"width": 720, "height": 600}
 
 
 @asynccontextmanager
@@ -67,7 +67,7 @@ async def browser() -> AsyncIterator[Browser]:
 
 @pytest.fixture
 async def page(browser: Browser) -> AsyncIterator[Page]:
-    context = await browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+    context = await browser.new_context(viewport=VIEWPORT)
     try:
         yield await context.new_page()
     finally:

@@ -31,7 +31,7 @@ def payload_json(payload: dict[str, Any]) -> str:
 
 async def screenshot(pages: dict[str, str], out: Path) -> None:
     async with chromium() as browser:
-        context = await browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+        context = await browser.new_context(viewport=VIEWPORT)
         page = await context.new_page()
         for name, html in pages.items():
             await page.set_content(html)
