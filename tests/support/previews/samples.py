@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import orjson
 
-from switchboard.integrations import Event
+from switchboard.integrations import ConfigValidationError, Event
 from switchboard.integrations.builtin import chat
 from switchboard.integrations.builtin.chat import ChatIntegration
 from switchboard.testing import HandlerRecorder
@@ -116,7 +116,14 @@ def render_payload(service: Service) -> dict[str, Any] | None:
     if integration_cls is None:
         return None
     with HandlerRecorder(integration_cls) as recorder:
-        config = recorder.add_config(integration_cls, settings=service.settings)
+        try:
+            config = recorder.add_config(integration_cls, settings=service.settings)
+        except ConfigValidationError as error:
+            # A service that landed with other settings than guessed here: say where to fix.
+            raise RuntimeError(
+                f"{service.integration_id} refuses the sample settings; update SERVICES in "
+                f"tests/support/previews/samples.py: {error}"
+            ) from error
         integration = recorder.manager.get_integration(service.integration_id)
         assert isinstance(integration, ChatIntegration)
         request = integration.render(integration.message_for(SAMPLE_EVENT), config)
