@@ -1,4 +1,5 @@
-"""Fixtures: the plugin's redis-server for the session, a clean database per test."""
+"""Fixtures: the plugin's redis-server for the session, a clean database per test, and a
+real browser (``browser``, ``page``: ``support.browser``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import redis
+from support.browser import browser, page  # noqa: F401  (fixtures, offered to every test)
 from support.env import LOOPBACK_CIDRS, TEST_SECRET_KEY
 
 from switchboard.config import (
