@@ -17,9 +17,10 @@ Discord's limits are kept by cutting with an ellipsis, counted in UTF-16 units: 
 6,000 for all of them together (the description gets what the title, author and footer
 leave, short of some room for the fields, which then take what remains, in order).
 ``allowed_mentions`` is always ``{"parse": []}``, so no text pings ``@everyone``, a role
-or a user; and Markdown is escaped with backslashes in every text Discord reads as
-Markdown (title, description, fields), so an event writes no bold, spoiler, heading,
-quote, masked link or mention of its own.
+or a user; and Markdown is escaped with backslashes in the description and fields, so
+an event writes no bold, spoiler, heading, quote, masked link or mention of its own. A
+title renders emphasis only (``TITLE_ESCAPES``), and a heading, list or quote only at
+its start, so only those are escaped there: ``#42: Fix it`` shows as written.
 
 Discord answers errors as JSON (``{"code": 10015, "message": "Unknown Webhook"}``):
 ``PERMANENT_CODES`` (the webhook is deleted, its token invalid, the payload one Discord
@@ -64,6 +65,11 @@ __all__ = [
 #: Discord's Markdown, escaped with a backslash (emphasis, code, spoilers, quotes,
 #: headings and lists, masked links, mentions; ``<`` also custom emoji and timestamps).
 MARKDOWN_ESCAPES: Final = MappingProxyType({c: "\\" + c for c in "\\*_~`|><#-[]()@"})
+#: An embed title is one line that Discord renders emphasis in, but no links, mentions,
+#: quotes, lists or headings but at its start: escaping more would show the backslashes.
+TITLE_ESCAPES: Final = MappingProxyType({c: "\\" + c for c in "\\*_~`|"})
+#: What makes a heading, a list or a quote of a line when it comes first.
+_LINE_START: Final = re.compile(r"(#{1,3}|-#|[-*+]|>{1,3})\s")
 
 MAX_TITLE: Final = 256
 MAX_DESCRIPTION: Final = 4096
@@ -165,6 +171,13 @@ def _markdown(text: str, limit: int) -> str:
     return fit_escaped(text, limit, MARKDOWN_ESCAPES, Unit.UTF16)
 
 
+def _title(text: str) -> str:
+    text = one_line(text)
+    if _LINE_START.match(text):  # escaped: "# Title" is no heading
+        return "\\" + text[0] + fit_escaped(text[1:], MAX_TITLE - 2, TITLE_ESCAPES, Unit.UTF16)
+    return fit_escaped(text, MAX_TITLE, TITLE_ESCAPES, Unit.UTF16)
+
+
 def _size(text: str) -> int:
     return measure(text, Unit.UTF16)
 
@@ -190,7 +203,7 @@ def _fields(fields: tuple[ChatField, ...], room: int) -> list[dict[str, Any]]:
 def discord_payload(message: ChatMessage, *, username: str | None) -> dict[str, Any]:
     """``message`` as an Execute Webhook JSON body, within Discord's limits."""
     embed: dict[str, Any] = {
-        "title": _markdown(one_line(message.title), MAX_TITLE),
+        "title": _title(message.title),
         "color": int(message.colour.removeprefix("#"), 16),
         "timestamp": message.timestamp.astimezone(UTC).isoformat(),
         "footer": {"text": fit(one_line(message.event_type), MAX_FOOTER, Unit.UTF16)},

@@ -71,7 +71,7 @@ def _embed(embed: dict[str, Any]) -> str:
         name = esc(author["name"])
         parts.append(f'<div class="author">{link(author.get("url"), name)}</div>')
     if embed.get("title"):
-        title = esc(embed["title"])
+        title = markdown(str(embed["title"]))  # Discord renders a title's emphasis
         parts.append(f'<div class="title">{link(embed.get("url"), title)}</div>')
     if embed.get("description"):
         text = markdown(str(embed["description"]))

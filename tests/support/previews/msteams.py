@@ -52,8 +52,12 @@ _TOKENS: Final = {
 
 
 def _classes(element: dict[str, Any]) -> str:
+    # Adaptive Cards' enum values are case-insensitive ("Bolder", "bolder").
+    by_case = {key: {value.lower(): value for value in allowed} for key, allowed in _TOKENS.items()}
     classes = [
-        f"{key}-{element[key]}" for key, allowed in _TOKENS.items() if element.get(key) in allowed
+        f"{key}-{by_case[key][str(element[key]).lower()]}"
+        for key in _TOKENS
+        if str(element.get(key, "")).lower() in by_case[key]
     ]
     if element.get("isSubtle"):
         classes.append("subtle")

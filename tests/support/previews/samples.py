@@ -62,7 +62,7 @@ SERVICES: Final = (
         "matrix",
         "switchboard.matrix",
         {
-            "homeserver": "https://matrix.example.org",
+            "server": "https://matrix.example.org",
             "room_id": "!reviews:example.org",
             "access_token": "syt_XXXXXXXX",
         },

@@ -79,7 +79,7 @@ async def test_a_review_as_an_embed_posted_with_wait() -> None:
     assert sent.json["username"] == "Review Board"
     assert "content" not in sent.json
     [embed] = sent.json["embeds"]
-    assert embed["title"] == r"\#42: Fix the parser"
+    assert embed["title"] == "#42: Fix the parser"  # no heading: Discord shows it as is
     assert embed["url"] == "https://rb.example.com/r/42/#review7"
     assert embed["color"] == 0x2EB886
     assert embed["description"] == "**New review from alice \\(Ship it!\\)**\n\nNice."
@@ -92,6 +92,17 @@ async def test_a_review_as_an_embed_posted_with_wait() -> None:
 async def test_no_username_unless_set() -> None:
     sent = await sent_for("ci.build", {"title": "Build 7"})
     assert "username" not in sent.json
+
+
+async def test_a_title_that_would_be_a_heading_or_a_list_is_escaped_at_its_start() -> None:
+    for start in ("# ", "## ", "- ", "> ", ">>> ", "-# "):
+        embed = await embed_of("ci.build", {"title": start + "Big"})
+        assert embed["title"] == "\\" + start + "Big"
+
+
+async def test_a_title_starting_with_a_hash_but_no_heading_is_left_as_it_is() -> None:
+    embed = await embed_of("ci.build", {"title": "#general is quiet"})
+    assert embed["title"] == "#general is quiet"
 
 
 async def test_hostile_markup_is_escaped_and_mentions_never_ping() -> None:
@@ -108,7 +119,10 @@ async def test_hostile_markup_is_escaped_and_mentions_never_ping() -> None:
         r"\@everyone \<\@123\> \|\|spoiler\|\| \*\*bold\*\* "
         r"\[x\]\(https://evil.example.com\) \# H"
     )
-    assert embed["title"] == escaped
+    # The title shows no links, mentions or lists: only its emphasis is escaped.
+    assert embed["title"] == (
+        r"@everyone <@123> \|\|spoiler\|\| \*\*bold\*\* [x](https://evil.example.com) # H"
+    )
     assert embed["description"].endswith("\n\n\\> quote\n\\- list\n" + escaped)
     assert embed["fields"] == [{"name": escaped, "value": escaped, "inline": False}]
 
