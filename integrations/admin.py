@@ -185,6 +185,13 @@ class ConfigAdmin:
     def is_orphaned(self, record: ConfigRecord) -> bool:
         return not self._manager.is_registered(record.integration_id)
 
+    def effective_rate_limit(self, record: ConfigRecord) -> float | None:
+        """Deliveries a second ``record`` is held to: its own ``rate_limit``, else its
+        integration's ``default_rate_limit`` (Slack's 1); ``None``: unlimited."""
+        if record.rate_limit is not None or self.is_orphaned(record):
+            return record.rate_limit
+        return self._manager.get_integration(record.integration_id).default_rate_limit
+
     def secret_settings(self, record: ConfigRecord) -> frozenset[str]:
         """Setting keys to mask when showing ``record`` (all of them, for an orphan)."""
         try:

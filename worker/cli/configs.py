@@ -124,6 +124,7 @@ def show_config(config_id: str, as_json: bool) -> None:
                 "disabled_reason",
                 "tenant",
                 "rate_limit",
+                "effective_rate_limit",
                 "orphaned",
                 "created_at",
                 "updated_at",

@@ -29,6 +29,8 @@ def record_json(record: ConfigRecord, admin: ConfigAdmin) -> dict[str, Any]:
     data = record.model_dump(mode="json")
     data["settings"] = masked_settings(record.settings, admin.secret_settings(record))
     data["orphaned"] = admin.is_orphaned(record)
+    # What holds the configuration back: its own limit, or its integration's default.
+    data["effective_rate_limit"] = admin.effective_rate_limit(record)
     return data
 
 

@@ -180,10 +180,24 @@ def test_show_text_lists_fields_settings_and_conditions(runner: CliRunner) -> No
     assert "orphaned: no" in lines
     assert "enabled: yes" in lines
     assert "rate_limit: -" in lines
+    assert "effective_rate_limit: -" in lines  # no limit of its own, none by default
     assert "disabled_reason: -" in lines
     assert '  client_id: "c1"' in lines
     assert "  retries: 5" in lines
     assert 'conditions: {"mode":"always","conditions":[]}' in lines
+
+
+def test_show_gives_the_rate_limit_in_force_the_integrations_default_or_its_own(
+    runner: CliRunner,
+) -> None:
+    hook = "webhook_url=https://hooks.slack.com/services/T000/B000/XXXX"
+    slack = ok(runner, "configs", "add", "switchboard.slack", "--name", "S", "--set", hook)
+    data = show(runner, slack.strip())
+    assert (data["rate_limit"], data["effective_rate_limit"]) == (None, 1.0)  # Slack's 1/s
+    ok(runner, "configs", "edit", slack.strip(), "--rate-limit", "5")
+    data = show(runner, slack.strip())
+    assert (data["rate_limit"], data["effective_rate_limit"]) == (5.0, 5.0)
+    assert "hooks.slack.com" not in str(data)  # the webhook URL is secret
 
 
 def test_settings_with_integration_defaults_are_not_stored(runner: CliRunner) -> None:
