@@ -135,9 +135,7 @@ async def _switchboard_run(
         settings: Settings = settings_for(redis_server.url)
         async with open_redis(settings) as redis:
             admin = ConfigAdmin(manager, ConfigStore.for_settings(redis, settings))
-            await admin.create(
-                config.pop("integration_id"), name=f"bench {service}", **config
-            )
+            await admin.create(config.pop("integration_id"), name=f"bench {service}", **config)
         env = worker_env(redis_server.url)
         # One real endpoint here, not a sink standing for many: the shipped per-host limit.
         del env["SWITCHBOARD_HTTP_MAX_CONNECTIONS_PER_HOST"]
