@@ -97,10 +97,10 @@ def worker_env(redis_url: str, **extra: str) -> dict[str, str]:
 class SinkProcess:
     """``bench.sink`` in a subprocess, and a client for its stats."""
 
-    def __init__(self) -> None:
+    def __init__(self, module: str = "bench.sink") -> None:
         self.port = free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.sink", str(self.port)],
+            [sys.executable, "-m", module, str(self.port)],
             cwd=ROOT,
             stdout=subprocess.PIPE,
         )
@@ -139,8 +139,9 @@ class SinkProcess:
 
 
 @contextlib.asynccontextmanager
-async def sink_process() -> AsyncIterator[SinkProcess]:
-    sink = SinkProcess()
+async def sink_process(module: str = "bench.sink") -> AsyncIterator[SinkProcess]:
+    """``module`` (``bench.sink``, or ``bench.chat_sink``) serving in a process of its own."""
+    sink = SinkProcess(module)
     try:
         yield sink
     finally:

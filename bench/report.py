@@ -37,10 +37,12 @@ def targets(results: dict[str, Any]) -> list[tuple[str, float, str, bool]]:
             if key in results
         ),
         *_scale_rows(results),
+        *_apprise_rows(results),
     ]
     limits = {
         "≥ 0.6": (0.6, True),
         "≥ 5": (5, True),
+        "≥ 10": (10, True),
         "≥ 1.0": (1.0, True),
         "< 50": (50, False),
         "≥ 0.9": (0.9, True),
@@ -69,6 +71,61 @@ def _scale_rows(results: dict[str, Any]) -> list[tuple[str, float, str]]:
             "< 1",
         ),
     ]
+
+
+_SERVICES = (("mattermost", "Mattermost"), ("matrix", "Matrix"))
+_SENDERS = (
+    ("apprise_notify", "Apprise `notify()`, one after another"),
+    ("apprise_async_notify", "Apprise `await async_notify()`, one after another"),
+    ("apprise_async_gather", "Apprise `async_notify()`, all at once (`asyncio.gather`)"),
+    ("apprise_notify_as_shipped", "Apprise `notify()`, as shipped (its pacing on)"),
+    ("apprise_async_notify_as_shipped", "Apprise `await async_notify()`, as shipped"),
+)
+
+
+def _apprise_rows(results: dict[str, Any]) -> list[tuple[str, float, str]]:
+    versus = results.get("versus_apprise")
+    if versus is None:
+        return []
+    rows = []
+    for key, label in _SERVICES:
+        runs = versus[key]
+        which = " (Switchboard by the Slack fallback)" if runs["switchboard"]["fallback"] else ""
+        rows += [
+            (f"{label}: Switchboard ÷ Apprise async_notify, messages/s, Apprise's pacing "
+             f"off{which}", runs["switchboard_vs_apprise_async_notify"], "≥ 10"),
+            (f"{label}: Switchboard ÷ Apprise async_notify, messages/s, Apprise as "
+             f"shipped{which}", runs["switchboard_vs_apprise_async_notify_as_shipped"], "≥ 10"),
+        ]  # fmt: skip
+    return rows
+
+
+def _apprise_table(results: dict[str, Any]) -> list[str]:
+    """Each sender's messages/s and CPU per message, per service, as measured in this run."""
+    versus = results.get("versus_apprise")
+    if versus is None:
+        return []
+    lines = [
+        "",
+        f"Against Apprise: {versus['messages']:,} messages to each service "
+        f"({versus['as_shipped_messages']:,} for Apprise as shipped), one sink process for "
+        "both sides, a message counted once it arrived:",
+        "",
+        "| service | sender | messages/s | CPU ms per message | arrived / sent |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for key, label in _SERVICES:
+        runs = versus[key]
+        board = runs["switchboard"]
+        name = f"Switchboard (`{board['integration']}`"
+        name += ", the fallback)" if board["fallback"] else ")"
+        for run_key, sender in (*_SENDERS, ("switchboard", name)):
+            run = runs[run_key]
+            lines.append(
+                f"| {label} | {sender} | {run['messages_per_second']:,.0f} | "
+                f"{run['cpu_ms_per_message']:.2f} | {run['delivered']:,} / {run['messages']:,} |"
+            )
+    return lines
 
 
 def _markdown(results: dict[str, Any]) -> str:
@@ -100,6 +157,7 @@ def _markdown(results: dict[str, Any]) -> str:
         f"Peak worker RSS: {max(f1['peak_rss_mb'], f10['peak_rss_mb']):.0f} MB.",
         "",
         _scale_text(results),
+        *_apprise_table(results),
     ]
     return "\n".join(lines) + "\n"
 

@@ -35,6 +35,7 @@ from .harness import (
 )
 from .nginx import nginx_sink, nginx_version
 from .scale import drain, many_configs, scale_out
+from .versus_apprise import versus_apprise
 
 __all__ = ["SCALES", "STEPS", "Scale", "run_all"]
 
@@ -54,13 +55,31 @@ class Scale:
     scale_out_events: int
     failure_events: int
     failure_rounds: int
+    #: Messages to each service through Apprise and through Switchboard; and through
+    #: Apprise as shipped, whose own pacing (2 a second for Matrix) sets its rate.
+    compare_messages: int
+    as_shipped_messages: int
 
 
 SCALES = {
     "full": Scale(
-        "full", 20_000, 10_000, 10_000, 10.0, 3_000, 20, 100_000, 10_000, 2_000, 20_000, 3_000, 3
+        "full",
+        20_000,
+        10_000,
+        10_000,
+        10.0,
+        3_000,
+        20,
+        100_000,
+        10_000,
+        2_000,
+        20_000,
+        3_000,
+        3,
+        1_000,
+        40,
     ),
-    "smoke": Scale("smoke", 300, 200, 200, 1.0, 100, 3, 500, 30, 50, 300, 50, 1),
+    "smoke": Scale("smoke", 300, 200, 200, 1.0, 100, 3, 500, 30, 50, 300, 50, 1, 20, 2),
 }
 CONCURRENCY = 64
 
@@ -204,6 +223,10 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("drain", lambda scale, _: drain(scale.drain_events)),
     ("many_configs", lambda scale, _: many_configs(scale.configs, scale.lookup_events)),
     ("scale_out", lambda scale, _: scale_out(scale.scale_out_events)),
+    (
+        "versus_apprise",
+        lambda scale, _: versus_apprise(scale.compare_messages, scale.as_shipped_messages),
+    ),
 )
 
 

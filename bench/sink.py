@@ -60,7 +60,12 @@ class SinkProtocol(asyncio.Protocol):
                 return
             body = self.buffer[end + 4 : end + 4 + length]
             self.buffer = self.buffer[end + 4 + length :]
-            self.handle(head.split(b" ", 2), body)
+            self.handle_request(head, body)
+
+    def handle_request(self, head: bytes, body: bytes) -> None:
+        """One request, its head (request line and headers) as read; a subclass that must
+        see the headers (``bench.chat_sink``) overrides this."""
+        self.handle(head.split(b" ", 2), body)
 
     def handle(self, request_line: list[bytes], body: bytes) -> None:
         assert self.transport is not None

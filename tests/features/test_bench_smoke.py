@@ -49,7 +49,22 @@ def test_the_smoke_run_writes_json_markdown_and_a_chart(tmp_path: Path) -> None:
         offered = results["fanout_10"]["offered_events_per_second"]
         assert section["offered_events_per_second"] == offered
     assert results["sync"]["sync_median_ms"] > 200  # ten endpoints of 20 ms, one after another
-    assert len(results["targets"]) == 10
+    # Switchboard against Apprise, each service (the Slack fallback until the Mattermost
+    # and Matrix integrations are installed): every sender ran, and each message it counts
+    # arrived at the sink (Apprise's gathered Matrix sends may repeat a transaction id).
+    versus = results["versus_apprise"]
+    for service in ("mattermost", "matrix"):
+        runs = versus[service]
+        for run in (value for value in runs.values() if isinstance(value, dict)):
+            assert 0 < run["delivered"] <= run["messages"], (service, run)
+            assert run["messages_per_second"] > 0
+            assert run["cpu_ms_per_message"] > 0
+        for key in ("switchboard", "apprise_notify", "apprise_async_notify"):
+            assert runs[key]["delivered"] == versus["messages"] == 20, (service, key)
+        integration = runs["switchboard"]["integration"]
+        assert integration == ("switchboard.slack" if runs["switchboard"]["fallback"]
+                               else f"switchboard.{service}")  # fmt: skip
+    assert len(results["targets"]) == 14
     markdown = (tmp_path / "latest.md").read_text()
     for target in results["targets"]:
         # Each target's "met" is what its measure says against its bound, here and in the table.
@@ -67,5 +82,6 @@ def test_the_smoke_run_writes_json_markdown_and_a_chart(tmp_path: Path) -> None:
     assert configs["change_propagation_ms"] > 0
     assert results["scale_out"]["two_vs_one"] > 0
     assert "| target | measured | wanted | met |" in markdown
+    assert "| Matrix | Apprise `await async_notify()`, one after another |" in markdown
     assert f"sink: {sink} for the HTTP ceiling" in markdown
     assert (tmp_path / "latest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
