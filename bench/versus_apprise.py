@@ -63,7 +63,7 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 
 def apprise_url(service: str, sink: SinkProcess) -> str:
     if service == "mattermost":
-        return f"mmost://127.0.0.1:{sink.port}/bench-hook"
+        return f"mmost://127.0.0.1:{sink.port}/benchhook0000000000000000000"
     return f"matrix://bench:secret@127.0.0.1:{sink.port}/{ROOM}"
 
 
@@ -112,7 +112,7 @@ def _configuration(service: str, sink: SinkProcess, real: bool) -> dict[str, Any
         return {"integration_id": "switchboard.slack", "rate_limit": UNTHROTTLED,
                 "settings": {"webhook_url": sink.url(f"/slack/{service}")}}  # fmt: skip
     if service == "mattermost":
-        settings: dict[str, Any] = {"webhook_url": sink.url("/hooks/bench-hook"),
+        settings: dict[str, Any] = {"webhook_url": sink.url("/hooks/benchhook0000000000000000000"),
                                     "notify_username": "switchboard"}  # fmt: skip
     else:
         settings = {"server": sink.url(""), "room_id": ROOM, "access_token": "bench-token-sb"}
