@@ -47,7 +47,7 @@ from switchboard.integrations.configs import IntegrationConfig
 from switchboard.integrations.delivery import DeliveryRequest, DeliveryResponse, Verdict
 from switchboard.integrations.forms import Fieldset, secret_field
 
-from .forms import WebhookChatForm
+from .forms import MESSAGES_FIELDSET, WebhookChatForm
 from .icons import icon_static_urls
 from .integration import ChatIntegration
 from .message import ChatField, ChatMessage
@@ -127,12 +127,7 @@ class DiscordForm(WebhookChatForm):
             title="Discord",
             description="Create a webhook in the channel's settings and paste its URL.",
         ),
-        Fieldset(
-            fields=("event_types",),
-            title="Messages",
-            description="Review Board's events are worded as Review Board posts them; "
-            "any other event shows its title, text and fields, or its data.",
-        ),
+        MESSAGES_FIELDSET,
     )
 
     @field_validator("webhook_url")

@@ -22,10 +22,24 @@ from pydantic import Field, HttpUrl, field_validator
 from switchboard.integrations.forms import ConfigForm, Fieldset, secret_field
 from switchboard.integrations.subscriptions import compile_pattern
 
-__all__ = ["MAX_EVENT_TYPE_PATTERNS", "ChatForm", "WebhookChatForm", "is_loopback"]
+__all__ = [
+    "MAX_EVENT_TYPE_PATTERNS",
+    "MESSAGES_FIELDSET",
+    "ChatForm",
+    "WebhookChatForm",
+    "is_loopback",
+]
 
 #: Every event is matched against each pattern: a list, not a table.
 MAX_EVENT_TYPE_PATTERNS: Final = 100
+
+#: The fieldset of what every chat service posts: each service's form ends with it.
+MESSAGES_FIELDSET: Final = Fieldset(
+    fields=("event_types",),
+    title="Messages",
+    description="Review Board's events are worded as Review Board posts them; "
+    "any other event shows its title, text and fields, or its data.",
+)
 
 
 def is_loopback(host: str) -> bool:
@@ -49,7 +63,7 @@ class ChatForm(ConfigForm):
         "or * for every event.",
     )
 
-    fieldsets: ClassVar[Sequence[Fieldset]] = (Fieldset(fields=("event_types",), title="Messages"),)
+    fieldsets: ClassVar[Sequence[Fieldset]] = (MESSAGES_FIELDSET,)
 
     @field_validator("event_types")
     @classmethod
@@ -89,7 +103,7 @@ class WebhookChatForm(ChatForm):
             title="Destination",
             description="Where messages go, and under which name.",
         ),
-        Fieldset(fields=("event_types",), title="Messages"),
+        MESSAGES_FIELDSET,
     )
 
     @field_validator("webhook_url")

@@ -54,7 +54,7 @@ from switchboard.integrations.delivery import (
 )
 from switchboard.integrations.forms import Fieldset
 
-from .forms import ChatForm, is_loopback
+from .forms import MESSAGES_FIELDSET, ChatForm, is_loopback
 from .icons import icon_static_urls
 from .integration import ChatIntegration
 from .message import ChatMessage
@@ -133,12 +133,7 @@ class MatrixForm(ChatForm):
             title="Matrix",
             description="Messages are posted as the user whose access token this is.",
         ),
-        Fieldset(
-            fields=("event_types",),
-            title="Messages",
-            description="Review Board's events are worded as Review Board posts them; "
-            "any other event shows its title, text and fields, or its data.",
-        ),
+        MESSAGES_FIELDSET,
     )
 
     @field_validator("server")

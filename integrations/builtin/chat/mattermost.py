@@ -41,7 +41,7 @@ from switchboard.integrations.configs import IntegrationConfig
 from switchboard.integrations.delivery import DeliveryRequest, DeliveryResponse, Verdict
 from switchboard.integrations.forms import Fieldset, secret_field
 
-from .forms import WebhookChatForm
+from .forms import MESSAGES_FIELDSET, WebhookChatForm
 from .icons import icon_static_urls
 from .integration import ChatIntegration
 from .message import ChatMessage
@@ -134,12 +134,7 @@ class MattermostForm(WebhookChatForm):
             title="Mattermost",
             description="Create an incoming webhook in Mattermost and paste its URL.",
         ),
-        Fieldset(
-            fields=("event_types",),
-            title="Messages",
-            description="Review Board's events are worded as Review Board posts them; "
-            "any other event shows its title, text and fields, or its data.",
-        ),
+        MESSAGES_FIELDSET,
     )
 
     @field_validator("webhook_url")

@@ -44,7 +44,7 @@ from switchboard.integrations.configs import IntegrationConfig
 from switchboard.integrations.delivery import DeliveryRequest, DeliveryResponse, Verdict
 from switchboard.integrations.forms import Fieldset, secret_field
 
-from .forms import ChatForm, is_loopback
+from .forms import MESSAGES_FIELDSET, ChatForm, is_loopback
 from .icons import icon_static_urls
 from .integration import ChatIntegration
 from .message import GOOD_COLOUR, WARNING_COLOUR, ChatField, ChatMessage
@@ -120,12 +120,7 @@ class TeamsForm(ChatForm):
             description="In the channel, choose Workflows, add the webhook template and paste "
             "its URL. Cards are posted by the Workflows bot, under its name.",
         ),
-        Fieldset(
-            fields=("event_types",),
-            title="Messages",
-            description="Review Board's events are worded as Review Board posts them; "
-            "any other event shows its title, text and fields, or its data.",
-        ),
+        MESSAGES_FIELDSET,
     )
 
     @field_validator("webhook_url")
