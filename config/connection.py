@@ -12,6 +12,7 @@ import redis.asyncio as aioredis
 import redis.exceptions
 
 from .errors import RedisUnavailableError, SettingsError
+from .pipelines import SafeRedis
 from .settings import Settings
 
 __all__ = [
@@ -98,7 +99,8 @@ def redis_client(settings: Settings) -> Redis:
     """A client for ``settings``' Redis; it connects on first use (``open_redis`` checks first)."""
     url = settings.effective_redis_url
     try:
-        client: Redis = aioredis.Redis.from_url(
+        # SafeRedis: a pipeline cancelled while it resets still gives its connection back.
+        client: Redis = SafeRedis.from_url(
             url, socket_connect_timeout=settings.redis_connect_timeout, health_check_interval=30
         )
     except ValueError as exc:  # redis-py's word for a malformed URL

@@ -40,6 +40,7 @@ from switchboard.config import (
     open_redis,
     redact_url,
 )
+from switchboard.config.pipelines import SafePipeline, safe_pipeline
 from switchboard.integrations import IntegrationManager
 
 from .delivery import (
@@ -57,9 +58,17 @@ from .queue import DISPATCH_JOB, REJECT_JOB, JobDecoder, serialize_job
 from .rejected import RejectedEventLog
 from .tuning import WorkerTuning
 
-__all__ = ["WorkerRunner"]
+__all__ = ["ArqPool", "WorkerRunner"]
 
 logger = logging.getLogger(__name__)
+
+
+class ArqPool(ArqRedis):
+    """arq's client, with pipelines that survive a stop mid-reset (``config/pipelines.py``):
+    a worker stopped while arq's ``start_jobs`` undoes a ``WATCH`` keeps no connection."""
+
+    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> SafePipeline:
+        return safe_pipeline(self, transaction, shard_hint)
 
 
 class WorkerRunner:
@@ -153,7 +162,7 @@ class WorkerRunner:
     @contextlib.asynccontextmanager
     async def _arq_pool(self) -> AsyncIterator[ArqRedis]:
         settings = self._settings
-        pool = ArqRedis.from_url(
+        pool = ArqPool.from_url(
             settings.effective_redis_url,
             socket_connect_timeout=settings.redis_connect_timeout,
             health_check_interval=30,
