@@ -11,6 +11,7 @@ import orjson
 import pytest
 from pydantic import ValidationError
 from support.services import discord as discord_service
+from support.services import posted
 
 from switchboard.integrations import DeliveryResponse, Verdict
 from switchboard.integrations.builtin.chat import ELLIPSIS, ChatField, ChatMessage
@@ -29,13 +30,7 @@ RR = {"id": 42, "summary": "Fix the parser", "url": "https://rb.example.com/r/42
 
 
 def received(payload: Any, content_type: str = "application/json") -> Received:
-    return Received(
-        path=discord_service.PATH,
-        method="POST",
-        headers={"Content-Type": content_type},
-        body=orjson.dumps(payload),
-        header_lines=(("Content-Type", content_type),),
-    )
+    return posted(discord_service.PATH, orjson.dumps(payload), content_type)
 
 
 async def sent_for(event_type: str, data: dict[str, Any], **settings: Any) -> Any:

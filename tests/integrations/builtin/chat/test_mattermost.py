@@ -10,6 +10,7 @@ import orjson
 import pytest
 from pydantic import ValidationError
 from support.services import mattermost as mattermost_service
+from support.services import posted
 
 from switchboard.integrations import DeliveryResponse, Verdict
 from switchboard.integrations.builtin.chat import ELLIPSIS
@@ -26,14 +27,7 @@ RR = {"id": 42, "summary": "Fix the parser", "url": "https://rb.example.com/r/42
 
 
 def received(body: bytes, content_type: str | None = "application/json") -> Received:
-    lines = (("Content-Type", content_type),) if content_type else ()
-    return Received(
-        path=mattermost_service.PATH,
-        method="POST",
-        headers=dict(lines),
-        body=body,
-        header_lines=lines,
-    )
+    return posted(mattermost_service.PATH, body, content_type)
 
 
 async def payload_of(event_type: str, data: dict[str, Any], **settings: Any) -> dict[str, Any]:

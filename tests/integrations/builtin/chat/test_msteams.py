@@ -9,6 +9,7 @@ import orjson
 import pytest
 from pydantic import ValidationError
 from support.services import msteams as teams_service
+from support.services import posted
 
 from switchboard.integrations import DeliveryResponse, Verdict
 from switchboard.integrations.builtin.chat import ELLIPSIS
@@ -28,14 +29,8 @@ RR = {"id": 42, "summary": "Fix the parser", "url": "https://rb.example.com/r/42
 
 
 def received(payload: Any, content_type: str = "application/json") -> Received:
-    return Received(
-        path=teams_service.PATH,
-        method="POST",
-        headers={"Content-Type": content_type},
-        body=payload if isinstance(payload, bytes) else orjson.dumps(payload),
-        header_lines=(("Content-Type", content_type),),
-        query={"sig": teams_service.SIG},
-    )
+    body = payload if isinstance(payload, bytes) else orjson.dumps(payload)
+    return posted(teams_service.PATH, body, content_type, query={"sig": teams_service.SIG})
 
 
 def card_of(payload: dict[str, Any]) -> dict[str, Any]:

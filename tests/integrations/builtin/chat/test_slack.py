@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 import pytest
+from support.services import posted
 from support.services import slack as slack_service
 
 from switchboard.integrations import DeliveryResponse, Verdict
@@ -23,13 +24,7 @@ RR = {"id": 42, "summary": "Fix the parser", "url": "https://rb.example.com/r/42
 
 
 def received(payload: Any, content_type: str = "application/json") -> Received:
-    return Received(
-        path=slack_service.PATH,
-        method="POST",
-        headers={"Content-Type": content_type},
-        body=orjson.dumps(payload),
-        header_lines=(("Content-Type", content_type),),
-    )
+    return posted(slack_service.PATH, orjson.dumps(payload), content_type)
 
 
 async def payload_of(event_type: str, data: dict[str, Any], **settings: Any) -> dict[str, Any]:
