@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from .secrets import ENCRYPTED_PREFIX, SecretBox, generate_secret_key, is_encrypted
     from .settings import DEFAULT_REDIS_URL, Settings, load_settings
     from .store import UNSET, ConfigChanges, ConfigStore, Unset
+    from .tokens import Principal, Scope
 
 __all__ = [
     "ARQ_JOB_KEY_PREFIX",
@@ -79,10 +80,12 @@ __all__ = [
     "EmbeddedRedis",
     "EmbeddedRedisError",
     "InvalidArgumentError",
+    "Principal",
     "RecordFormatError",
     "Redis",
     "RedisKeys",
     "RedisUnavailableError",
+    "Scope",
     "SecretBox",
     "SecretKeyError",
     "Settings",
@@ -150,6 +153,7 @@ _HOMES = {
     ".records": ("CONFIG_SCHEMA_VERSION", "ConfigRecord", "new_config_id"),
     ".secrets": ("ENCRYPTED_PREFIX", "SecretBox", "generate_secret_key", "is_encrypted"),
     ".settings": ("DEFAULT_REDIS_URL", "Settings", "load_settings"),
+    ".tokens": ("Principal", "Scope"),
     ".store": ("UNSET", "ConfigChanges", "ConfigStore", "Unset"),
 }
 
