@@ -1,0 +1,12 @@
+"""The web app (``switchboard web``): one aiohttp application, each part of it a module.
+
+* ``app.py``: ``create_app``, which puts the parts together;
+* ``state.py``: what the parts share (the settings, one Redis client);
+* ``health.py``: ``GET /`` and ``GET /healthz``.
+"""
+
+from __future__ import annotations
+
+from .app import create_app
+
+__all__ = ["create_app"]
