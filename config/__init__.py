@@ -67,6 +67,7 @@ if TYPE_CHECKING:
         Scope,
         TokenRecord,
         TokenStore,
+        new_token_secret,
         resolve_token,
     )
 
@@ -123,6 +124,7 @@ __all__ = [
     "lost_redis",
     "new_config_id",
     "new_id",
+    "new_token_secret",
     "open_redis",
     "redact_url",
     "redis_client",
@@ -187,6 +189,7 @@ _HOMES = {
         "Scope",
         "TokenRecord",
         "TokenStore",
+        "new_token_secret",
         "resolve_token",
     ),
     ".store": ("UNSET", "ConfigChanges", "ConfigStore", "Unset"),

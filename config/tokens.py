@@ -42,7 +42,15 @@ from .records import checked_tenant
 from .settings import Settings
 from .store import UNSET, Unset
 
-__all__ = ["TOKEN_PREFIX", "Principal", "Scope", "TokenRecord", "TokenStore", "resolve_token"]
+__all__ = [
+    "TOKEN_PREFIX",
+    "Principal",
+    "Scope",
+    "TokenRecord",
+    "TokenStore",
+    "new_token_secret",
+    "resolve_token",
+]
 
 #: How every stored token's secret starts: recognisable in a leaked log or a secret
 #: scanner's rules, and a request's other tokens are turned away without a Redis call.
@@ -107,6 +115,11 @@ class TokenRecord(BaseModel):
         return Principal(scope=self.scope, tenant=self.tenant, token_id=self.id)
 
 
+def new_token_secret() -> str:
+    """A new token's secret: ``sbt_`` and 256 random bits, URL-safe (47 characters)."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(_SECRET_BYTES)
+
+
 def _digest(secret: str) -> str:
     # SHA-256, not a slow password hash (bcrypt, scrypt): a secret is 256 random bits, so
     # there is no dictionary to try and nothing a slow hash would protect; and a fast one
@@ -161,7 +174,7 @@ class TokenStore:
             raise InvalidArgumentError(
                 f"a token's name must be at most {_NAME_MAX_CHARS} characters"
             )
-        secret = TOKEN_PREFIX + secrets.token_urlsafe(_SECRET_BYTES)
+        secret = new_token_secret()
         record = TokenRecord(
             id=new_id("tok"),
             scope=Scope(scope),
