@@ -180,3 +180,18 @@ async def test_an_unreadable_stored_token_is_named_not_skipped(
         await tokens.list()
     with pytest.raises(RecordFormatError, match="tok_broken"):
         await tokens.revoke("tok_broken")
+
+
+async def test_a_record_under_a_digest_that_is_not_its_own_resolves_to_nobody(
+    tokens: TokenStore, redis_client: Redis, keys: RedisKeys
+) -> None:
+    record, secret = await tokens.create(Scope.ADMIN, "acme")
+    stored = await redis_client.hget(keys.tokens, record.id)  # type: ignore[misc]
+    forged = "sbt_" + "f" * 43
+    forged_digest = hashlib.sha256(forged.encode()).hexdigest()
+    await redis_client.set(keys.token_by_digest(forged_digest), stored)
+    assert await tokens.verify(forged) is None  # the record says another digest
+    assert await tokens.verify(secret) is not None
+    await redis_client.set(keys.token_by_digest(forged_digest), b"{broken")
+    with pytest.raises(RecordFormatError, match="a stored token"):
+        await tokens.verify(forged)  # unreadable: refused loudly, never let through
