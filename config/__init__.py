@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         SettingsError,
         StoreError,
         SwitchboardError,
+        TokenNotFoundError,
         UsageError,
     )
     from .ids import SHOWN_ID_MAX, new_id, shown_id
@@ -50,11 +51,25 @@ if TYPE_CHECKING:
         RETRY_LEASE,
         RedisKeys,
     )
-    from .records import CONFIG_SCHEMA_VERSION, ConfigRecord, new_config_id
+    from .records import (
+        CONFIG_SCHEMA_VERSION,
+        TENANT_RULE,
+        ConfigRecord,
+        checked_tenant,
+        new_config_id,
+    )
     from .secrets import ENCRYPTED_PREFIX, SecretBox, generate_secret_key, is_encrypted
     from .settings import DEFAULT_REDIS_URL, Settings, load_settings
     from .store import UNSET, ConfigChanges, ConfigStore, Unset
-    from .tokens import Principal, Scope
+    from .tokens import (
+        TOKEN_PREFIX,
+        Principal,
+        Scope,
+        TokenRecord,
+        TokenStore,
+        new_token_secret,
+        resolve_token,
+    )
 
 __all__ = [
     "ARQ_JOB_KEY_PREFIX",
@@ -68,6 +83,8 @@ __all__ = [
     "REJECTED_EVENTS_MAX",
     "RETRY_LEASE",
     "SHOWN_ID_MAX",
+    "TENANT_RULE",
+    "TOKEN_PREFIX",
     "UNSET",
     "ChangeListener",
     "ConfigCache",
@@ -93,8 +110,12 @@ __all__ = [
     "StoreError",
     "SwitchboardError",
     "SyncRedis",
+    "TokenNotFoundError",
+    "TokenRecord",
+    "TokenStore",
     "Unset",
     "UsageError",
+    "checked_tenant",
     "describe_redis_error",
     "find_redis_server",
     "generate_secret_key",
@@ -103,9 +124,11 @@ __all__ = [
     "lost_redis",
     "new_config_id",
     "new_id",
+    "new_token_secret",
     "open_redis",
     "redact_url",
     "redis_client",
+    "resolve_token",
     "shown_id",
     "sync_redis_client",
     "utc_now",
@@ -138,6 +161,7 @@ _HOMES = {
         "SettingsError",
         "StoreError",
         "SwitchboardError",
+        "TokenNotFoundError",
         "UsageError",
     ),
     ".ids": ("SHOWN_ID_MAX", "new_id", "shown_id"),
@@ -150,10 +174,24 @@ _HOMES = {
         "RETRY_LEASE",
         "RedisKeys",
     ),
-    ".records": ("CONFIG_SCHEMA_VERSION", "ConfigRecord", "new_config_id"),
+    ".records": (
+        "CONFIG_SCHEMA_VERSION",
+        "TENANT_RULE",
+        "ConfigRecord",
+        "checked_tenant",
+        "new_config_id",
+    ),
     ".secrets": ("ENCRYPTED_PREFIX", "SecretBox", "generate_secret_key", "is_encrypted"),
     ".settings": ("DEFAULT_REDIS_URL", "Settings", "load_settings"),
-    ".tokens": ("Principal", "Scope"),
+    ".tokens": (
+        "TOKEN_PREFIX",
+        "Principal",
+        "Scope",
+        "TokenRecord",
+        "TokenStore",
+        "new_token_secret",
+        "resolve_token",
+    ),
     ".store": ("UNSET", "ConfigChanges", "ConfigStore", "Unset"),
 }
 

@@ -15,6 +15,7 @@ test keeps the drawing true)::
     │   ├── ConfigNotFoundError                   config/errors.py
     │   ├── ConfigConflictError                   config/errors.py
     │   └── RecordFormatError                     config/errors.py
+    ├── TokenNotFoundError                        config/errors.py
     ├── InvalidArgumentError [ValueError]         config/errors.py
     ├── UsageError [RuntimeError]                 config/errors.py
     ├── ConfigValidationError                     integrations/errors.py
@@ -52,6 +53,7 @@ __all__ = [
     "SettingsError",
     "StoreError",
     "SwitchboardError",
+    "TokenNotFoundError",
     "UsageError",
 ]
 
@@ -108,6 +110,14 @@ class RecordFormatError(StoreError):
     def __init__(self, record_id: str, reason: str) -> None:
         self.record_id = record_id
         super().__init__(f'Stored record "{shown_id(record_id)}" cannot be read: {reason}')
+
+
+class TokenNotFoundError(SwitchboardError):
+    """No stored API token has this id (never made, or revoked)."""
+
+    def __init__(self, token_id: str) -> None:
+        self.token_id = token_id
+        super().__init__(f'No API token with id "{shown_id(token_id)}".')
 
 
 class InvalidArgumentError(SwitchboardError, ValueError):

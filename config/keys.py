@@ -140,3 +140,15 @@ class RedisKeys:
     def configs_changed_channel(self) -> str:
         """Pub/sub channel: the new generation, published after each write."""
         return f"{self.prefix}:configs:changed"
+
+    # -- API tokens -------------------------------------------------------------------
+
+    @property
+    def tokens(self) -> str:
+        """Hash: token id -> stored token JSON (its record and its secret's SHA-256)."""
+        return f"{self.prefix}:tokens"
+
+    def token_by_digest(self, digest: str) -> str:
+        """String: the same stored token JSON, under its secret's SHA-256 (hex): what a
+        request's token is looked up by, in one GET."""
+        return f"{self.prefix}:tokens:by-digest:{digest}"

@@ -9,12 +9,18 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import RecordFormatError, SecretKeyError
+from .errors import InvalidArgumentError, RecordFormatError, SecretKeyError
 from .field_errors import errors_text, field_errors
-from .ids import new_id
+from .ids import new_id, shown_id
 from .secrets import SecretBox, is_encrypted
 
-__all__ = ["CONFIG_SCHEMA_VERSION", "ConfigRecord", "new_config_id"]
+__all__ = [
+    "CONFIG_SCHEMA_VERSION",
+    "TENANT_RULE",
+    "ConfigRecord",
+    "checked_tenant",
+    "new_config_id",
+]
 
 #: The schema version written by this release. Bump it with a migration below.
 CONFIG_SCHEMA_VERSION = 2
@@ -26,8 +32,25 @@ _MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
+#: What a tenant's name must be, in the words an error says it (configurations and
+#: API tokens keep the same rule: a token's tenant is compared with a record's).
+TENANT_RULE = "must be 1 to 200 characters, or no tenant"
+_TENANT_MAX_CHARS = 200
+
+
 def new_config_id() -> str:
     return new_id("cfg")
+
+
+def checked_tenant(tenant: str | None) -> str | None:
+    """``tenant`` without surrounding white space, as it is stored; ``InvalidArgumentError``
+    (quoting it) when that leaves nothing or more than 200 characters."""
+    if tenant is None:
+        return None
+    stripped = tenant.strip()
+    if not stripped or len(stripped) > _TENANT_MAX_CHARS:
+        raise InvalidArgumentError(f'tenant "{shown_id(tenant)}": {TENANT_RULE}')
+    return stripped
 
 
 class ConfigRecord(BaseModel):

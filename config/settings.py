@@ -68,6 +68,16 @@ class Settings(BaseSettings):
         "encrypts, all decrypt). `switchboard secrets generate-key` makes one; "
         "`switchboard dev` keeps one in its data folder.",
     )
+    admin_token: SecretStr | None = Field(
+        default=None,
+        description="The API's global admin token: everything, every tenant. Unset: no "
+        "request authenticates with it. `switchboard dev` keeps one in its data folder.",
+    )
+    ingest_token: SecretStr | None = Field(
+        default=None,
+        description="The API's global ingest token: emitting events only, for any tenant. "
+        "`switchboard dev` keeps one in its data folder.",
+    )
 
     # -- the queue ---------------------------------------------------------------
     queue_name: str = Field(

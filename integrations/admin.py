@@ -22,7 +22,8 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from switchboard.config.clock import utc_now
-from switchboard.config.records import ConfigRecord
+from switchboard.config.errors import InvalidArgumentError
+from switchboard.config.records import TENANT_RULE, ConfigRecord, checked_tenant
 from switchboard.config.store import UNSET, ConfigStore, Unset
 
 from .conditions import ConditionSet
@@ -221,12 +222,10 @@ class ConfigAdmin:
 
 
 def _check_tenant(tenant: str | None) -> str | None:
-    if tenant is None:
-        return None
-    tenant = tenant.strip()
-    if not tenant or len(tenant) > 200:
-        raise ConfigValidationError({"tenant": "must be 1 to 200 characters, or no tenant"})
-    return tenant
+    try:
+        return checked_tenant(tenant)
+    except InvalidArgumentError:
+        raise ConfigValidationError({"tenant": TENANT_RULE}) from None
 
 
 def _check_rate_limit(rate_limit: float | None) -> float | None:

@@ -67,6 +67,11 @@ _COMMANDS: Final = {
         "Show the queue's depth and oldest job, retries, dead letters, rejected events and "
         "configurations (read from Redis; exit 1 when it is unreachable).",
     ),
+    "tokens": _Lazy(
+        ".tokens",
+        "tokens",
+        "API tokens: tenant-scoped (or explicitly global) admin and ingest tokens.",
+    ),
     "web": _Lazy(".web", "web_command", "Serve the web app until SIGTERM or Ctrl-C."),
     "worker": _Lazy(
         ".worker",

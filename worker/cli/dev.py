@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shlex
 import socket
 import time
 from collections.abc import Iterator, Mapping
@@ -28,16 +29,18 @@ import click
 import orjson
 from pydantic import SecretStr
 
-from switchboard.config import EmbeddedRedis, Settings, redact_url
+from switchboard.config import EmbeddedRedis, Scope, Settings, redact_url
 
 from ..logs import configure_logging
 from .common import run, stop_on_signals
 from .dev_state import (
     DEV_SECRET_KEY_FILE,
     DEV_STATE_FILE,
+    DEV_TOKEN_FILES,
     dev_pid_alive,
     dev_secret_key,
     dev_state,
+    dev_token,
 )
 from .web import serve_web
 from .worker import serve_worker
@@ -122,6 +125,32 @@ def _web_port(preferred: int) -> int:
     return preferred
 
 
+def _api_tokens(settings: Settings) -> Settings:
+    """``settings`` with the API's admin and ingest tokens: the environment's, else the ones
+    kept in the data folder (made on first use), which are printed.
+
+    Printed, as the URLs are: dev is one developer's own terminal, the tokens are what
+    trying the API with curl needs first, and the files hold them anyway. Nothing else
+    prints a secret, and the ones from the environment are named, never shown.
+    """
+    data_dir = settings.data_dir.resolve()
+    updates: dict[str, object] = {}
+    kept: list[str] = []
+    for scope, field in ((Scope.ADMIN, "admin_token"), (Scope.INGEST, "ingest_token")):
+        variable = f"SWITCHBOARD_{field.upper()}"
+        if getattr(settings, field) is not None:
+            click.echo(f"{scope} token: from {variable}")
+            continue
+        token = dev_token(data_dir, scope, create=True) or ""
+        updates[field] = SecretStr(token)
+        click.echo(f"{scope} token: {token}")
+        kept.append(f'{variable}="$(cat {shlex.quote(str(data_dir / DEV_TOKEN_FILES[scope]))})"')
+    if kept:
+        # `switchboard` commands find them by themselves (dev_state); curl needs them exported.
+        click.echo(f"tokens, for curl in other shells: export {' '.join(kept)}")
+    return settings.model_copy(update=updates)
+
+
 async def _run_services(settings: Settings) -> None:
     configure_logging(settings)
     if settings.secret_key is None:
@@ -129,6 +158,7 @@ async def _run_services(settings: Settings) -> None:
         key = dev_secret_key(data_dir, create=True)
         settings = settings.model_copy(update={"secret_key": SecretStr(key or "")})
         click.echo(f"secrets: encrypted at rest with the key in {data_dir / DEV_SECRET_KEY_FILE}")
+    settings = _api_tokens(settings)
     if not settings.allow_cidrs:
         # Trying things out means local receivers; production workers allow none by default.
         settings = settings.model_copy(update={"allow_cidrs": LOOPBACK_NETWORKS})

@@ -1,7 +1,9 @@
 """What a running ``switchboard dev`` leaves in its data folder, and how other commands find it.
 
 ``dev`` records its pid and its embedded Redis's URL in ``<data dir>/dev.json``
-and keeps a secret key in ``<data dir>/secret.key``. With ``REDIS_URL`` unset,
+and keeps a secret key in ``<data dir>/secret.key`` and the API's admin and ingest
+tokens in ``admin.token`` and ``ingest.token`` (each readable by its owner only). With
+``REDIS_URL`` unset,
 every other command looks for a living dev's file in the data folder
 (``SWITCHBOARD_DATA_DIR``, ``.switchboard`` by default) and, when that path is
 relative, in the same folder of each parent directory, as git looks for
@@ -13,6 +15,7 @@ the error when that Redis does not answer.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,17 +23,19 @@ from typing import Any
 import orjson
 from pydantic import SecretStr
 
-from switchboard.config import Settings, generate_secret_key
+from switchboard.config import Scope, Settings, generate_secret_key, new_token_secret
 
 __all__ = [
     "DEV_SECRET_KEY_FILE",
     "DEV_STATE_FILE",
+    "DEV_TOKEN_FILES",
     "RedisChoice",
     "choose_redis",
     "dev_pid_alive",
     "dev_redis_url",
     "dev_secret_key",
     "dev_state",
+    "dev_token",
 ]
 
 #: Where a running `switchboard dev` records its Redis URL and pid, in the data folder.
@@ -39,21 +44,40 @@ DEV_STATE_FILE = "dev.json"
 DEV_SECRET_KEY_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
 
 
+#: The API tokens `switchboard dev` makes and keeps when SWITCHBOARD_ADMIN_TOKEN and
+#: SWITCHBOARD_INGEST_TOKEN are unset, by scope.
+DEV_TOKEN_FILES = {Scope.ADMIN: "admin.token", Scope.INGEST: "ingest.token"}
+
+
 def dev_secret_key(data_dir: Path, *, create: bool = False) -> str | None:
     """The key in the data folder (made, readable by its owner only, when ``create``;
     so is the folder when it does not exist yet)."""
-    path = data_dir / DEV_SECRET_KEY_FILE
+    return _kept(data_dir / DEV_SECRET_KEY_FILE, generate_secret_key if create else None)
+
+
+def dev_token(data_dir: Path, scope: Scope, *, create: bool = False) -> str | None:
+    """The API token of ``scope`` in the data folder (made as the key is, when ``create``)."""
+    return _kept(data_dir / DEV_TOKEN_FILES[scope], new_token_secret if create else None)
+
+
+def _kept(path: Path, make: Callable[[], str] | None) -> str | None:
+    """The secret in ``path``; else, with ``make``, a new one written there (mode 0600, and
+    its folder 0700 when it does not exist yet): of two processes making it at once, the
+    second reads the first's."""
     try:
         return path.read_text().strip()
     except FileNotFoundError:
-        if not create:
+        if make is None:
             return None
-    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    key = generate_secret_key()
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    value = make()
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
     with os.fdopen(descriptor, "w") as file:
-        file.write(key + "\n")
-    return key
+        file.write(value + "\n")
+    return value
 
 
 def dev_state(data_dir: Path) -> dict[str, Any]:
@@ -98,8 +122,8 @@ class RedisChoice:
 
 
 def choose_redis(settings: Settings, *, find_dev: bool = True) -> RedisChoice:
-    """``REDIS_URL`` when set; else a running ``switchboard dev``'s Redis (and its secret key,
-    unless SWITCHBOARD_SECRET_KEY is set) when ``find_dev`` finds one; else the default."""
+    """``REDIS_URL`` when set; else a running ``switchboard dev``'s Redis (and its secret key
+    and API tokens, unless set here) when ``find_dev`` finds one; else the default."""
     if settings.redis_url is not None:
         return RedisChoice(settings=settings, source="REDIS_URL")
     searched = _data_dirs(settings.data_dir)
@@ -111,6 +135,10 @@ def choose_redis(settings: Settings, *, find_dev: bool = True) -> RedisChoice:
         key = dev_secret_key(data_dir) if settings.secret_key is None else None
         if key is not None:
             updates["secret_key"] = SecretStr(key)
+        for scope, field in ((Scope.ADMIN, "admin_token"), (Scope.INGEST, "ingest_token")):
+            token = dev_token(data_dir, scope) if getattr(settings, field) is None else None
+            if token is not None:
+                updates[field] = SecretStr(token)
         return RedisChoice(
             settings=settings.model_copy(update=updates),
             source=f"switchboard dev ({data_dir / DEV_STATE_FILE})",

@@ -16,9 +16,9 @@ import pytest
 import redis
 from support.workers import SWITCHBOARD, run_switchboard
 
-from switchboard.config import EmbeddedRedis, Settings
+from switchboard.config import EmbeddedRedis, Scope, Settings
 from switchboard.testing.waiting import DEFAULT_TIMEOUT, wait_for
-from switchboard.worker.cli.dev_state import choose_redis
+from switchboard.worker.cli.dev_state import choose_redis, dev_token
 
 #: Starting dev means starting Python, a redis-server, a worker and the web app.
 START_TIMEOUT = 30.0
@@ -113,6 +113,67 @@ async def test_dev_with_redis_url_makes_its_data_folder(
     assert data_dir.stat().st_mode & 0o777 == 0o700
     assert (data_dir / "secret.key").stat().st_mode & 0o777 == 0o600
     assert await dev.stop() == 0
+
+
+def _printed(log: str, label: str) -> str:
+    found = re.search(rf"^{label}: (.+)$", log, re.MULTILINE)
+    assert found is not None, log
+    return found.group(1)
+
+
+async def test_dev_makes_keeps_and_prints_the_api_tokens_unless_the_environment_has_them(
+    redis_url: str, devs: list[Dev], tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data dir"  # a space: the export line quotes the paths
+    env = _newcomer_env(
+        REDIS_URL=redis_url, SWITCHBOARD_DATA_DIR=str(data_dir), SWITCHBOARD_KEY_PREFIX="sbtest"
+    )
+    first = Dev(env, tmp_path, "first")
+    devs.append(first)
+    await first.started()
+    admin, ingest = _printed(first.log, "admin token"), _printed(first.log, "ingest token")
+    assert admin.startswith("sbt_")
+    assert ingest.startswith("sbt_")
+    assert admin != ingest
+    for name, token in (("admin.token", admin), ("ingest.token", ingest)):
+        assert (data_dir / name).read_text() == token + "\n"
+        assert (data_dir / name).stat().st_mode & 0o777 == 0o600
+    assert first.log.count(admin) == 1  # printed once; never in a log line
+    export = _printed(first.log, "tokens, for curl in other shells")
+    shell = await asyncio.create_subprocess_exec(
+        "bash", "-c", f'{export}; echo "$SWITCHBOARD_ADMIN_TOKEN $SWITCHBOARD_INGEST_TOKEN"',
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, _ = await asyncio.wait_for(shell.communicate(), START_TIMEOUT)
+    assert out.decode() == f"{admin} {ingest}\n"
+    assert await first.stop() == 0
+
+    second = Dev(env | {"SWITCHBOARD_ADMIN_TOKEN": "sbt_from-the-environment"}, tmp_path, "second")
+    devs.append(second)
+    await second.started()
+    assert "admin token: from SWITCHBOARD_ADMIN_TOKEN" in second.log
+    assert "from-the-environment" not in second.log
+    assert _printed(second.log, "ingest token") == ingest  # kept: the same as before
+    assert await second.stop() == 0
+
+
+def test_a_command_in_another_shell_takes_devs_tokens_unless_it_has_its_own(
+    tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir = tmp_path / ".switchboard"
+    _pretend_dev_runs(data_dir, redis_url)
+    admin = dev_token(data_dir, Scope.ADMIN, create=True)
+    ingest = dev_token(data_dir, Scope.INGEST, create=True)
+    assert dev_token(data_dir, Scope.ADMIN) == admin  # made once, then read
+    monkeypatch.chdir(tmp_path)
+    settings = choose_redis(Settings()).settings
+    assert settings.admin_token is not None
+    assert settings.ingest_token is not None
+    assert settings.admin_token.get_secret_value() == admin
+    assert settings.ingest_token.get_secret_value() == ingest
+    own = choose_redis(Settings(admin_token="sbt_mine")).settings  # type: ignore[arg-type]
+    assert own.admin_token is not None
+    assert own.admin_token.get_secret_value() == "sbt_mine"
 
 
 @pytest.mark.slow
