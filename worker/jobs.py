@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import orjson
@@ -31,7 +31,7 @@ from .logs import fields
 from .queue import oversize
 from .rejected import RejectedEvent, RejectedEventLog
 
-__all__ = ["SERVICES", "EventDeduplicator", "JobServices", "dispatch_job", "reject_job"]
+__all__ = ["SERVICES", "EventDeduplicator", "JobServices", "JobTally", "dispatch_job", "reject_job"]
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,13 @@ class EventDeduplicator:
         return fresh
 
 
+@dataclass(slots=True)
+class JobTally:
+    """What this worker's jobs have done so far (its heartbeat's load)."""
+
+    events: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class JobServices:
     dispatcher: Dispatcher
@@ -97,6 +104,7 @@ class JobServices:
     job_budget: float = 60.0
     #: Seconds before a job handed back (out of time, or interrupted by Redis) runs again.
     rerun_delay: float = 2.0
+    tally: JobTally = field(default_factory=JobTally)
 
 
 async def dispatch_job(ctx: dict[str, Any], encoded_events: list[Any]) -> int:
@@ -147,6 +155,7 @@ async def _dispatch(ctx: dict[str, Any], encoded_events: list[Any]) -> int:
         await asyncio.gather(
             *(services.dispatcher.dispatch(event, rerun=rerun) for event in events)
         )
+    services.tally.events += len(events)
     return len(events)
 
 

@@ -79,6 +79,8 @@ end
 return 0
 """
 
+_CONCLUDED: Final = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.DEAD})
+
 #: The share of writes that also trim the indexes (on average every 32nd).
 _HOUSEKEEPING_SHARE: Final = 1 / 32
 
@@ -97,6 +99,8 @@ class DeliveryLog:
         self._retention = retention
         self._clock = clock
         self._claim = redis.register_script(_CLAIM_SCRIPT)
+        #: Deliveries this log concluded (delivered or dead), for the worker's heartbeat.
+        self.concluded = 0
 
     @property
     def keys(self) -> RedisKeys:
@@ -140,6 +144,8 @@ class DeliveryLog:
                 f"a failing streak needs a TTL of a second or more, not {health_ttl}"
             )
         keys = self._keys
+        if attempt is not None and record.status in _CONCLUDED:
+            self.concluded += 1
         now = self._clock()
         now_ms = int(now * 1000)
         ttl = int(self._retention)
