@@ -28,6 +28,7 @@ from switchboard.integrations import Event
 
 from .dispatcher import Dispatcher
 from .logs import fields
+from .metric_names import EVENTS_DISPATCHED
 from .queue import oversize
 from .rejected import RejectedEvent, RejectedEventLog
 
@@ -43,18 +44,22 @@ _ID_FIELD: Final = re.compile(r'"id"\s*:\s*"([^"\\]{1,200})"')
 
 
 #: Keep the events this job may dispatch: those first seen now, or first seen by this
-#: same job (a run after a crash). KEYS: one seen-key per event; ARGV: job id, ttl (s).
+#: same job (a run after a crash), and count those first seen in /metrics' events
+#: dispatched. KEYS: the metrics hash, then one seen-key per event; ARGV: job id, ttl (s),
+#: the counter's field.
 _DEDUP_SCRIPT = """
-local fresh = {}
-for i, key in ipairs(KEYS) do
-  local first = redis.call('GET', key)
+local fresh, first_seen = {}, 0
+for i = 2, #KEYS do
+  local first = redis.call('GET', KEYS[i])
   if not first then
-    redis.call('SET', key, ARGV[1], 'EX', tonumber(ARGV[2]))
-    fresh[#fresh + 1] = i
+    redis.call('SET', KEYS[i], ARGV[1], 'EX', tonumber(ARGV[2]))
+    fresh[#fresh + 1] = i - 1
+    first_seen = first_seen + 1
   elseif first == ARGV[1] then
-    fresh[#fresh + 1] = i
+    fresh[#fresh + 1] = i - 1
   end
 end
+if first_seen > 0 then redis.call('HINCRBY', KEYS[1], ARGV[3], first_seen) end
 return fresh
 """
 
@@ -71,8 +76,8 @@ class EventDeduplicator:
         """One round trip for the whole job."""
         if not events:
             return events
-        keys = [self._keys.event_seen(event.id) for event in events]
-        kept = await self._script(keys=keys, args=[job_id, self._ttl])
+        keys = [self._keys.metrics, *(self._keys.event_seen(event.id) for event in events)]
+        kept = await self._script(keys=keys, args=[job_id, self._ttl, EVENTS_DISPATCHED])
         fresh: list[Event] = []
         seen: set[str] = set()
         for index in kept:

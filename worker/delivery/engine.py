@@ -156,6 +156,7 @@ class DeliveryEngine:
             request=self._sealer.seal(request),
             created_at=now,
             updated_at=now,
+            emitted_at=event.occurred_at.timestamp(),
         )
         if wait := await self._gates.check(config, now):
             return await self._defer(record, wait)
