@@ -53,6 +53,8 @@ class WorkerLoad(BaseModel):
     attempts_in_background: int = 0
     events_done: int = 0
     deliveries_done: int = 0
+    #: Configurations whose circuit this worker holds open (breakers are per worker).
+    circuits_open: int = 0
 
 
 class Heartbeat(BaseModel):

@@ -218,6 +218,7 @@ class WorkerRunner:
             attempts_in_background=engine.in_background,
             events_done=services.tally.events,
             deliveries_done=log.concluded,
+            circuits_open=engine.circuits_open,
         )
         logger.info(
             "worker started",

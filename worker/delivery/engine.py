@@ -219,6 +219,11 @@ class DeliveryEngine:
             logger.exception("recording a delivery failed", extra=fields(delivery_id=record.id))
 
     @property
+    def circuits_open(self) -> int:
+        """Configurations this worker's circuit breakers hold open (or half-open)."""
+        return self._gates.circuits.open_count
+
+    @property
     def in_background(self) -> int:
         """Attempts on their way in the background (handed off by a slow endpoint)."""
         return len(self._background)
