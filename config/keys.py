@@ -14,6 +14,7 @@ __all__ = [
     "CONFIG_ATTEMPTS_KEPT",
     "CONFIG_CHANGE_LOG_MAX",
     "EVENT_DEDUP_TTL",
+    "HEARTBEAT_TTL_BEATS",
     "REJECTED_EVENTS_MAX",
     "RETRY_LEASE",
     "RedisKeys",
@@ -36,6 +37,10 @@ EVENT_DEDUP_TTL = 24 * 3600
 #: Seconds a worker holds a due retry it took; if it dies, another takes the retry after this
 #: (the default of ``Settings.retry_lease``).
 RETRY_LEASE = 45
+
+#: A worker's heartbeat outlives its last beat by this many heartbeat intervals
+#: (``Settings.heartbeat_interval``): a worker that stops beating is gone after it.
+HEARTBEAT_TTL_BEATS = 3
 
 #: arq's own keys are not prefixed: ``arq:job:<job id>`` holds a queued job
 #: (its TTL is ``Settings.queue_retention``), ``arq:in-progress:<job id>``
@@ -135,6 +140,23 @@ class RedisKeys:
     def config_health(self, config_id: str) -> str:
         """Hash: failing_since (s) and failures, while a configuration fails; gone on success."""
         return f"{self.prefix}:configs:health:{config_id}"
+
+    # -- workers and metrics ----------------------------------------------------------
+
+    @property
+    def workers(self) -> str:
+        """Sorted set: worker id -> its last heartbeat (ms); trimmed by the beats."""
+        return f"{self.prefix}:workers"
+
+    def worker(self, worker_id: str) -> str:
+        """String (TTL ``HEARTBEAT_TTL_BEATS`` intervals): one worker's heartbeat, JSON."""
+        return f"{self.prefix}:worker:{worker_id}"
+
+    @property
+    def metrics(self) -> str:
+        """Hash: fleet-wide counters (``worker/metric_names.py``), incremented by workers in
+        the writes they already make; never expires."""
+        return f"{self.prefix}:metrics"
 
     @property
     def configs_changed_channel(self) -> str:

@@ -155,6 +155,18 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds a stopping worker (SIGTERM, SIGINT) waits for events in flight.",
     )
+    heartbeat_interval: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds between a worker's heartbeats (`switchboard workers`, `/readyz`); "
+        "a heartbeat expires after three of them.",
+    )
+    ready_worker_window: float = Field(
+        default=30.0,
+        gt=0,
+        description="`/readyz` answers 200 while a worker's heartbeat is at most this many "
+        "seconds old.",
+    )
     retry_schedule: Annotated[tuple[float, ...], NoDecode] = Field(
         default=(0, 5, 300, 1800, 7200, 18000, 36000, 36000),
         description="Seconds before each retry of a failed delivery (comma-separated): "

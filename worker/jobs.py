@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import orjson
@@ -28,10 +28,11 @@ from switchboard.integrations import Event
 
 from .dispatcher import Dispatcher
 from .logs import fields
+from .metric_names import EVENTS_DISPATCHED
 from .queue import oversize
 from .rejected import RejectedEvent, RejectedEventLog
 
-__all__ = ["SERVICES", "EventDeduplicator", "JobServices", "dispatch_job", "reject_job"]
+__all__ = ["SERVICES", "EventDeduplicator", "JobServices", "JobTally", "dispatch_job", "reject_job"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,18 +44,22 @@ _ID_FIELD: Final = re.compile(r'"id"\s*:\s*"([^"\\]{1,200})"')
 
 
 #: Keep the events this job may dispatch: those first seen now, or first seen by this
-#: same job (a run after a crash). KEYS: one seen-key per event; ARGV: job id, ttl (s).
+#: same job (a run after a crash), and count those first seen in /metrics' events
+#: dispatched. KEYS: the metrics hash, then one seen-key per event; ARGV: job id, ttl (s),
+#: the counter's field.
 _DEDUP_SCRIPT = """
-local fresh = {}
-for i, key in ipairs(KEYS) do
-  local first = redis.call('GET', key)
+local fresh, first_seen = {}, 0
+for i = 2, #KEYS do
+  local first = redis.call('GET', KEYS[i])
   if not first then
-    redis.call('SET', key, ARGV[1], 'EX', tonumber(ARGV[2]))
-    fresh[#fresh + 1] = i
+    redis.call('SET', KEYS[i], ARGV[1], 'EX', tonumber(ARGV[2]))
+    fresh[#fresh + 1] = i - 1
+    first_seen = first_seen + 1
   elseif first == ARGV[1] then
-    fresh[#fresh + 1] = i
+    fresh[#fresh + 1] = i - 1
   end
 end
+if first_seen > 0 then redis.call('HINCRBY', KEYS[1], ARGV[3], first_seen) end
 return fresh
 """
 
@@ -71,8 +76,8 @@ class EventDeduplicator:
         """One round trip for the whole job."""
         if not events:
             return events
-        keys = [self._keys.event_seen(event.id) for event in events]
-        kept = await self._script(keys=keys, args=[job_id, self._ttl])
+        keys = [self._keys.metrics, *(self._keys.event_seen(event.id) for event in events)]
+        kept = await self._script(keys=keys, args=[job_id, self._ttl, EVENTS_DISPATCHED])
         fresh: list[Event] = []
         seen: set[str] = set()
         for index in kept:
@@ -87,6 +92,13 @@ class EventDeduplicator:
         return fresh
 
 
+@dataclass(slots=True)
+class JobTally:
+    """What this worker's jobs have done so far (its heartbeat's load)."""
+
+    events: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class JobServices:
     dispatcher: Dispatcher
@@ -97,6 +109,7 @@ class JobServices:
     job_budget: float = 60.0
     #: Seconds before a job handed back (out of time, or interrupted by Redis) runs again.
     rerun_delay: float = 2.0
+    tally: JobTally = field(default_factory=JobTally)
 
 
 async def dispatch_job(ctx: dict[str, Any], encoded_events: list[Any]) -> int:
@@ -147,6 +160,7 @@ async def _dispatch(ctx: dict[str, Any], encoded_events: list[Any]) -> int:
         await asyncio.gather(
             *(services.dispatcher.dispatch(event, rerun=rerun) for event in events)
         )
+    services.tally.events += len(events)
     return len(events)
 
 

@@ -31,11 +31,12 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from switchboard.config.field_errors import errors_text, field_errors, plain_reason
-from switchboard.config.keys import ARQ_JOB_KEY_PREFIX
+from switchboard.config.keys import ARQ_JOB_KEY_PREFIX, RedisKeys
 from switchboard.config.settings import Settings
 from switchboard.integrations.events import Event
 
 from .errors import InvalidEventError
+from .metric_names import EVENTS_EMITTED
 
 __all__ = [
     "DISPATCH_JOB",
@@ -80,9 +81,10 @@ def _job_id(enqueued_ms: int) -> str:
 class QueuedJob:
     """One job ready to write: ``arq:job:<id>`` and its entry in the queue."""
 
-    __slots__ = ("enqueued_ms", "id", "key", "payload")
+    __slots__ = ("enqueued_ms", "events", "id", "key", "payload")
 
     def __init__(self, encoded_events: Sequence[str]) -> None:
+        self.events = len(encoded_events)
         self.enqueued_ms = _now_ms()
         self.id = _job_id(self.enqueued_ms)
         self.key = ARQ_JOB_KEY_PREFIX + self.id
@@ -91,10 +93,11 @@ class QueuedJob:
 
 
 class QueuePipeline(Protocol):
-    """The two commands a job takes, as both redis-py pipelines (sync and async) buffer them."""
+    """The commands a job takes, as both redis-py pipelines (sync and async) buffer them."""
 
     def psetex(self, name: str, time_ms: int, value: bytes) -> Any: ...
     def zadd(self, name: str, mapping: Mapping[str, int]) -> Any: ...
+    def hincrby(self, name: str, key: str, amount: int = 1) -> Any: ...
 
 
 class EventEncoder:
@@ -105,6 +108,7 @@ class EventEncoder:
         self._per_job = settings.events_per_job
         self.queue_name = settings.effective_queue_name
         self.ttl_ms = int(settings.queue_retention * 1000)
+        self.metrics_key = RedisKeys(settings.key_prefix).metrics
         self.schemas: dict[str, type[BaseModel]] = dict(schemas or {})
 
     def encode(
@@ -194,6 +198,8 @@ class EventEncoder:
         for job in jobs:
             pipe.psetex(job.key, self.ttl_ms, job.payload)
             pipe.zadd(self.queue_name, {job.id: job.enqueued_ms})
+        # /metrics' events received, in the same MULTI (no round trip of its own).
+        pipe.hincrby(self.metrics_key, EVENTS_EMITTED, sum(job.events for job in jobs))
 
     def _validated(
         self,

@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from switchboard.config import REJECTED_EVENTS_MAX, Redis, RedisKeys, utc_now
 
+from .metric_names import EVENTS_REJECTED
+
 __all__ = ["RejectedEvent", "RejectedEventLog"]
 
 
@@ -35,6 +37,7 @@ class RejectedEventLog:
     def __init__(self, redis: Redis, keys: RedisKeys, *, limit: int = REJECTED_EVENTS_MAX) -> None:
         self._redis = redis
         self._key = keys.rejected_events
+        self._metrics = keys.metrics
         self._limit = limit
 
     async def record(self, entries: Sequence[RejectedEvent]) -> None:
@@ -44,6 +47,7 @@ class RejectedEventLog:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.lpush(self._key, *(entry.model_dump_json() for entry in entries))
             pipe.ltrim(self._key, 0, self._limit - 1)
+            pipe.hincrby(self._metrics, EVENTS_REJECTED, len(entries))
             await pipe.execute()
 
     async def list(self, limit: int = 50) -> list[RejectedEvent]:

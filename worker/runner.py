@@ -6,6 +6,7 @@
       └─ until stopped: connect (Redis, config cache, HTTP session, arq pool)
            ├─ arq polls the queue and runs jobs (worker.jobs) with JSON, never pickle
            ├─ the retry lane runs due retries beside them (delivery.RetryLane)
+           ├─ a heartbeat every Settings.heartbeat_interval (worker.heartbeat), removed on stop
            ├─ stop set (SIGTERM, SIGINT): take no more jobs, let what is in flight
            │   finish within WorkerTuning.shutdown_grace, hand the rest back, return
            └─ Redis lost: log it, tear down, retry with backoff (0.5 s doubling to 5 s)
@@ -32,6 +33,7 @@ from switchboard.config import (
     REDIS_DOWN_ERRORS,
     ConfigCache,
     ConfigStore,
+    Redis,
     RedisKeys,
     RedisUnavailableError,
     Settings,
@@ -52,6 +54,7 @@ from .delivery import (
     RetryLane,
 )
 from .dispatcher import Dispatcher
+from .heartbeat import HeartbeatWriter, WorkerLoad
 from .jobs import SERVICES, EventDeduplicator, JobServices, dispatch_job, reject_job
 from .logs import fields
 from .queue import DISPATCH_JOB, REJECT_JOB, JobDecoder, serialize_job
@@ -96,6 +99,13 @@ class WorkerRunner:
         self._clock = clock
         self._rng = rng
         self._url = redact_url(settings.effective_redis_url)
+        # One id for the process's life, whatever the reconnections (load set by _work).
+        self._load: Callable[[], WorkerLoad] = WorkerLoad
+        self.heartbeats = HeartbeatWriter(
+            RedisKeys(settings.key_prefix),
+            interval=settings.heartbeat_interval,
+            load=lambda: self._load(),
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set; Redis being away is waited out, never fatal."""
@@ -155,7 +165,7 @@ class WorkerRunner:
                             job_budget=tuning.job_budget,
                             rerun_delay=tuning.rerun_delay,
                         )
-                        await self._work(pool, services, lane, engine, stop)
+                        await self._work(pool, services, lane, engine, log, redis, stop)
                     finally:
                         await engine.drain(0)  # Redis lost: what is left cannot be recorded
 
@@ -181,6 +191,8 @@ class WorkerRunner:
         services: JobServices,
         lane: RetryLane,
         engine: DeliveryEngine,
+        log: DeliveryLog,
+        redis: Redis,
         stop: asyncio.Event,
     ) -> None:
         settings, tuning = self._settings, self._tuning
@@ -200,10 +212,19 @@ class WorkerRunner:
         # arq fixes its in-progress mark at the job timeout + 10 s; ours is tuning (a test's
         # second worker then takes a dead worker's jobs in seconds, not 21).
         worker.in_progress_timeout_s = tuning.in_progress_ttl
+        self._load = lambda: WorkerLoad(
+            jobs_in_flight=sum(1 for task in worker.tasks.values() if not task.done()),
+            retries_in_flight=lane.in_flight,
+            attempts_in_background=engine.in_background,
+            events_done=services.tally.events,
+            deliveries_done=log.concluded,
+            circuits_open=engine.circuits_open,
+        )
         logger.info(
             "worker started",
             extra=fields(
                 redis=self._url,
+                worker_id=self.heartbeats.worker_id,
                 queue=settings.effective_queue_name,
                 concurrency=tuning.concurrency,
                 integrations=",".join(i.integration_id for i in self._manager.get_integrations()),
@@ -211,10 +232,13 @@ class WorkerRunner:
         )
         arq_main = asyncio.ensure_future(worker.async_run())
         retries = asyncio.ensure_future(lane.run(stop))
+        beats = asyncio.ensure_future(self.heartbeats.run(redis, stop))
         stopping = asyncio.ensure_future(stop.wait())
         try:
-            await asyncio.wait({arq_main, retries, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            for part in (arq_main, retries):
+            await asyncio.wait(
+                {arq_main, retries, beats, stopping}, return_when=asyncio.FIRST_COMPLETED
+            )
+            for part in (arq_main, retries, beats):
                 if part.done():
                     part.result()  # the error that ended it (Redis lost), raised for run()
             if not stop.is_set():
@@ -237,10 +261,11 @@ class WorkerRunner:
             waited, cut_short = retried[0] + background[0], retried[1] + background[1]
         finally:
             stopping.cancel()
-            await _cancel_and_wait([*worker.tasks.values(), arq_main, retries])
+            await _cancel_and_wait([*worker.tasks.values(), arq_main, retries, beats])
             await lane.drain(0)
         with contextlib.suppress(*REDIS_DOWN_ERRORS):
             await pool.delete(worker.health_check_key)
+        await self.heartbeats.remove(redis)
         # Last: after every attempt this worker started has ended (or was cut short).
         logger.info(
             "worker stopped",

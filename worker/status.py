@@ -3,8 +3,8 @@
 What ``switchboard status`` prints (and, later, the web app): the queue's
 depth and the age of its oldest job, the retries scheduled and how many of
 them are due already, dead letters, rejected events, and the configurations
-enabled out of all. Workers' heartbeats are not here yet: they come with the
-web app.
+enabled out of all, and the workers alive (a heartbeat within
+``Settings.ready_worker_window``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from switchboard.config import Redis, RedisKeys, Settings
+
+from .heartbeat import count_alive
 
 __all__ = ["StatusReport", "read_status"]
 
@@ -33,6 +35,8 @@ class StatusReport:
     rejected_events: int
     configs_enabled: int
     configs_total: int
+    #: Workers whose last heartbeat is at most ``Settings.ready_worker_window`` old.
+    workers_alive: int
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -53,7 +57,8 @@ async def read_status(
         pipe.llen(keys.rejected_events)
         pipe.scard(keys.configs_enabled)
         pipe.hlen(keys.configs)
-        queued, oldest, retries, due, dead, rejected, enabled, total = await pipe.execute()
+        count_alive(pipe, keys, now=now_ms / 1000, window=settings.ready_worker_window)
+        queued, oldest, retries, due, dead, rejected, enabled, total, alive = await pipe.execute()
     # A job's score is when it is due (when it was queued, for an event emitted now).
     age = max(0.0, (now_ms - oldest[0][1]) / 1000) if oldest else None
     return StatusReport(
@@ -65,4 +70,5 @@ async def read_status(
         rejected_events=rejected,
         configs_enabled=enabled,
         configs_total=total,
+        workers_alive=alive,
     )

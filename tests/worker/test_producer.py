@@ -216,10 +216,13 @@ async def test_emit_returns_a_generated_id_and_queues_one_json_arq_job(
 
     assert GENERATED_ID.match(event_id), event_id
     [job] = stored_jobs(raw, settings)
+    metrics = RedisKeys(settings.key_prefix).metrics
     assert set(cast("list[bytes]", raw.keys("*"))) == {
         f"arq:job:{job.id}".encode(),
         settings.effective_queue_name.encode(),
+        metrics.encode(),
     }
+    assert raw.hget(metrics, "events_emitted") == b"1"  # in the same MULTI
     [event] = check_job(job, settings)
     assert event.id == event_id
     assert event.type == "review.published"

@@ -16,6 +16,7 @@ from switchboard.config import ConfigStore, Redis, RedisKeys, Settings
 from switchboard.integrations import delivery_id
 from switchboard.worker import DeliveryRecord, EventClient, StatusReport, read_status
 from switchboard.worker.delivery import DeliveryLog
+from switchboard.worker.heartbeat import HeartbeatWriter, WorkerLoad
 from switchboard.worker.rejected import RejectedEvent, RejectedEventLog
 
 #: An hour ago: two of the retries are due now, the third in an hour.
@@ -61,6 +62,11 @@ async def test_read_status_counts_everything_in_one_round_trip(
     oldest = (await redis_client.zrange(settings.effective_queue_name, 0, 0, withscores=True))[0]
     queued_at = oldest[1] / 1000
 
+    # One worker beat 10 s before the report, one 60 s before (outside the 30 s window).
+    for beat_at in (queued_at + 80, queued_at + 30):
+        writer = HeartbeatWriter(keys, interval=5, load=WorkerLoad, clock=lambda t=beat_at: t)
+        await writer.beat(redis_client)
+
     report = await read_status(redis_client, settings, clock=lambda: queued_at + 90)
 
     assert report == StatusReport(
@@ -72,6 +78,7 @@ async def test_read_status_counts_everything_in_one_round_trip(
         rejected_events=2,
         configs_enabled=2,
         configs_total=3,
+        workers_alive=1,
     )
     in_two_hours = await read_status(redis_client, settings, clock=lambda: T0 + 7200)
     assert in_two_hours.retries_due == 3
@@ -91,6 +98,7 @@ async def test_the_command_prints_one_screen_and_json(
     settings: Settings, store: ConfigStore, redis_client: Redis, keys: RedisKeys
 ) -> None:
     await _seed(settings, store, redis_client, keys)
+    await HeartbeatWriter(keys, interval=5, load=WorkerLoad).beat(redis_client)
     runner = CliRunner(env={**TEST_ENV, **_cli_env(settings)})
 
     lines = (await _in_a_thread(lambda: ok(runner, "status"))).splitlines()
@@ -102,6 +110,7 @@ async def test_the_command_prints_one_screen_and_json(
         "dead letters:      1",
         "rejected events:   2",
         "configurations:    2 enabled of 3",
+        "workers alive:     1",
     ]
     assert lines[3].startswith("oldest queued job: ")
     assert lines[3].endswith(" s")

@@ -64,8 +64,8 @@ _COMMANDS: Final = {
     "status": _Lazy(
         ".status",
         "status",
-        "Show the queue's depth and oldest job, retries, dead letters, rejected events and "
-        "configurations (read from Redis; exit 1 when it is unreachable).",
+        "Show the queue's depth and oldest job, retries, dead letters, rejected events, "
+        "configurations and workers alive (read from Redis; exit 1 when it is unreachable).",
     ),
     "tokens": _Lazy(
         ".tokens",
@@ -73,6 +73,12 @@ _COMMANDS: Final = {
         "API tokens: tenant-scoped (or explicitly global) admin and ingest tokens.",
     ),
     "web": _Lazy(".web", "web_command", "Serve the web app until SIGTERM or Ctrl-C."),
+    "workers": _Lazy(
+        ".workers",
+        "workers",
+        "List the workers alive (from their heartbeats): id, host, pid, version, start, last "
+        "beat, and load.",
+    ),
     "worker": _Lazy(
         ".worker",
         "worker",

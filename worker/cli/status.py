@@ -33,14 +33,15 @@ def _lines(report: StatusReport, settings: Settings) -> list[tuple[str, str]]:
         ("dead letters", str(report.dead_letters)),
         ("rejected events", str(report.rejected_events)),
         ("configurations", f"{report.configs_enabled} enabled of {report.configs_total}"),
+        ("workers alive", str(report.workers_alive)),
     ]
 
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
 def status(as_json: bool) -> None:
-    """Show the queue's depth and oldest job, retries, dead letters, rejected events and
-    configurations (read from Redis; exit 1 when it is unreachable)."""
+    """Show the queue's depth and oldest job, retries, dead letters, rejected events,
+    configurations and workers alive (read from Redis; exit 1 when it is unreachable)."""
 
     async def main(settings: Settings) -> None:
         async with open_redis(settings) as redis:

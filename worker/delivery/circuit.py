@@ -69,6 +69,11 @@ class CircuitBreakers:
         # Only configurations with a failure since their last success are here.
         self._breakers: dict[str, _Breaker] = {}
 
+    @property
+    def open_count(self) -> int:
+        """Breakers open or half-open (a probe may go) now."""
+        return sum(1 for breaker in self._breakers.values() if breaker.open_until != 0.0)
+
     def wait(self, key: str) -> float:
         """0: attempt now (closed, or as the probe); else seconds until a probe may go."""
         breaker = self._breakers.get(key)

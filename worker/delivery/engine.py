@@ -156,6 +156,7 @@ class DeliveryEngine:
             request=self._sealer.seal(request),
             created_at=now,
             updated_at=now,
+            emitted_at=event.occurred_at.timestamp(),
         )
         if wait := await self._gates.check(config, now):
             return await self._defer(record, wait)
@@ -216,6 +217,11 @@ class DeliveryEngine:
             await self._end(record, config, await attempt)
         except Exception:  # the safety net (a scheduled retry) sends it again
             logger.exception("recording a delivery failed", extra=fields(delivery_id=record.id))
+
+    @property
+    def circuits_open(self) -> int:
+        """Configurations this worker's circuit breakers hold open (or half-open)."""
+        return self._gates.circuits.open_count
 
     @property
     def in_background(self) -> int:

@@ -52,6 +52,8 @@ class DeliveryRecord(BaseModel):
     attempts: tuple[Attempt, ...] = ()
     created_at: float
     updated_at: float
+    #: When the event was emitted (its occurred time, epoch s): /metrics' latency counts from it.
+    emitted_at: float | None = None
     next_attempt_at: float | None = None
     dead_reason: str | None = None
     #: A manual replay was asked for: its attempt is recorded as manual.

@@ -22,6 +22,7 @@ from redis.asyncio.client import Pipeline
 from switchboard.config import CONFIG_ATTEMPTS_KEPT, Redis, RedisKeys, SecretBox
 from switchboard.config.errors import InvalidArgumentError
 
+from ..metric_names import DELIVERIES, latency_bucket
 from .records import Attempt, DeliveryRecord
 from .sealing import RequestSealer
 from .tuning import RetryTuning
@@ -39,11 +40,19 @@ return due
 """
 
 #: Write a delivery record and everything around it (see ``DeliveryLog.write``).
-#: KEYS: record, deliveries, by config, retries, dead letters, config attempts, health.
+#: KEYS: record, deliveries, by config, retries, dead letters, config attempts, health,
+#: metrics (an attempt's outcome and first-attempt latency counted, ``metric_names.py``).
 _WRITE_SCRIPT = """
 local id, ttl, now_ms, retry_at, unschedule, dead_letters, kept, trim_before, index_ttl,
-  health, failing_since, health_ttl = unpack(cjson.decode(ARGV[2]))
+  health, failing_since, health_ttl, outcome, latency_bucket, latency_ms
+  = unpack(cjson.decode(ARGV[2]))
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
+if outcome ~= '' then redis.call('HINCRBY', KEYS[8], outcome, 1) end
+if latency_bucket ~= '' then
+  redis.call('HINCRBY', KEYS[8], latency_bucket, 1)
+  redis.call('HINCRBY', KEYS[8], 'latency_count', 1)
+  redis.call('HINCRBY', KEYS[8], 'latency_sum_ms', latency_ms)
+end
 redis.call('ZADD', KEYS[2], now_ms, id)
 redis.call('ZADD', KEYS[3], now_ms, id)
 if retry_at ~= '' then
@@ -79,6 +88,8 @@ end
 return 0
 """
 
+_CONCLUDED: Final = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.DEAD})
+
 #: The share of writes that also trim the indexes (on average every 32nd).
 _HOUSEKEEPING_SHARE: Final = 1 / 32
 
@@ -97,6 +108,8 @@ class DeliveryLog:
         self._retention = retention
         self._clock = clock
         self._claim = redis.register_script(_CLAIM_SCRIPT)
+        #: Deliveries this log concluded (delivered or dead), for the worker's heartbeat.
+        self.concluded = 0
 
     @property
     def keys(self) -> RedisKeys:
@@ -140,6 +153,8 @@ class DeliveryLog:
                 f"a failing streak needs a TTL of a second or more, not {health_ttl}"
             )
         keys = self._keys
+        if attempt is not None and record.status in _CONCLUDED:
+            self.concluded += 1
         now = self._clock()
         now_ms = int(now * 1000)
         ttl = int(self._retention)
@@ -157,6 +172,12 @@ class DeliveryLog:
         if attempt is not None:
             entry = {"delivery_id": record.id, "event_id": record.event_id, **attempt.model_dump()}
             recent = orjson.dumps(entry).decode()
+        outcome, bucket, latency_ms = "", "", 0
+        if attempt is not None:
+            outcome = f"{DELIVERIES}|{record.integration_id}|{record.status}"
+            if attempt.number == 1 and record.emitted_at is not None:
+                latency = max(0.0, attempt.at - record.emitted_at)  # at: when it ended
+                bucket, latency_ms = latency_bucket(latency), round(latency * 1000)
         # Trimming the indexes to the retention need not happen on every write.
         trim_before = now_ms - ttl * 1000 if random.random() < _HOUSEKEEPING_SHARE else ""
         # One EVAL, not the eight or so commands it makes: the client's work per command
@@ -177,11 +198,14 @@ class DeliveryLog:
             health or "",
             repr(record.updated_at),
             health_ttl,
+            outcome,
+            bucket,
+            latency_ms,
         )
         pipe.execute_command(
             "EVAL",
             _WRITE_SCRIPT,
-            7,
+            8,
             keys.delivery(record.id),
             keys.deliveries,
             keys.deliveries_by_config(record.config_id),
@@ -189,6 +213,7 @@ class DeliveryLog:
             keys.dead_letters,
             keys.config_attempts(record.config_id),
             keys.config_health(record.config_id),
+            keys.metrics,
             record.model_dump_json(),
             orjson.dumps(values),
             recent,

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from switchboard.config import Settings, redis_client
 
-from . import health
+from . import health, metrics, readiness
 from .state import REDIS, SETTINGS
 
 __all__ = ["create_app"]
@@ -24,6 +24,8 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_redis_connection)
     health.routes(app)
+    readiness.routes(app)
+    metrics.routes(app)
     return app
 
 
