@@ -25,6 +25,7 @@ test keeps the drawing true)::
     │   ├── IntegrationLoadError                  integrations/errors.py
     │   └── IntegrationStateError                 integrations/errors.py
     ├── InvalidEventError                         worker/errors.py
+    ├── ApiError                                  worker/errors.py
     ├── SealedRequestError [ValueError]           worker/errors.py
     └── BlockedAddressError [OSError]             worker/errors.py
 

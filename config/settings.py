@@ -69,6 +69,17 @@ class Settings(BaseSettings):
         "`switchboard dev` keeps one in its data folder.",
     )
 
+    admin_token: SecretStr | None = Field(
+        default=None,
+        description="The bearer token of the web API's operator routes (every tenant). "
+        "Unset: the admin API is off (503).",
+    )
+    ingest_token: SecretStr | None = Field(
+        default=None,
+        description="The bearer token that may only emit events (`POST /api/events`), for "
+        "any tenant.",
+    )
+
     # -- the queue ---------------------------------------------------------------
     queue_name: str = Field(
         default="",

@@ -13,8 +13,8 @@ from aiohttp import web
 
 from switchboard.config import Settings, redis_client
 
-from . import health
-from .state import REDIS, SETTINGS
+from . import api, health
+from .state import REDIS, SETTINGS, TOKEN_RESOLVER
 
 __all__ = ["create_app"]
 
@@ -22,8 +22,10 @@ __all__ = ["create_app"]
 def create_app(settings: Settings) -> web.Application:
     app = web.Application()
     app[SETTINGS] = settings
+    app[TOKEN_RESOLVER] = None
     app.cleanup_ctx.append(_redis_connection)
     health.routes(app)
+    api.routes(app)
     return app
 
 
