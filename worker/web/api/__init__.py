@@ -3,6 +3,9 @@
 * ``auth.py``: bearer tokens to a ``Principal``; ``problems.py``: every failure as an
   RFC 9457 problem; ``endpoints.py``: the routes as data, with their models;
 * ``configs.py`` (``config_models.py``): ``/api/integrations``, ``/api/configs``;
+* ``deliveries.py`` (``delivery_models.py``): ``/api/deliveries``, ``/api/dead-letters``,
+  ``/api/rejected``;
+* ``ingest.py``: ``/api/events``, ``/api/events/batch``;
 * ``services.py``: the services each app holds.
 
 ``docs/api.md`` describes each endpoint.
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import configs
+from . import configs, deliveries, ingest
 from .problems import problems
 from .services import open_services
 
@@ -24,3 +27,5 @@ def routes(app: web.Application) -> None:
     app.middlewares.append(problems)
     app.cleanup_ctx.append(open_services)
     configs.routes(app)
+    deliveries.routes(app)
+    ingest.routes(app)
