@@ -6,6 +6,7 @@
 * ``deliveries.py`` (``delivery_models.py``): ``/api/deliveries``, ``/api/dead-letters``,
   ``/api/rejected``;
 * ``ingest.py``: ``/api/events``, ``/api/events/batch``;
+* ``openapi.py``: ``/api/openapi.json``; ``reference.py``: ``/api/docs``, rendering it;
 * ``services.py``: the services each app holds.
 
 ``docs/api.md`` describes each endpoint.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import configs, deliveries, ingest
+from . import configs, deliveries, ingest, openapi, reference
 from .problems import problems
 from .services import open_services
 
@@ -29,3 +30,5 @@ def routes(app: web.Application) -> None:
     configs.routes(app)
     deliveries.routes(app)
     ingest.routes(app)
+    openapi.routes(app)
+    reference.routes(app)
