@@ -26,6 +26,7 @@ test keeps the drawing true)::
     │   ├── IntegrationLoadError                  integrations/errors.py
     │   └── IntegrationStateError                 integrations/errors.py
     ├── InvalidEventError                         worker/errors.py
+    ├── ApiError                                  worker/errors.py
     ├── SealedRequestError [ValueError]           worker/errors.py
     └── BlockedAddressError [OSError]             worker/errors.py
 

@@ -70,8 +70,9 @@ class Settings(BaseSettings):
     )
     admin_token: SecretStr | None = Field(
         default=None,
-        description="The API's global admin token: everything, every tenant. Unset: no "
-        "request authenticates with it. `switchboard dev` keeps one in its data folder.",
+        description="The API's global admin token: everything, every tenant. Unset: only "
+        "stored tokens (`switchboard tokens`) authenticate. `switchboard dev` keeps one in "
+        "its data folder.",
     )
     ingest_token: SecretStr | None = Field(
         default=None,

@@ -1,5 +1,6 @@
 """The exceptions the worker layer raises: events refused where they enter, stored
-requests that cannot be opened, and addresses the SSRF guard refuses.
+requests that cannot be opened, addresses the SSRF guard refuses, and requests the web
+API refuses.
 
 They derive from ``switchboard.config.SwitchboardError``; the whole tree is drawn
 in ``switchboard.config.errors``. This module imports nothing heavier than that,
@@ -11,7 +12,7 @@ from __future__ import annotations
 from switchboard.config.errors import SwitchboardError
 from switchboard.config.ids import shown_id
 
-__all__ = ["BlockedAddressError", "InvalidEventError", "SealedRequestError"]
+__all__ = ["ApiError", "BlockedAddressError", "InvalidEventError", "SealedRequestError"]
 
 
 class InvalidEventError(SwitchboardError):
@@ -48,3 +49,24 @@ class BlockedAddressError(SwitchboardError, OSError):
         super().__init__(
             f"blocked by the SSRF guard: {shown} is {reason} (SWITCHBOARD_ALLOW_CIDRS can allow it)"
         )
+
+
+class ApiError(SwitchboardError):
+    """A request to the web API was refused (no token, a scope it lacks, a body it cannot
+    read): the HTTP status, and the words of its problem (RFC 9457; ``worker/web/api``)."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        errors: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.errors = dict(errors or {})
+        self.headers = dict(headers or {})
+        super().__init__(detail)

@@ -28,6 +28,7 @@ emit time.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -86,9 +87,12 @@ class EventClient(_Producer):
         *,
         tenant: str | None = None,
         event_id: str | None = None,
+        occurred_at: datetime | None = None,
     ) -> str:
         """Queue one event; returns its id (``event_id`` when given), once it is in Redis."""
-        the_id, encoded = self._encoder.encode(event_type, data, tenant=tenant, event_id=event_id)
+        the_id, encoded = self._encoder.encode(
+            event_type, data, tenant=tenant, event_id=event_id, occurred_at=occurred_at
+        )
         await self._emits.submit(encoded)
         return the_id
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 import click
 
 from switchboard.config import (
+    ConfigRecord,
     ConfigStore,
     RedisUnavailableError,
     Settings,
@@ -17,6 +17,7 @@ from switchboard.config import (
 from switchboard.config.connection import REDIS_DOWN_ERRORS, describe_redis_error
 from switchboard.integrations import IntegrationManager
 
+from ..display import integration_rows
 from .common import run
 from .output import echo_json, echo_table
 
@@ -41,19 +42,7 @@ def list_integrations(as_json: bool) -> None:
     async def main(settings: Settings) -> None:
         manager = IntegrationManager()
         manager.load_plugins(settings.integrations)
-        counts = await _config_counts(settings)
-        rows = [
-            {
-                "id": i.integration_id,
-                "name": i.name or i.integration_id,
-                "description": i.description or "",
-                "configs": counts[0][i.integration_id] if counts else None,
-                "enabled_configs": counts[1][i.integration_id] if counts else None,
-                "enabled": counts[1][i.integration_id] > 0 if counts else None,
-                "icon_static_urls": dict(i.icon_static_urls or {}),
-            }
-            for i in manager.get_integrations()
-        ]
+        rows = integration_rows(manager, await _config_records(settings))
         errors = [str(e) for e in manager.load_errors]
         if as_json:
             echo_json({"integrations": rows, "load_errors": errors})
@@ -66,8 +55,8 @@ def list_integrations(as_json: bool) -> None:
     run(main)
 
 
-async def _config_counts(settings: Settings) -> tuple[Counter[str], Counter[str]] | None:
-    """Configurations by integration, all and enabled; ``None`` (and a note) without Redis."""
+async def _config_records(settings: Settings) -> list[ConfigRecord] | None:
+    """Every configuration, to count; ``None`` (and a note) without Redis."""
     try:
         async with open_redis(settings) as redis:
             records, _ = await ConfigStore.for_settings(redis, settings).list()
@@ -77,8 +66,7 @@ async def _config_counts(settings: Settings) -> tuple[Counter[str], Counter[str]
         url = redact_url(settings.effective_redis_url)
         reason = str(RedisUnavailableError(url, describe_redis_error(exc)))
     else:
-        total = Counter(r.integration_id for r in records)
-        return total, Counter(r.integration_id for r in records if r.enabled)
+        return records
     click.echo(f"note: configurations not counted: {reason}", err=True)
     return None
 

@@ -1,37 +1,17 @@
-"""How commands print: tables and JSON for people and scripts, secrets masked."""
+"""How commands print: tables and JSON for people and scripts, secrets masked (records
+shown as the web API shows them: ``worker/display.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import click
 import orjson
 
-from switchboard.config import ConfigRecord
-from switchboard.integrations import ConfigAdmin
+from ..display import MASK, masked_settings, record_json
 
 __all__ = ["MASK", "echo_json", "echo_table", "masked_settings", "plural", "record_json"]
-
-MASK = "********"
-
-
-def masked_settings(settings: Mapping[str, Any], secret: frozenset[str]) -> dict[str, Any]:
-    # An unset secret shows as null: that it is unset is no secret, and worth seeing.
-    return {
-        key: (MASK if key in secret and value is not None else value)
-        for key, value in settings.items()
-    }
-
-
-def record_json(record: ConfigRecord, admin: ConfigAdmin) -> dict[str, Any]:
-    """A record for display: secrets masked, orphan status shown."""
-    data = record.model_dump(mode="json")
-    data["settings"] = masked_settings(record.settings, admin.secret_settings(record))
-    data["orphaned"] = admin.is_orphaned(record)
-    # What holds the configuration back: its own limit, or its integration's default.
-    data["effective_rate_limit"] = admin.effective_rate_limit(record)
-    return data
 
 
 def echo_json(value: Any) -> None:

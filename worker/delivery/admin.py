@@ -143,8 +143,11 @@ class DeliveryAdmin:
         limit: int = 50,
         cursor: str | None = None,
         scan_limit: int = 10_000,
+        integration_id: str | None = None,
+        tenant: str | None = None,
     ) -> DeliveryPage:
-        """Up to ``limit`` deliveries matching both filters, from ``cursor`` on."""
+        """Up to ``limit`` deliveries matching every filter given, from ``cursor`` on
+        (``integration_id`` and ``tenant`` are applied to the records as they are read)."""
         status = None if status is None else DeliveryStatus(status)
         keys = self._log.keys
         descending = True
@@ -158,11 +161,19 @@ class DeliveryAdmin:
             index = keys.deliveries
 
         def keep(record: DeliveryRecord) -> bool:
-            return status in (None, record.status) and config_id in (None, record.config_id)
+            return (
+                status in (None, record.status)
+                and config_id in (None, record.config_id)
+                and integration_id in (None, record.integration_id)
+                and tenant in (None, record.tenant)
+            )
 
         # The index answers the filters alone: no record it names needs reading to decide.
-        exact = (status in (None, DeliveryStatus.RETRYING, DeliveryStatus.DEAD)) and (
-            config_id is None or index == keys.deliveries_by_config(config_id)
+        exact = (
+            status in (None, DeliveryStatus.RETRYING, DeliveryStatus.DEAD)
+            and (config_id is None or index == keys.deliveries_by_config(config_id))
+            and integration_id is None
+            and tenant is None
         )
         return await self._scan(
             index,
@@ -174,13 +185,19 @@ class DeliveryAdmin:
         )
 
     async def find_all(
-        self, *, status: DeliveryStatus | None = None, config_id: str | None = None
+        self,
+        *,
+        status: DeliveryStatus | None = None,
+        config_id: str | None = None,
+        tenant: str | None = None,
     ) -> list[DeliveryRecord]:
         """Every delivery matching the filters, page after page."""
         records: list[DeliveryRecord] = []
         cursor = None
         while True:
-            page = await self.find(status=status, config_id=config_id, limit=_CHUNK, cursor=cursor)
+            page = await self.find(
+                status=status, config_id=config_id, tenant=tenant, limit=_CHUNK, cursor=cursor
+            )
             records += page.records
             if page.next_cursor is None:
                 return records

@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from switchboard.config import Settings, redis_client
+from switchboard.config import Principal, Settings, TokenStore, redis_client, resolve_token
 
-from . import health, metrics, readiness
-from .state import REDIS, SETTINGS
+from . import api, health, metrics, readiness
+from .state import REDIS, SETTINGS, TOKEN_RESOLVER
 
 __all__ = ["create_app"]
 
@@ -22,10 +22,17 @@ __all__ = ["create_app"]
 def create_app(settings: Settings) -> web.Application:
     app = web.Application()
     app[SETTINGS] = settings
+
+    async def stored_token(token: str) -> Principal | None:
+        """A token ``switchboard tokens create`` made: one GET of its hash."""
+        return await resolve_token(TokenStore.for_settings(app[REDIS], settings), token)
+
+    app[TOKEN_RESOLVER] = stored_token
     app.cleanup_ctx.append(_redis_connection)
     health.routes(app)
     readiness.routes(app)
     metrics.routes(app)
+    api.routes(app)
     return app
 
 

@@ -1,0 +1,59 @@
+"""Records as operators' tools show them (the CLI's ``--json``, the web API): secrets
+masked, orphans marked, and the integrations with how many configurations use them.
+
+One module for both, so that what the API answers is what the CLI prints.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from switchboard.config import ConfigRecord
+from switchboard.integrations import ConfigAdmin, IntegrationManager
+
+__all__ = ["MASK", "integration_rows", "masked_settings", "record_json"]
+
+MASK = "********"
+
+
+def masked_settings(settings: Mapping[str, Any], secret: frozenset[str]) -> dict[str, Any]:
+    # An unset secret shows as null: that it is unset is no secret, and worth seeing.
+    return {
+        key: (MASK if key in secret and value is not None else value)
+        for key, value in settings.items()
+    }
+
+
+def record_json(record: ConfigRecord, admin: ConfigAdmin) -> dict[str, Any]:
+    """A record for display: secrets masked, orphan status shown."""
+    data = record.model_dump(mode="json")
+    data["settings"] = masked_settings(record.settings, admin.secret_settings(record))
+    data["orphaned"] = admin.is_orphaned(record)
+    # What holds the configuration back: its own limit, or its integration's default.
+    data["effective_rate_limit"] = admin.effective_rate_limit(record)
+    return data
+
+
+def integration_rows(
+    manager: IntegrationManager, records: Iterable[ConfigRecord] | None
+) -> list[dict[str, Any]]:
+    """Each installed integration, with its configurations counted (all, enabled) from
+    ``records``; ``None`` (Redis unreachable): the counts are ``None``."""
+    counted = records is not None
+    kept = list(records or ())
+    total = Counter(r.integration_id for r in kept)
+    enabled = Counter(r.integration_id for r in kept if r.enabled)
+    return [
+        {
+            "id": i.integration_id,
+            "name": i.name or i.integration_id,
+            "description": i.description or "",
+            "configs": total[i.integration_id] if counted else None,
+            "enabled_configs": enabled[i.integration_id] if counted else None,
+            "enabled": enabled[i.integration_id] > 0 if counted else None,
+            "icon_static_urls": dict(i.icon_static_urls or {}),
+        }
+        for i in manager.get_integrations()
+    ]
