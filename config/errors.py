@@ -27,6 +27,7 @@ test keeps the drawing true)::
     │   └── IntegrationStateError                 integrations/errors.py
     ├── InvalidEventError                         worker/errors.py
     ├── ApiError                                  worker/errors.py
+    ├── UntestableConfigError                     worker/errors.py
     ├── SealedRequestError [ValueError]           worker/errors.py
     └── BlockedAddressError [OSError]             worker/errors.py
 

@@ -27,7 +27,9 @@ class Event(BaseModel):
     ``id`` is generated unless the producer gives one (to make emitting
     idempotent). ``tenant`` scopes the event to one tenant of a multi-tenant
     app (Review Board's local site); configurations only see their tenant's
-    events.
+    events. ``config_id`` addresses it to one configuration: only that one (if
+    enabled and of the event's tenant) receives it, whatever its conditions and
+    event types; Switchboard's test events (``switchboard.test``) are sent so.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -37,3 +39,4 @@ class Event(BaseModel):
     tenant: str | None = Field(default=None, min_length=1, max_length=200)
     data: dict[str, Any] = Field(default_factory=dict)
     occurred_at: datetime = Field(default_factory=utc_now)
+    config_id: str | None = Field(default=None, min_length=1, max_length=200)

@@ -129,8 +129,10 @@ class Integration:
         """This integration's enabled configurations, from this process's cache.
 
         With an event: those of the event's tenant whose conditions match its
-        data. With ``tenant``: those of that tenant (``None``: no tenant).
-        With neither: all of them.
+        data (an event addressed to one, ``event.config_id``: that one alone, its
+        conditions aside; a handler that filters by event type lets it through:
+        it is a test the operator asked for). With ``tenant``: those of that
+        tenant (``None``: no tenant). With neither: all of them.
         """
         return self._manager.get_configs(self.integration_id, event=event, tenant=tenant)
 

@@ -174,6 +174,8 @@ class IntegrationManager:
         by_tenant = self._enabled.get(integration_id)
         if not by_tenant:
             return []
+        if event is not None and event.config_id is not None:  # addressed: that one only
+            return [c for c in by_tenant.get(event.tenant, ()) if c.id == event.config_id]
         if event is not None:
             return [config for config in by_tenant.get(event.tenant, ()) if config.matches(event)]
         if isinstance(tenant, Unset):

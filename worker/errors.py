@@ -12,7 +12,13 @@ from __future__ import annotations
 from switchboard.config.errors import SwitchboardError
 from switchboard.config.ids import shown_id
 
-__all__ = ["ApiError", "BlockedAddressError", "InvalidEventError", "SealedRequestError"]
+__all__ = [
+    "ApiError",
+    "BlockedAddressError",
+    "InvalidEventError",
+    "SealedRequestError",
+    "UntestableConfigError",
+]
 
 
 class InvalidEventError(SwitchboardError):
@@ -27,6 +33,16 @@ class InvalidEventError(SwitchboardError):
         self.reason = reason
         subject = f'Event "{shown_id(event_id)}"' if event_id else "The event"
         super().__init__(f"{subject} was rejected: {reason}")
+
+
+class UntestableConfigError(SwitchboardError):
+    """A test event cannot reach this configuration: it is disabled, or its integration is
+    not installed (``switchboard configs test``, ``POST /api/configs/{id}/test``)."""
+
+    def __init__(self, config_id: str, reason: str) -> None:
+        self.config_id = config_id
+        self.reason = reason
+        super().__init__(f'Configuration "{shown_id(config_id)}" cannot be tested: {reason}.')
 
 
 class SealedRequestError(SwitchboardError, ValueError):

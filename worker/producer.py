@@ -88,10 +88,18 @@ class EventClient(_Producer):
         tenant: str | None = None,
         event_id: str | None = None,
         occurred_at: datetime | None = None,
+        config_id: str | None = None,
     ) -> str:
-        """Queue one event; returns its id (``event_id`` when given), once it is in Redis."""
+        """Queue one event; returns its id (``event_id`` when given), once it is in Redis.
+
+        ``config_id``: addressed to that configuration alone (``Event.config_id``)."""
         the_id, encoded = self._encoder.encode(
-            event_type, data, tenant=tenant, event_id=event_id, occurred_at=occurred_at
+            event_type,
+            data,
+            tenant=tenant,
+            event_id=event_id,
+            occurred_at=occurred_at,
+            config_id=config_id,
         )
         await self._emits.submit(encoded)
         return the_id

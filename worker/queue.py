@@ -119,6 +119,7 @@ class EventEncoder:
         tenant: str | None = None,
         event_id: str | None = None,
         occurred_at: datetime | None = None,
+        config_id: str | None = None,
     ) -> tuple[str, str]:
         """``(event id, event JSON)``, or ``InvalidEventError`` saying what is wrong."""
         schema = self.schemas.get(event_type)
@@ -133,9 +134,12 @@ class EventEncoder:
             fields["id"] = event_id
         if occurred_at is not None:
             fields["occurred_at"] = occurred_at
+        if config_id is not None:
+            fields["config_id"] = config_id
         try:
             event = Event.model_validate(fields)
-            encoded = event.model_dump_json()
+            # Addressed to no configuration (nearly all): the key left out.
+            encoded = event.model_dump_json(exclude=None if config_id else {"config_id"})
         except ValidationError as exc:
             raise InvalidEventError(event_id, _describe(exc)) from None
         except ValueError as exc:  # pydantic's serialisation error: data JSON cannot hold
@@ -168,6 +172,7 @@ class EventEncoder:
                         "tenant": item.tenant,
                         "id": item.id,
                         "occurred_at": item.occurred_at,
+                        "config_id": item.config_id,
                     }
                 else:
                     fields = item
@@ -180,6 +185,7 @@ class EventEncoder:
                     tenant=fields.get("tenant"),
                     event_id=fields.get("id"),
                     occurred_at=fields.get("occurred_at"),
+                    config_id=fields.get("config_id"),
                 )
             except InvalidEventError as exc:
                 raise InvalidEventError(

@@ -164,7 +164,11 @@ class WebhookIntegration(Integration):
         self._patterns.clear()
 
     async def on_event(self, event: Event) -> None:
-        configs = [c for c in await self.get_configs(event) if self._wants(c, event.type)]
+        configs = [
+            c
+            for c in await self.get_configs(event)
+            if event.config_id or self._wants(c, event.type)
+        ]
         if not configs:
             return
         body = orjson.dumps(

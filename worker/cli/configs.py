@@ -7,16 +7,11 @@ from typing import Any
 import click
 import orjson
 
-from switchboard.config import (
-    UNSET,
-    ConfigRecord,
-    Settings,
-    Unset,
-    shown_id,
-)
+from switchboard.config import UNSET, ConfigRecord, Settings, Unset, shown_id
 from switchboard.integrations import ConfigAdmin, ConfigValidationError, parse_setting_value
 
 from .common import admin_session, fail, run
+from .config_test import test_config
 from .output import echo_json, echo_table, record_json
 
 __all__ = ["configs"]
@@ -295,3 +290,6 @@ def delete_config(config_id: str) -> None:
             click.echo(f"deleted {config_id}")
 
     run(main)
+
+
+configs.add_command(test_config)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import click
+from pydantic import TypeAdapter, ValidationError
 
 from switchboard.config import Settings, open_redis, shown_id
 
@@ -74,6 +75,22 @@ def _echo_page(
         click.echo(f"more {what} may match: add --cursor {page.next_cursor}", err=True)
 
 
+class _Time(click.ParamType[datetime]):
+    """ISO 8601 (no zone: UTC) or epoch seconds, parsed as the API's ``since`` is."""
+
+    name = "TIME"
+    _adapter: TypeAdapter[datetime] = TypeAdapter(datetime)
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> datetime:
+        try:
+            return self._adapter.validate_python(value)
+        except ValidationError:
+            self.fail(f"{value!r} is no ISO 8601 time or epoch seconds", param, ctx)
+
+
+TIME = _Time()
+
+
 def _limit_option(command: Any) -> Any:
     return click.option(
         "--limit",
@@ -102,12 +119,16 @@ def deliveries() -> None:
     help="Only deliveries in this state.",
 )
 @click.option("--config", "config_id", help="Only this configuration's.")
+@click.option("--since", type=TIME, help="Updated at or after (ISO 8601 or epoch seconds).")
+@click.option("--until", type=TIME, help="Updated before (ISO 8601 or epoch seconds).")
 @_limit_option
 @_cursor_option
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
 def list_deliveries(
     status: str | None,
     config_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
     limit: int,
     cursor: str | None,
     as_json: bool,
@@ -123,6 +144,8 @@ def list_deliveries(
             page = await admin.find(
                 status=None if status is None else DeliveryStatus(status),
                 config_id=config_id,
+                since=since,
+                until=until,
                 limit=limit,
                 cursor=cursor,
             )

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -36,11 +37,11 @@ from switchboard.config import (
     SecretKeyError,
     Settings,
 )
-from switchboard.integrations.errors import ConfigValidationError
 
 from ..rejected import RejectedEvent, RejectedEventLog
 from .records import DeliveryRecord
 from .repository import DeliveryLog
+from .scan_position import Position, Window
 from .vocabulary import DeliveryStatus
 
 __all__ = ["DeliveryAdmin", "DeliveryPage", "ReplayReport"]
@@ -63,39 +64,6 @@ class ReplayReport:
     replayed: list[str]
     #: Named, but not dead letters (delivered, retrying, expired or unknown): not replayed.
     not_dead: list[str]
-
-
-@dataclass(slots=True)
-class _Position:
-    """Where a scan of a sorted set stands: the score reached, and how many entries with
-    exactly that score were read already."""
-
-    score: float | None = None
-    seen_at_score: int = 0
-
-    @classmethod
-    def parse(cls, cursor: str | None) -> _Position:
-        if cursor is None:
-            return cls()
-        score, sep, seen = cursor.partition(":")
-        try:
-            if not sep:
-                raise ValueError(cursor)
-            return cls(float(score), int(seen))
-        except ValueError:
-            raise ConfigValidationError(
-                {"cursor": f"{cursor[:40]!r} is not a cursor this command printed"},
-                subject="listing",
-            ) from None
-
-    def passed(self, score: float) -> None:
-        if score == self.score:
-            self.seen_at_score += 1
-        else:
-            self.score, self.seen_at_score = score, 1
-
-    def cursor(self) -> str:
-        return f"{self.score:.0f}:{self.seen_at_score}"
 
 
 class DeliveryAdmin:
@@ -145,11 +113,18 @@ class DeliveryAdmin:
         scan_limit: int = 10_000,
         integration_id: str | None = None,
         tenant: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> DeliveryPage:
         """Up to ``limit`` deliveries matching every filter given, from ``cursor`` on
-        (``integration_id`` and ``tenant`` are applied to the records as they are read)."""
+        (``integration_id`` and ``tenant`` are applied to the records as they are read).
+
+        ``since`` (inclusive) and ``until`` (exclusive) bound the record's ``updated_at``,
+        its last change (naive times are UTC): the score of the every-delivery and
+        per-configuration indexes, so there they bound the index read too."""
         status = None if status is None else DeliveryStatus(status)
         keys = self._log.keys
+        window = Window.of(since, until)
         descending = True
         if status is DeliveryStatus.RETRYING:
             index, descending = keys.retries, False
@@ -166,6 +141,7 @@ class DeliveryAdmin:
                 and config_id in (None, record.config_id)
                 and integration_id in (None, record.integration_id)
                 and tenant in (None, record.tenant)
+                and window.holds(record.updated_at)
             )
 
         # The index answers the filters alone: no record it names needs reading to decide.
@@ -174,11 +150,13 @@ class DeliveryAdmin:
             and (config_id is None or index == keys.deliveries_by_config(config_id))
             and integration_id is None
             and tenant is None
+            and window.open
         )
+        by_update = index in (keys.deliveries, keys.deliveries_by_config(config_id or ""))
         return await self._scan(
             index,
             descending=descending,
-            position=_Position.parse(cursor),
+            position=Position.parse(cursor, window if by_update else Window()),
             limit=limit,
             keep=None if exact else keep,
             scan_limit=max(scan_limit, limit),
@@ -226,7 +204,7 @@ class DeliveryAdmin:
         index: str,
         *,
         descending: bool,
-        position: _Position,
+        position: Position,
         limit: int,
         keep: Callable[[DeliveryRecord], bool] | None,
         scan_limit: int,
@@ -254,12 +232,13 @@ class DeliveryAdmin:
                 return DeliveryPage(records=found, next_cursor=None)
 
     async def _entries(
-        self, index: str, descending: bool, position: _Position, count: int
+        self, index: str, descending: bool, position: Position, count: int
     ) -> list[tuple[str, float]]:
         if descending:
             bound = "+inf" if position.score is None else position.score
+            floor = "-inf" if position.floor is None else position.floor
             raw = await self._redis.zrevrangebyscore(
-                index, bound, "-inf", start=position.seen_at_score, num=count, withscores=True
+                index, bound, floor, start=position.seen_at_score, num=count, withscores=True
             )
         else:
             bound = "-inf" if position.score is None else position.score

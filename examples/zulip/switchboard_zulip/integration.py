@@ -76,7 +76,11 @@ class ZulipIntegration(Integration):
         self._patterns.clear()
 
     async def on_event(self, event: Event) -> None:
-        configs = [c for c in await self.get_configs(event) if self._wants(c, event.type)]
+        configs = [
+            c
+            for c in await self.get_configs(event)
+            if event.config_id or self._wants(c, event.type)
+        ]
         # Every configuration at once: one slow Zulip server holds up no other.
         await asyncio.gather(
             *(self.send(config, event, build_request(config, event)) for config in configs)

@@ -71,7 +71,9 @@ class ChatIntegration(Integration):
         self._patterns.clear()
 
     async def on_event(self, event: Event) -> None:
-        configs = [c for c in await self.get_configs(event) if self.wants(c, event.type)]
+        configs = [
+            c for c in await self.get_configs(event) if event.config_id or self.wants(c, event.type)
+        ]
         if not configs:
             return
         message = self.message_for(event)

@@ -1097,3 +1097,45 @@ def test_a_replay_keeps_the_request_sealed_and_needs_no_key(
         record = DeliveryRecord.model_validate_json(raw)
         assert record.status == "retrying"
         assert record.request == seeded.records[name].request
+
+
+# -- time filters (--since/--until on updated_at) ------------------------------------
+
+
+def test_list_since_until_bound_the_update_time(runner: CliRunner, seeded: Seeded) -> None:
+    """``since`` inclusive, ``until`` exclusive; epoch seconds or ISO 8601; with a filter."""
+    t0 = seeded.t0
+    assert json_ids(runner, "deliveries", "list", "--since", str(t0 + 85)) == seeded.ids(
+        "dead_b", "dead_a", "retrying"
+    )
+    until = datetime.fromtimestamp(t0 + 90, UTC).isoformat()
+    assert json_ids(runner, "deliveries", "list", "--until", until) == seeded.ids(
+        "delivered", "pending"
+    )
+    window = ["--since", str(t0 + 80), "--until", str(t0 + 400)]
+    assert json_ids(runner, "deliveries", "list", *window, "--config", CFG_A) == seeded.ids(
+        "delivered"
+    )
+    assert json_ids(runner, "deliveries", "list", *window, "--status", "retrying") == seeded.ids(
+        "retrying"
+    )
+
+
+def test_list_time_window_pages_with_its_cursor(runner: CliRunner, seeded: Seeded) -> None:
+    window = ["--since", str(seeded.t0 + 10), "--until", str(seeded.t0 + 500), "--limit", "1"]
+    found: list[str] = []
+    cursor: list[str] = []
+    for _ in range(10):
+        result = invoke(runner, "deliveries", "list", "--json", *window, *cursor)
+        assert result.exit_code == 0, result.output
+        found += [record["id"] for record in orjson.loads(result.stdout)]
+        if "--cursor" not in result.stderr:
+            break
+        cursor = ["--cursor", result.stderr.split("--cursor ")[1].split()[0]]
+    assert found == seeded.ids("dead_a", "retrying", "delivered", "pending")
+
+
+def test_list_unreadable_time_is_a_usage_error(runner: CliRunner, seeded: Seeded) -> None:
+    result = invoke(runner, "deliveries", "list", "--since", "soon")
+    assert result.exit_code == 2
+    assert "'soon' is no ISO 8601 time or epoch seconds" in result.stderr

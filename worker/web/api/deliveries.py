@@ -67,6 +67,8 @@ async def _list(request: web.Request) -> web.Response:
         config_id=query.config_id,
         integration_id=query.integration_id,
         tenant=tenant,
+        since=query.since,
+        until=query.until,
         limit=query.limit,
         cursor=query.cursor,
     )

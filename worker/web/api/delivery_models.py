@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,6 +28,14 @@ class DeliveryList(PageQuery):
     config_id: str | None = Field(default=None, description="Only this configuration's.")
     integration_id: str | None = Field(default=None, description="Only this integration's.")
     tenant: str | None = Field(default=None, description="Only this tenant's.")
+    since: datetime | None = Field(
+        default=None,
+        description="Only those updated at or after this time: ISO 8601 (no zone: UTC) or "
+        "epoch seconds. On the record's `updated_at`, its last change.",
+    )
+    until: datetime | None = Field(
+        default=None, description="Only those updated before this time (as `since`)."
+    )
 
 
 class DeadLetterList(PageQuery):

@@ -27,7 +27,7 @@ from switchboard.config import (
 from switchboard.config.connection import REDIS_DOWN_ERRORS, describe_redis_error
 from switchboard.integrations import ConfigValidationError, IntegrationNotRegisteredError
 
-from ...errors import ApiError, InvalidEventError
+from ...errors import ApiError, InvalidEventError, UntestableConfigError
 
 __all__ = ["PROBLEM_TYPE", "Problem", "problem_for", "problem_response", "problems"]
 
@@ -64,7 +64,7 @@ def problem_for(exc: BaseException) -> ApiError:
         return ApiError(422, "Invalid input", str(exc))
     if isinstance(exc, ConfigNotFoundError):
         return ApiError(404, "Not found", str(exc))
-    if isinstance(exc, ConfigConflictError):
+    if isinstance(exc, ConfigConflictError | UntestableConfigError):
         return ApiError(409, "Conflict", str(exc))
     if isinstance(exc, RedisUnavailableError):
         return ApiError(503, "Redis is unavailable", str(exc))

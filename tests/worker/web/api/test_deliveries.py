@@ -4,6 +4,7 @@ filters and cursors, one delivery with its attempts, replay, and tenants kept ap
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -127,3 +128,39 @@ async def test_rejected_events_page_by_page(
     assert ([e["event_id"] for e in rest["items"]], rest["next_cursor"]) == (["e0"], None)
     await problem(await client.get("/api/rejected", params={"cursor": "-1"}, headers=AS_ADMIN),
                   422)  # fmt: skip
+
+
+async def test_list_since_until_on_the_update_time(
+    client: TestClient[Any, Any], redis_client: Redis, keys: RedisKeys
+) -> None:
+    """Three deliveries updated 300, 200 and 100 s ago: windows in ISO 8601 and epoch
+    seconds keep those updated at or after ``since`` and before ``until``."""
+    now = float(int(time.time()))
+    clock = [now]
+    log = DeliveryLog(redis_client, keys, retention=3600, clock=lambda: clock[0])
+    sealed = RequestSealer(SecretBox([TEST_SECRET_KEY])).seal(REQUEST)
+    ids = {}
+    for age in (300, 200, 100):
+        clock[0] = now - age
+        record = DeliveryRecord(
+            id=delivery_id(f"evt_{age}", "cfg_t"), event_id=f"evt_{age}", event_type="a.b",
+            config_id="cfg_t", integration_id="switchboard.webhook", request=sealed,
+            status=DeliveryStatus.DELIVERED, created_at=now - age, updated_at=now - age,
+        )  # fmt: skip
+        async with redis_client.pipeline(transaction=True) as pipe:
+            log.write(pipe, record, None)
+            await pipe.execute()
+        ids[age] = record.id
+
+    async def listed(**params: str) -> list[str]:
+        answer = await client.get("/api/deliveries", params=params, headers=AS_ADMIN)
+        assert answer.status == 200, await answer.text()
+        return [i["id"] for i in (await answer.json())["items"]]
+
+    iso = datetime.fromtimestamp(now - 200, UTC).isoformat()
+    assert await listed(since=iso) == [ids[100], ids[200]]
+    assert await listed(until=iso) == [ids[300]]
+    assert await listed(since=str(now - 250), until=str(now - 100)) == [ids[200]]
+    assert await listed(since=str(now - 250), config_id="cfg_t") == [ids[100], ids[200]]
+    bad = await client.get("/api/deliveries", params={"since": "soon"}, headers=AS_ADMIN)
+    assert "since" in (await problem(bad, 422))["errors"]
