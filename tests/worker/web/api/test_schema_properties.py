@@ -29,11 +29,11 @@ from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     ignored_auth,
     missing_required_header,
-    unsupported_method,
     negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 from support.api import AS_ADMIN, serving
 from support.env import TEST_SECRET_KEY
