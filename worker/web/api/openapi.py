@@ -19,6 +19,16 @@ __all__ = ["openapi_document", "routes"]
 
 _REF: Final = "#/components/schemas/{model}"
 _PATH_PARAM: Final = re.compile(r"{(\w+)}")
+#: What a problem answer of a status always carries besides its body.
+_PROBLEM_HEADERS: Final = {
+    401: {
+        "WWW-Authenticate": {
+            "description": "`Bearer`: the scheme the API takes.",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+}
 _AUTH_PROBLEMS: Final = {
     401: "No token, or one nobody knows.",
     403: "Not this token's to do.",
@@ -42,6 +52,7 @@ def routes(app: web.Application) -> None:
             handler=_document,
             scope=None,
             tag="reference",
+            content_schema={"type": "object"},
             summary="This API's OpenAPI 3.1 document.",
         ),
     )
@@ -126,18 +137,34 @@ def _parameters(e: Endpoint) -> list[dict[str, Any]]:
 
 def _responses(e: Endpoint, refs: dict[Any, Any]) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": e.summary}
-    if e.response is not None:
-        ok["content"] = {"application/json": {"schema": refs[(e.response, "serialization")]}}
+    schema = refs[(e.response, "serialization")] if e.response is not None else e.content_schema
+    if schema is not None:
+        ok["content"] = {e.content_type: {"schema": schema}}
     problem = {"application/problem+json": {"schema": refs[(Problem, "serialization")]}}
     answers = {str(e.status): ok}
     statuses = {
         **(_AUTH_PROBLEMS if e.scope is not None else {}),
-        **{s: _PROBLEMS[s] for s in e.problems},
+        **{s: _PROBLEMS[s] for s in (*_implied_problems(e), *e.problems)},
     }
     statuses[500] = "An unexpected failure (the server's log says why)."
     for status, text in sorted(statuses.items()):
         answers[str(status)] = {"description": text, "content": problem}
+        if status in _PROBLEM_HEADERS:
+            answers[str(status)]["headers"] = _PROBLEM_HEADERS[status]
     return answers
+
+
+def _implied_problems(e: Endpoint) -> tuple[int, ...]:
+    """What its input alone may answer: a body that is not JSON, too large or invalid; an
+    invalid query; a path's id that names nothing."""
+    implied: list[int] = []
+    if e.body is not None:
+        implied += [400, 413, 422]
+    if e.query is not None:
+        implied.append(422)
+    if _PATH_PARAM.search(e.path):
+        implied.append(404)
+    return tuple(implied)
 
 
 def _slug(path: str) -> str:

@@ -33,6 +33,8 @@ def routes(app: web.Application) -> None:
             handler=_page,
             scope=None,
             tag="reference",
+            content_type="text/html",
+            content_schema={"type": "string"},
             summary="This page: the API reference.",
         ),
     )
