@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from ...delivery import DeliveryRecord, DeliveryStatus
 from ...rejected import RejectedEvent
@@ -23,17 +23,25 @@ __all__ = [
 ]
 
 
+#: A time as the listings take it: ISO 8601, or epoch seconds (pydantic reads both), and
+#: the document says both, so a number is not "a request the schema forbids".
+Moment = Annotated[
+    datetime,
+    WithJsonSchema({"anyOf": [{"type": "string", "format": "date-time"}, {"type": "number"}]}),
+]
+
+
 class DeliveryList(PageQuery):
     status: DeliveryStatus | None = Field(default=None, description="Only in this state.")
     config_id: str | None = Field(default=None, description="Only this configuration's.")
     integration_id: str | None = Field(default=None, description="Only this integration's.")
     tenant: str | None = Field(default=None, description="Only this tenant's.")
-    since: datetime | None = Field(
+    since: Moment | None = Field(
         default=None,
         description="Only those updated at or after this time: ISO 8601 (no zone: UTC) or "
         "epoch seconds. On the record's `updated_at`, its last change.",
     )
-    until: datetime | None = Field(
+    until: Moment | None = Field(
         default=None, description="Only those updated before this time (as `since`)."
     )
 
