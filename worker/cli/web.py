@@ -32,7 +32,14 @@ async def serve_web(settings: Settings, host: str, port: int, stop: asyncio.Even
 
 @click.command("web")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    envvar="PORT",  # what Heroku-style platforms set for the process to listen on
+    help="Port to listen on ($PORT when not given).",
+)
 def web_command(host: str, port: int) -> None:
     """Serve the web app until SIGTERM or Ctrl-C."""
 
