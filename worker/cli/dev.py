@@ -127,11 +127,11 @@ def _web_port(preferred: int) -> int:
 
 def _api_tokens(settings: Settings) -> Settings:
     """``settings`` with the API's admin and ingest tokens: the environment's, else the ones
-    kept in the data folder (made on first use), which are printed.
+    kept in the data folder (made on first use).
 
-    Printed, as the URLs are: dev is one developer's own terminal, the tokens are what
-    trying the API with curl needs first, and the files hold them anyway. Nothing else
-    prints a secret, and the ones from the environment are named, never shown.
+    Where each is comes out, never its value: dev's output is its log, and a secret goes
+    in no log. The ``export`` line reads the files, which is what curl in another shell
+    needs; ``switchboard`` commands find the tokens by themselves.
     """
     data_dir = settings.data_dir.resolve()
     updates: dict[str, object] = {}
@@ -143,8 +143,9 @@ def _api_tokens(settings: Settings) -> Settings:
             continue
         token = dev_token(data_dir, scope, create=True) or ""
         updates[field] = SecretStr(token)
-        click.echo(f"{scope} token: {token}")
-        kept.append(f'{variable}="$(cat {shlex.quote(str(data_dir / DEV_TOKEN_FILES[scope]))})"')
+        path = data_dir / DEV_TOKEN_FILES[scope]
+        click.echo(f"{scope} token: in {path}")
+        kept.append(f'{variable}="$(cat {shlex.quote(str(path))})"')
     if kept:
         # `switchboard` commands find them by themselves (dev_state); curl needs them exported.
         click.echo(f"tokens, for curl in other shells: export {' '.join(kept)}")
