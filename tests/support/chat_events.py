@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-__all__ = ["EVENTS", "RR"]
+__all__ = ["EVENTS", "RR", "SHIP_IT_REVIEW", "SHORT_RR"]
 
 RR: Final[dict[str, Any]] = {
     "id": 42,
@@ -55,3 +55,16 @@ EVENTS: Final[list[tuple[str, dict[str, Any], str]]] = [
     ("shop.order.paid", {"order": 1001, "total": "9.99"}, "shop.order.paid"),
     ("ping", {}, "ping (no data)"),
 ]
+
+#: A review request with only what every message needs, for the services' unit tests.
+SHORT_RR: Final[dict[str, Any]] = {
+    "id": 42,
+    "summary": "Fix the parser",
+    "url": "https://rb.example.com/r/42/",
+}
+#: ``review.published`` data: a Ship It! from alice, linked, with a short body.
+SHIP_IT_REVIEW: Final[dict[str, Any]] = {
+    "review_request": SHORT_RR,
+    "user": {"username": "alice", "url": "https://rb.example.com/users/alice/"},
+    "review": {"ship_it": True, "url": "https://rb.example.com/r/42/#review7", "body_top": "Nice."},
+}

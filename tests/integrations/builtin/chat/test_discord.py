@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 import pytest
 from pydantic import ValidationError
+from support.chat_events import SHIP_IT_REVIEW
 from support.services import discord as discord_service
 from support.services import posted
 
@@ -26,7 +27,6 @@ from switchboard.integrations.builtin.chat.discord import (
 from switchboard.testing import Answer, HandlerRecorder, Received
 
 URL = "https://discord.com/api/webhooks/1234567890123456789/tok_EN-abc123"
-RR = {"id": 42, "summary": "Fix the parser", "url": "https://rb.example.com/r/42/"}
 
 
 def received(payload: Any, content_type: str = "application/json") -> Received:
@@ -59,15 +59,7 @@ def embed_size(embed: dict[str, Any]) -> int:
 async def test_a_review_as_an_embed_posted_with_wait() -> None:
     sent = await sent_for(
         "review.published",
-        {
-            "review_request": RR,
-            "user": {"username": "alice", "url": "https://rb.example.com/users/alice/"},
-            "review": {
-                "ship_it": True,
-                "url": "https://rb.example.com/r/42/#review7",
-                "body_top": "Nice.",
-            },
-        },
+        SHIP_IT_REVIEW,
         notify_username="Review Board",
     )
     assert sent.request.url == URL + "?wait=true"

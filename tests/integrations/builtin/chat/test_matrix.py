@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 import pytest
 from pydantic import ValidationError
+from support.chat_events import SHORT_RR as RR
 from support.services import matrix as matrix_service
 
 from switchboard.integrations import DeliveryRequest, DeliveryResponse, Verdict
@@ -22,7 +23,6 @@ from switchboard.testing import HandlerRecorder
 
 SERVER = "https://matrix.example.org"
 SETTINGS = {"server": SERVER, "room_id": matrix_service.ROOM_ID, "access_token": "tok"}
-RR = {"id": 42, "summary": "Fix the parser", "url": "https://rb.example.com/r/42/"}
 SEND = f"{SERVER}/_matrix/client/v3/rooms/%21ops6R2xpT%3Aexample.org/send/m.room.message/"
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 import pytest
 from pydantic import ValidationError
+from support.chat_events import SHIP_IT_REVIEW
 from support.services import mattermost as mattermost_service
 from support.services import posted
 
@@ -23,7 +24,6 @@ from switchboard.integrations.builtin.chat.mattermost import (
 from switchboard.testing import HandlerRecorder, Received
 
 URL = "https://chat.example.com/hooks/xyz123abc456def789ghi0jk"
-RR = {"id": 42, "summary": "Fix the parser", "url": "https://rb.example.com/r/42/"}
 
 
 def received(body: bytes, content_type: str | None = "application/json") -> Received:
@@ -50,15 +50,7 @@ def post_runes(attachment: dict[str, Any]) -> int:
 async def test_a_review_as_an_attachment() -> None:
     payload = await payload_of(
         "review.published",
-        {
-            "review_request": RR,
-            "user": {"username": "alice", "url": "https://rb.example.com/users/alice/"},
-            "review": {
-                "ship_it": True,
-                "url": "https://rb.example.com/r/42/#review7",
-                "body_top": "Nice.",
-            },
-        },
+        SHIP_IT_REVIEW,
         channel="reviews",
         notify_username="Review Board",
     )

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 import pytest
 from pydantic import ValidationError
+from support.chat_events import SHIP_IT_REVIEW
 from support.services import msteams as teams_service
 from support.services import posted
 
@@ -25,7 +26,6 @@ URL = (
     "https://prod-12.westeurope.logic.azure.com/workflows/0a1b2c3d/triggers/manual/paths/"
     "invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=abc"
 )
-RR = {"id": 42, "summary": "Fix the parser", "url": "https://rb.example.com/r/42/"}
 
 
 def received(payload: Any, content_type: str = "application/json") -> Received:
@@ -51,15 +51,7 @@ async def payload_of(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
 async def test_a_review_as_an_adaptive_card() -> None:
     payload = await payload_of(
         "review.published",
-        {
-            "review_request": RR,
-            "user": {"username": "alice", "url": "https://rb.example.com/users/alice/"},
-            "review": {
-                "ship_it": True,
-                "url": "https://rb.example.com/r/42/#review7",
-                "body_top": "Nice.",
-            },
-        },
+        SHIP_IT_REVIEW,
     )
     [attachment] = payload["attachments"]
     assert (attachment["contentType"], attachment["contentUrl"]) == (

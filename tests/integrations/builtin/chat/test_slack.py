@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 import pytest
+from support.chat_events import SHIP_IT_REVIEW
 from support.services import posted
 from support.services import slack as slack_service
 
@@ -20,7 +21,6 @@ from switchboard.integrations.builtin.chat.slack import (
 from switchboard.testing import HandlerRecorder, Received
 
 URL = "https://hooks.slack.com/services/T000/B000/XXXXXXXX"
-RR = {"id": 42, "summary": "Fix the parser", "url": "https://rb.example.com/r/42/"}
 
 
 def received(payload: Any, content_type: str = "application/json") -> Received:
@@ -39,15 +39,7 @@ async def payload_of(event_type: str, data: dict[str, Any], **settings: Any) -> 
 async def test_a_review_as_block_kit_with_a_fallback() -> None:
     payload = await payload_of(
         "review.published",
-        {
-            "review_request": RR,
-            "user": {"username": "alice", "url": "https://rb.example.com/users/alice/"},
-            "review": {
-                "ship_it": True,
-                "url": "https://rb.example.com/r/42/#review7",
-                "body_top": "Nice.",
-            },
-        },
+        SHIP_IT_REVIEW,
         channel="#reviews",
         notify_username="Review Board",
     )
