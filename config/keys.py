@@ -163,6 +163,11 @@ class RedisKeys:
         """Pub/sub channel: the new generation, published after each write."""
         return f"{self.prefix}:configs:changed"
 
+    def tenant_quota(self, quota: str, tenant: str) -> str:
+        """String (expires when idle): a tenant's quota's theoretical arrival time (ms),
+        ``worker/web/api/quotas.py``."""
+        return f"{self.prefix}:quota:{quota}:{tenant}"
+
     # -- API tokens -------------------------------------------------------------------
 
     @property

@@ -80,6 +80,36 @@ class Settings(BaseSettings):
         "`switchboard dev` keeps one in its data folder.",
     )
 
+    # -- what one tenant may use (docs/tenants.md) ----------------------------------
+    tenant_event_rate: float = Field(
+        default=100.0,
+        ge=0,
+        description="Events a second one tenant may emit through `POST /api/events` (and "
+        "`/batch`), over every web process; 0: no limit.",
+    )
+    tenant_event_burst: int = Field(
+        default=1000,
+        ge=1,
+        description="Events one tenant may emit at once above its rate (the largest batch).",
+    )
+    tenant_api_rate: float = Field(
+        default=20.0,
+        ge=0,
+        description="Admin API requests a second a tenant's tokens may make together; 0: no "
+        "limit. The global admin token is not limited.",
+    )
+    tenant_api_burst: int = Field(
+        default=100,
+        ge=1,
+        description="Admin API requests a tenant's tokens may make at once above that rate.",
+    )
+    tenant_max_configs: int = Field(
+        default=1000,
+        ge=0,
+        description="Configurations one tenant may have (every worker keeps them all in "
+        "memory); 0: no limit. Configurations with no tenant are not counted.",
+    )
+
     # -- the queue ---------------------------------------------------------------
     queue_name: str = Field(
         default="",
@@ -234,6 +264,13 @@ class Settings(BaseSettings):
     )
     http_max_connections_per_host: int = Field(
         default=10, ge=1, description="Outbound requests one worker makes at once to one host."
+    )
+    http_max_connections_per_tenant: int = Field(
+        default=0,
+        ge=0,
+        description="Outbound requests one worker makes at once for one tenant's "
+        "configurations, so that one tenant's slow endpoints leave the rest for the others; "
+        "0: half of SWITCHBOARD_HTTP_MAX_CONNECTIONS.",
     )
     allow_cidrs: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = Field(
         default=(),

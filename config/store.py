@@ -163,11 +163,8 @@ class ConfigStore:
                 raise ConfigNotFoundError(config_id)
             current = ConfigRecord.from_json(config_id, raw, self._secrets)
             updates = dict(change(current))
-            fixed = set(updates) - _MUTABLE_FIELDS
-            if fixed:
-                raise InvalidArgumentError(
-                    f"These fields cannot change: {', '.join(sorted(fixed))}"
-                )
+            if fixed := set(updates) - _MUTABLE_FIELDS:
+                raise InvalidArgumentError(f"Fields that cannot change: {', '.join(sorted(fixed))}")
             updated = ConfigRecord.model_validate(
                 {
                     **current.model_dump(),
@@ -209,10 +206,8 @@ class ConfigStore:
     def _index_keys(self, record: ConfigRecord | None) -> list[str]:
         if record is None:
             return []
-        keys = [
-            self._keys.configs_by_integration(record.integration_id),
-            self._keys.configs_by_tenant(record.tenant),
-        ]
+        keys = [self._keys.configs_by_integration(record.integration_id)]
+        keys.append(self._keys.configs_by_tenant(record.tenant))
         if record.enabled:
             keys.append(self._keys.configs_enabled)
         return keys
@@ -252,6 +247,11 @@ class ConfigStore:
         if raw is None:
             raise ConfigNotFoundError(config_id)
         return ConfigRecord.from_json(config_id, raw, self._secrets)
+
+    async def ids_of_tenant(self, tenant: str | None) -> set[str]:
+        """The ids of ``tenant``'s configurations (one SMEMBERS of its index)."""
+        members = self._redis.smembers(self._keys.configs_by_tenant(tenant))
+        return {m.decode() for m in await cast("Awaitable[set[bytes]]", members)}
 
     async def list(
         self,

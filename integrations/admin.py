@@ -67,10 +67,15 @@ class ConfigAdmin:
         store: ConfigStore,
         *,
         clock: Callable[[], datetime] = utc_now,
+        max_configs_per_tenant: int | None = None,
     ) -> None:
+        """``max_configs_per_tenant``: how many configurations one tenant may have (every
+        worker holds them all in memory, so one tenant's thousands cost every tenant);
+        ``None``: no limit. Configurations with no tenant are the operator's, never counted."""
         self._manager = manager
         self._store = store
         self._clock = clock
+        self._max_per_tenant = max_configs_per_tenant
 
     @property
     def store(self) -> ConfigStore:
@@ -97,6 +102,7 @@ class ConfigAdmin:
             conditions=conditions,
             rate_limit=rate_limit,
         )
+        await self._check_room(fields["tenant"])
         return await self._store.create(**fields)
 
     async def update(
@@ -146,6 +152,8 @@ class ConfigAdmin:
                 updates["rate_limit"] = _check_rate_limit(rate_limit)
             return updates
 
+        if not isinstance(tenant, Unset):
+            await self._check_room(_check_tenant(tenant), moving=config_id)
         return await self._store.update(config_id, change)
 
     async def reseal(self, config_id: str) -> ConfigRecord:
@@ -179,6 +187,17 @@ class ConfigAdmin:
         secrets = tuple(integration.signing_secrets(config, self._clock()))
         logger.info("Signing secrets of configuration %s revealed", record.id)
         return secrets
+
+    async def _check_room(self, tenant: str | None, *, moving: str | None = None) -> None:
+        """``ConfigValidationError`` on ``tenant`` when it has all the configurations it may
+        (a configuration already in it, ``moving``, takes no more room)."""
+        if tenant is None or self._max_per_tenant is None:
+            return
+        ids = await self._store.ids_of_tenant(tenant)
+        if moving not in ids and len(ids) >= self._max_per_tenant:
+            raise ConfigValidationError(
+                {"tenant": f"already has {len(ids)} configurations, the most it may have"}
+            )
 
     def form_for(self, integration_id: str) -> type[ConfigForm]:
         return self._manager.get_integration(integration_id).config_form_cls

@@ -18,6 +18,7 @@ __all__ = [
     "LATENCY_BUCKETS",
     "LATENCY_COUNT",
     "LATENCY_SUM_MS",
+    "QUOTA_REFUSALS",
     "latency_bucket",
 ]
 
@@ -29,6 +30,8 @@ DELIVERIES: Final = "deliveries"
 #: ``latency|<le>``: first attempts whose response came within ``le`` seconds of the emit
 #: (and above the bucket before: not cumulative; the exporter adds them up).
 LATENCY_BUCKET: Final = "latency"
+#: ``quota_refusals|<quota>``: API requests a tenant's quota refused (``worker/web/api/quotas.py``).
+QUOTA_REFUSALS: Final = "quota_refusals"
 LATENCY_COUNT: Final = "latency_count"
 LATENCY_SUM_MS: Final = "latency_sum_ms"
 

@@ -114,7 +114,7 @@ class Attempter:
         if lane is not None:
             await lane.acquire()
         try:
-            wait = await self._hosts.enter(origin, may_defer=may_defer)
+            wait = await self._hosts.enter(origin, tenant=config.tenant, may_defer=may_defer)
             if wait is not None:
                 return wait
             try:
@@ -122,7 +122,7 @@ class Attempter:
                     sending_since.append(time.monotonic())
                 return await self._transport.send(host, request, headers)
             finally:
-                self._hosts.leave(origin)
+                self._hosts.leave(origin, tenant=config.tenant)
         finally:
             if lane is not None:
                 lane.release()

@@ -290,6 +290,6 @@ class DeliveryEngine:
         return await self._conclusion.conclude(record, config, outcome)
 
     async def _defer(self, record: DeliveryRecord, wait: Wait) -> DeliveryResult:
-        if wait.reason is WaitReason.HOST_BUSY:
+        if wait.reason in (WaitReason.HOST_BUSY, WaitReason.TENANT_BUSY):
             wait = Wait(seconds=self._gates.jittered(wait.seconds), reason=wait.reason)
         return (await self._conclusion.schedule(record, wait)).result()

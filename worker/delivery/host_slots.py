@@ -1,7 +1,11 @@
-"""The host gate: a slot of the endpoint's host (and port) and one of the worker's, or a wait.
+"""The host gate: a slot of the configuration's tenant, of the endpoint's host (and port)
+and of the worker, or a wait.
 
-At most ``HttpLimits.per_host`` requests at once to one origin and ``connections``
-in all, per worker. The slots are ``Slots`` rather than the connector's limits, so
+At most ``HttpLimits.per_tenant`` requests at once for one tenant's configurations,
+``per_host`` to one origin and ``connections`` in all, per worker: one tenant's slow or
+many endpoints leave the rest of the worker's connections to the other tenants (a
+tenant that has all its slots is ``TENANT_BUSY``; configurations with no tenant are the
+operator's and take none). The slots are ``Slots`` rather than the connector's limits, so
 that the request timeout counts the attempt, not the wait for a free slot. A host
 whose slots are all held by requests of which the oldest has been out longer than
 ``slow_host_after`` is slow: an attempt that may wait elsewhere is told to come back
@@ -49,32 +53,58 @@ class HostSlots:
         self._max_wait = max_wait
         self._worker = Slots(limits.connections)
         self._origins: defaultdict[str, _Origin] = defaultdict(self._new_origin)
+        self._tenants: defaultdict[str, Slots] = defaultdict(self._new_tenant)
 
     def _new_origin(self) -> _Origin:
         return _Origin(self._limits.per_host)
 
-    async def enter(self, origin: str, *, may_defer: bool) -> Wait | None:
-        """``None``: both slots are held (``leave`` gives them back); else when to come back.
+    def _new_tenant(self) -> Slots:
+        return Slots(self._limits.per_tenant or 1)
+
+    async def enter(
+        self, origin: str, *, tenant: str | None = None, may_defer: bool
+    ) -> Wait | None:
+        """``None``: the slots are held (``leave`` gives them back); else when to come back.
 
         Without ``may_defer``: wait as long as it takes, never a ``Wait``.
         """
-        host = self._origins[origin]
         wait_max = self._limits.queue_wait_max if may_defer else None
+        # The tenant's slot first, so that a tenant waiting for its own holds nobody else's.
+        tenant_slots = self._tenant_slots(tenant)
+        if tenant_slots is not None and not await tenant_slots.acquire_within(wait_max):
+            return self._come_back(0.0, WaitReason.TENANT_BUSY)
+        wait = await self._enter_host(origin, wait_max, may_defer=may_defer)
+        if wait is not None and tenant_slots is not None:
+            tenant_slots.release()
+        return wait
+
+    async def _enter_host(
+        self, origin: str, wait_max: float | None, *, may_defer: bool
+    ) -> Wait | None:
+        host = self._origins[origin]
         if may_defer and host.slots.full() and host.oldest_age() > self._limits.slow_host_after:
-            return self._come_back(host.oldest_age())
+            return self._come_back(host.oldest_age(), WaitReason.HOST_BUSY)
         # The host's slot first, so that waiting for a busy host holds none of the worker's.
         if not await host.slots.acquire_within(wait_max):
-            return self._come_back(host.oldest_age())
+            return self._come_back(host.oldest_age(), WaitReason.HOST_BUSY)
         if not await self._worker.acquire_within(wait_max):
             host.slots.release()
-            return self._come_back(0.0)
+            return self._come_back(0.0, WaitReason.HOST_BUSY)
         host.in_flight.append(time.monotonic())
         return None
 
-    def leave(self, origin: str) -> None:
+    def leave(self, origin: str, *, tenant: str | None = None) -> None:
         self._worker.release()
         self._origins[origin].release()
+        tenant_slots = self._tenant_slots(tenant)
+        if tenant_slots is not None:
+            tenant_slots.release()
 
-    def _come_back(self, busy_for: float) -> Wait:
+    def _tenant_slots(self, tenant: str | None) -> Slots | None:
+        if tenant is None or self._limits.per_tenant is None:
+            return None
+        return self._tenants[tenant]
+
+    def _come_back(self, busy_for: float, reason: WaitReason) -> Wait:
         seconds = min(max(self._min_wait, busy_for), self._max_wait)
-        return Wait(seconds=seconds, reason=WaitReason.HOST_BUSY)
+        return Wait(seconds=seconds, reason=reason)

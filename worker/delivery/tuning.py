@@ -37,6 +37,9 @@ class HttpLimits:
 
     connections: int = 256
     per_host: int = 10
+    #: For one tenant's configurations (``None``: no limit of their own): one tenant's
+    #: hanging or countless endpoints leave the rest of ``connections`` to the others.
+    per_tenant: int | None = None
     #: The longest an attempt queues for a slot (of its host, or of the worker) before it
     #: is deferred: so that a first attempt, and its job, ends well within the handler
     #: timeout however big the backlog.
@@ -131,6 +134,8 @@ class DeliveryTuning:
             limits=HttpLimits(
                 connections=settings.http_max_connections,
                 per_host=settings.http_max_connections_per_host,
+                per_tenant=settings.http_max_connections_per_tenant
+                or max(1, settings.http_max_connections // 2),
             ),
             retries=RetryTuning(
                 schedule=settings.retry_schedule,

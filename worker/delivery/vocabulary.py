@@ -64,6 +64,7 @@ class WaitReason(StrEnum):
     CIRCUIT_OPEN = "circuit open"
     RATE_LIMIT = "rate limit"
     HOST_BUSY = "host busy"
+    TENANT_BUSY = "tenant busy"
     ATTEMPT_IN_PROGRESS = "attempt in progress"
     CONFIG_NOT_HERE = "configuration not loaded here"
 

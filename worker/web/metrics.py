@@ -36,6 +36,7 @@ from ..metric_names import (
     LATENCY_BUCKET,
     LATENCY_BUCKETS,
     LATENCY_SUM_MS,
+    QUOTA_REFUSALS,
 )
 from .health import json_response
 from .state import REDIS, SETTINGS
@@ -111,6 +112,16 @@ class FleetCollector(Collector):
                 integration, _, outcome = rest.rpartition("|")
                 attempts.add_metric([integration, outcome], value)
         yield attempts
+        refusals = CounterMetricFamily(
+            "switchboard_quota_refusals",
+            "API requests refused because a tenant was over a quota, by quota.",
+            labels=["quota"],
+        )
+        for key, value in sorted(counters.items()):
+            kind, _, quota = key.partition("|")
+            if kind == QUOTA_REFUSALS:
+                refusals.add_metric([quota], value)
+        yield refusals
         yield self._latency()
         for name, doc, gauge in (
             ("switchboard_queue_depth", "Queue jobs waiting or running.", snap.queued_jobs),

@@ -6,6 +6,7 @@ app's ``TOKEN_RESOLVER`` (the store of tenant-scoped tokens), when it has one.
 
 * no token, or one nobody knows: 401 with ``WWW-Authenticate: Bearer``;
 * a token whose scope does not cover the route: 403;
+* a tenant's token over its tenant's API quota (``quotas.py``): 429;
 * the admin API with no admin token set and no resolver: 503, "the admin API is off"
   (so a deployment that never set a token serves no configuration to anyone); ingest
   likewise with neither token set.
@@ -25,6 +26,8 @@ from switchboard.config.tokens import Principal, Scope
 
 from ...errors import ApiError
 from ..state import SETTINGS, TOKEN_RESOLVER
+from .quotas import Quota
+from .services import SERVICES
 
 __all__ = ["authorize", "principal_name", "require_tenant"]
 
@@ -49,6 +52,8 @@ async def authorize(request: web.Request, scope: Scope) -> Principal:
         raise ApiError(
             403, "Forbidden", f"This token's scope ({principal.scope}) does not allow {scope}."
         )
+    if scope is Scope.ADMIN and principal.tenant is not None:
+        await request.app[SERVICES].quotas.take(Quota.API, {principal.tenant: 1})
     return principal
 
 

@@ -6,11 +6,13 @@ the Python client's: ``InvalidEventError`` is a 422 problem).
 ``<key>:<n>``, n from 0): sent again within ``SWITCHBOARD_EVENT_DEDUP_TTL``, an event is
 queued again but dispatched once, as an ``emit`` with the same ``event_id`` is. The
 ingest token may call only these; a tenant's token emits only its tenant's events (the
-tenant set when left out, 403 when another is named).
+tenant set when left out, 403 when another is named). Events of a tenant count in its
+events quota, whichever token sends them (``quotas.py``: 429 when over it, nothing queued).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any, Final
 
@@ -21,6 +23,7 @@ from switchboard.config.tokens import Principal, Scope
 
 from .auth import authorize, require_tenant
 from .endpoints import Endpoint, add, read_body, respond
+from .quotas import Quota
 from .services import SERVICES
 
 __all__ = ["EventBatch", "EventIn", "routes"]
@@ -73,7 +76,9 @@ async def _emit(request: web.Request) -> web.Response:
     principal = await authorize(request, Scope.INGEST)
     event = await read_body(request, EventIn)
     fields = _fields(principal, event, request.headers.get(_KEY))
-    the_id = await request.app[SERVICES].events.emit(
+    services = request.app[SERVICES]
+    await services.quotas.take(Quota.EVENTS, _per_tenant([fields]))
+    the_id = await services.events.emit(
         fields["type"],
         fields["data"],
         tenant=fields.get("tenant"),
@@ -91,8 +96,15 @@ async def _emit_batch(request: web.Request) -> web.Response:
         _fields(principal, event, None if key is None else f"{key}:{n}")
         for n, event in enumerate(batch.events)
     ]
-    ids = await request.app[SERVICES].events.emit_many(events)
+    services = request.app[SERVICES]
+    await services.quotas.take(Quota.EVENTS, _per_tenant(events))
+    ids = await services.events.emit_many(events)
     return respond(QueuedBatch, {"ids": ids}, status=202)
+
+
+def _per_tenant(events: list[dict[str, Any]]) -> Counter[str]:
+    """How many of ``events`` each tenant sends (events with no tenant are the operator's)."""
+    return Counter(e["tenant"] for e in events if e.get("tenant") is not None)
 
 
 def _fields(principal: Principal, event: EventIn, key: str | None) -> dict[str, Any]:

@@ -28,10 +28,18 @@ _PROBLEM_HEADERS: Final = {
             "schema": {"type": "string"},
         }
     },
+    429: {
+        "Retry-After": {
+            "description": "Seconds until the request would be within the tenant's quota.",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
 }
 _AUTH_PROBLEMS: Final = {
     401: "No token, or one nobody knows.",
     403: "Not this token's to do.",
+    429: "The tenant is over its quota (a tenant's token, or its events): `Retry-After`.",
     503: "The API is off (no token set), or Redis is unreachable.",
 }
 _PROBLEMS: Final = {

@@ -1,6 +1,6 @@
 """The operator services the API adapts, one set per app (opened in a ``cleanup_ctx``
 after the app's Redis client): the installed integrations, ``ConfigAdmin``,
-``DeliveryAdmin`` and the ``EventClient`` ingest emits through."""
+``DeliveryAdmin``, the ``EventClient`` ingest emits through, and the tenants' quotas."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from typing import Final
 
 from aiohttp import web
 
-from switchboard.config import ConfigStore
+from switchboard.config import ConfigStore, RedisKeys
 from switchboard.integrations import ConfigAdmin, IntegrationManager
 
 from ...delivery import DeliveryAdmin
 from ...producer import EventClient
 from ..state import REDIS, SETTINGS
+from .quotas import QuotaGate, TenantQuotas
 
 __all__ = ["SERVICES", "Services", "open_services"]
 
@@ -26,6 +27,7 @@ class Services:
     configs: ConfigAdmin
     deliveries: DeliveryAdmin
     events: EventClient
+    quotas: QuotaGate
 
 
 SERVICES: Final = web.AppKey("api_services", Services)
@@ -38,8 +40,15 @@ async def open_services(app: web.Application) -> AsyncIterator[None]:
     async with EventClient(settings) as events:
         app[SERVICES] = Services(
             manager=manager,
-            configs=ConfigAdmin(manager, ConfigStore.for_settings(redis, settings)),
+            configs=ConfigAdmin(
+                manager,
+                ConfigStore.for_settings(redis, settings),
+                max_configs_per_tenant=settings.tenant_max_configs or None,
+            ),
             deliveries=DeliveryAdmin.for_settings(redis, settings),
             events=events,
+            quotas=QuotaGate(
+                redis, RedisKeys(settings.key_prefix), TenantQuotas.from_settings(settings)
+            ),
         )
         yield
