@@ -100,9 +100,15 @@ class RedisKeys:
         """List, newest first: events a worker could not accept (JSON records)."""
         return f"{self.prefix}:events:rejected"
 
-    def event_seen(self, event_id: str) -> str:
-        """String (TTL ``EVENT_DEDUP_TTL``): the id of the job that first carried this event."""
-        return f"{self.prefix}:events:seen:{event_id}"
+    def event_seen(self, event_id: str, tenant: str | None = None) -> str:
+        """String (TTL ``EVENT_DEDUP_TTL``): the id of the job that first carried this event.
+
+        Per tenant: one tenant's ids (an ``Idempotency-Key`` such as ``order-42``) never
+        make another's events duplicates. The tenant's length goes first, so no tenant and
+        id can spell another pair's key (``a:b`` + ``c`` against ``a`` + ``b:c``)."""
+        if tenant is None:
+            return f"{self.prefix}:events:seen:{event_id}"
+        return f"{self.prefix}:events:seen-in:{len(tenant)}:{tenant}:{event_id}"
 
     # -- deliveries -------------------------------------------------------------------
 

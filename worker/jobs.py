@@ -76,19 +76,24 @@ class EventDeduplicator:
         """One round trip for the whole job."""
         if not events:
             return events
-        keys = [self._keys.metrics, *(self._keys.event_seen(event.id) for event in events)]
+        keys = [
+            self._keys.metrics,
+            *(self._keys.event_seen(event.id, event.tenant) for event in events),
+        ]
         kept = await self._script(keys=keys, args=[job_id, self._ttl, EVENTS_DISPATCHED])
         fresh: list[Event] = []
-        seen: set[str] = set()
+        seen: set[tuple[str | None, str]] = set()
         for index in kept:
             event = events[index - 1]
-            if event.id not in seen:  # the same id twice in one job: once
-                seen.add(event.id)
+            if (event.tenant, event.id) not in seen:  # the same event twice in one job: once
+                seen.add((event.tenant, event.id))
                 fresh.append(event)
         if len(fresh) < len(events):
-            skipped = {event.id for event in events} - {event.id for event in fresh}
-            for event_id in sorted(skipped):
-                logger.info("duplicate event skipped", extra=fields(event_id=event_id))
+            skipped = {(e.tenant, e.id) for e in events} - {(e.tenant, e.id) for e in fresh}
+            for tenant, event_id in sorted(skipped, key=lambda pair: (pair[0] or "", pair[1])):
+                logger.info(
+                    "duplicate event skipped", extra=fields(event_id=event_id, tenant=tenant)
+                )
         return fresh
 
 

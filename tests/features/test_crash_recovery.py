@@ -136,6 +136,25 @@ async def test_the_same_id_twice_in_one_job_is_dispatched_once(
     assert await dedup.fresh([first, other, copy], "job-9") == [first, other]
 
 
+async def test_ids_are_per_tenant_so_one_tenants_key_never_drops_anothers_event(
+    redis_client: Redis, keys: RedisKeys
+) -> None:
+    """Two tenants' apps choosing the same Idempotency-Key (``order-42``) each get their event
+    dispatched; within a tenant the id still dedupes, and tenant names with a colon cannot
+    spell another pair's key."""
+    dedup = EventDeduplicator(redis_client, keys)
+    acme, globex, none = (
+        Event(id="order-42", type="a.b", tenant=t) for t in ("acme", "globex", None)
+    )
+    assert await dedup.fresh([acme], "job-1") == [acme]
+    assert await dedup.fresh([globex, none], "job-2") == [globex, none]
+    assert await dedup.fresh([acme, globex, none], "job-3") == []
+    a_b = Event(id="c", type="a.b", tenant="a:b")
+    a = Event(id="b:c", type="a.b", tenant="a")
+    assert await dedup.fresh([a_b], "job-4") == [a_b]
+    assert await dedup.fresh([a], "job-5") == [a]
+
+
 @pytest.mark.slow
 async def test_a_redis_restart_mid_burst_loses_nothing(tmp_path: Path) -> None:
     """Redis (with its append-only file, as `switchboard dev` runs it) restarts while the
