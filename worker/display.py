@@ -1,6 +1,10 @@
 """Records as operators' tools show them (the CLI's ``--json``, the web API): secrets
 masked, orphans marked, and the integrations with how many configurations use them.
 
+A setting that is a URL shows its scheme, host and path, never what a credential hides
+in: the userinfo's password and every query value are masked (``?token=``, ``?code=``,
+``?sig=`` alike: which parameter is a credential is the receiver's to say, not ours).
+
 One module for both, so that what the API answers is what the CLI prints.
 """
 
@@ -9,11 +13,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
 from switchboard.config import ConfigRecord
 from switchboard.integrations import ConfigAdmin, IntegrationManager
 
-__all__ = ["MASK", "integration_rows", "masked_settings", "record_json"]
+__all__ = ["MASK", "integration_rows", "masked_settings", "masked_url", "record_json"]
 
 MASK = "********"
 
@@ -21,9 +26,43 @@ MASK = "********"
 def masked_settings(settings: Mapping[str, Any], secret: frozenset[str]) -> dict[str, Any]:
     # An unset secret shows as null: that it is unset is no secret, and worth seeing.
     return {
-        key: (MASK if key in secret and value is not None else value)
+        key: (MASK if key in secret and value is not None else _shown(value))
         for key, value in settings.items()
     }
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its userinfo's password and every query value masked (others as given)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a malformed port raises here, not later
+    except ValueError:
+        return MASK
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return url
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        user, colon, _ = userinfo.partition(":")
+        # A user alone (``https://TOKEN@host``) may be the credential itself.
+        netloc = f"{user}:{MASK}@{hostport}" if colon else f"{MASK}@{hostport}"
+    query = "&".join(_masked_parameter(pair) for pair in parts.query.split("&"))
+    fragment = MASK if parts.fragment else ""
+    return SplitResult(parts.scheme, netloc, parts.path, query, fragment).geturl()
+
+
+def _masked_parameter(pair: str) -> str:
+    name, equals, _ = pair.partition("=")
+    return f"{name}={MASK}" if equals else (MASK if pair else pair)
+
+
+def _shown(value: Any) -> Any:
+    """A setting as shown: URLs (alone, or in a list) masked as ``masked_url`` does."""
+    if isinstance(value, str) and value.startswith(("http://", "https://")):
+        return masked_url(value)
+    if isinstance(value, list):
+        return [_shown(item) for item in value]
+    return value
 
 
 def record_json(record: ConfigRecord, admin: ConfigAdmin) -> dict[str, Any]:

@@ -124,11 +124,56 @@ async def test_pages_follow_each_other_to_the_end(client: TestClient[Any, Any]) 
     assert "limit" in (await problem(zero, 422))["errors"]
 
 
+async def test_a_credential_in_a_webhooks_url_is_in_no_answer(
+    client: TestClient[Any, Any],
+) -> None:
+    created = await create(client, settings={"url": f"{URL}?token=S3CRET"})
+    path = f"/api/configs/{created['id']}"
+    patched = await client.patch(
+        path, json={"settings": {"url": "https://u:S3CRET@hooks.example.com/in"}},
+        headers=AS_ADMIN,
+    )  # fmt: skip
+    answers = [
+        created,
+        await patched.json(),
+        await (await client.get(path, headers=AS_ADMIN)).json(),
+        await (await client.get("/api/configs", headers=AS_ADMIN)).json(),
+    ]
+    assert "S3CRET" not in repr(answers)
+    assert answers[0]["settings"]["url"] == f"{URL}?token={MASK}"
+
+
 async def test_integrations_are_listed_with_their_counts(client: TestClient[Any, Any]) -> None:
     await create(client)
     body = await (await client.get("/api/integrations", headers=AS_ADMIN)).json()
     webhook = next(i for i in body["integrations"] if i["id"] == WEBHOOK)
     assert (webhook["configs"], webhook["enabled_configs"], webhook["enabled"]) == (1, 1, True)
+
+
+async def test_a_tenants_token_counts_only_its_tenants_configurations(
+    api_settings: Settings,
+) -> None:
+    async def resolve(token: str) -> Principal | None:
+        return Principal(scope=Scope.ADMIN, tenant=token) if token == "acme" else None
+
+    async with serving(api_settings, resolve) as client:
+        await create(client, tenant="other")
+        body = await (
+            await client.get("/api/integrations", headers={"Authorization": "Bearer acme"})
+        ).json()
+        webhook = next(i for i in body["integrations"] if i["id"] == WEBHOOK)
+        assert (webhook["configs"], webhook["enabled"]) == (0, False)
+
+
+async def test_integrations_are_listed_with_redis_down(api_settings: Settings) -> None:
+    """What is installed is known without Redis (as the CLI lists it): counts ``null``."""
+    nowhere = api_settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+    async with serving(nowhere) as client:
+        answer = await client.get("/api/integrations", headers=AS_ADMIN)
+        assert answer.status == 200, await answer.text()
+        webhook = next(i for i in (await answer.json())["integrations"] if i["id"] == WEBHOOK)
+        assert (webhook["configs"], webhook["enabled"]) == (None, None)
+        await problem(await client.get("/api/configs", headers=AS_ADMIN), 503)
 
 
 async def test_a_tenants_token_is_kept_to_its_tenant(api_settings: Settings) -> None:
