@@ -5,12 +5,15 @@ on the records' ``updated_at``)."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from switchboard.integrations.errors import ConfigValidationError
 
 __all__ = ["Position", "Window"]
+
+_DIGITS = re.compile(r"[0-9]{1,15}")
 
 
 @dataclass(slots=True)
@@ -26,17 +29,16 @@ class Position:
     @classmethod
     def parse(cls, cursor: str | None, window: Window) -> Position:
         if cursor is None:
-            return cls(window.until_ms, 0, window.since_ms)
+            return cls(score=window.until_ms, floor=window.since_ms)
         score, sep, seen = cursor.partition(":")
-        try:
-            if not sep:
-                raise ValueError(cursor)
-            return cls(float(score), int(seen), window.since_ms)
-        except ValueError:
+        # What a cursor of ours holds: digits (an epoch in ms), ":", a count. Anything
+        # else (nan, inf, "²", 30 digits) is refused here, never handed to Redis.
+        if not (sep and _DIGITS.fullmatch(score) and _DIGITS.fullmatch(seen)):
             raise ConfigValidationError(
-                {"cursor": f"{cursor[:40]!r} is not a cursor this command printed"},
+                {"cursor": f"{cursor[:40]!r} is not a cursor this listing gave"},
                 subject="listing",
-            ) from None
+            )
+        return cls(score=float(score), seen_at_score=int(seen), floor=window.since_ms)
 
     def passed(self, score: float) -> None:
         if score == self.score:

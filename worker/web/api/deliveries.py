@@ -176,7 +176,7 @@ def _tenant(principal: Principal, asked: str | None, given: bool) -> str | None:
 def _offset(cursor: str | None) -> int:
     if cursor is None:
         return 0
-    if not cursor.isdigit() or len(cursor) > 9:
+    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 9:
         raise ConfigValidationError(
             {"cursor": f"{cursor[:40]!r} is not a cursor this listing gave"}, subject="listing"
         )

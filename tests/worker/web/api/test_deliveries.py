@@ -71,8 +71,13 @@ async def test_list_filter_page_and_show(
     await problem(await client.get("/api/deliveries/dlv_nope", headers=AS_ADMIN), 404)
     bad = await client.get("/api/deliveries", params={"status": "lost"}, headers=AS_ADMIN)
     assert "status" in (await problem(bad, 422))["errors"]
-    await problem(await client.get("/api/deliveries", params={"cursor": "x"}, headers=AS_ADMIN),
-                  422)  # fmt: skip
+    # Cursors that float() and int() would take but Redis would not: 422, never a 500.
+    for path, status in (("/api/deliveries", None), ("/api/deliveries", "retrying"),
+                         ("/api/dead-letters", None)):  # fmt: skip
+        for cursor in ("x", "nan:0", "inf:0", "1:99999999999999999999999", "1e3:0", "1:²"):
+            params = {"cursor": cursor, **({"status": status} if status else {})}
+            answer = await client.get(path, params=params, headers=AS_ADMIN)
+            assert "cursor" in (await problem(answer, 422))["errors"], (path, cursor)
 
 
 async def test_replay_one_a_filter_or_all(
@@ -126,8 +131,9 @@ async def test_rejected_events_page_by_page(
     rest = await (await client.get("/api/rejected", headers=AS_ADMIN,
                                    params={"cursor": first["next_cursor"]})).json()  # fmt: skip
     assert ([e["event_id"] for e in rest["items"]], rest["next_cursor"]) == (["e0"], None)
-    await problem(await client.get("/api/rejected", params={"cursor": "-1"}, headers=AS_ADMIN),
-                  422)  # fmt: skip
+    for cursor in ("-1", "²", "1" * 10):
+        await problem(await client.get("/api/rejected", params={"cursor": cursor},
+                                       headers=AS_ADMIN), 422)  # fmt: skip
 
 
 async def test_list_since_until_on_the_update_time(
