@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from switchboard.config.clock import utc_now
 from switchboard.config.ids import new_id
@@ -40,3 +40,10 @@ class Event(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
     occurred_at: datetime = Field(default_factory=utc_now)
     config_id: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _in_utc_when_naive(cls, value: datetime) -> datetime:
+        # A time with no zone (an app's "2026-12-01T10:00:00") is UTC, as the API's
+        # since/until read it, never whatever zone a worker's machine is in.
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -39,6 +39,9 @@ class DispatchContext:
 
     #: The job runs a second time or more: a delivery already recorded is not sent again.
     rerun: bool = False
+    #: When the event was queued (epoch seconds; its job's enqueue time): what the latency
+    #: metric counts from, rather than the app's own ``occurred_at`` (a backfill's is old).
+    enqueued_at: float | None = None
     deliveries_asked: int = 0
 
 
@@ -52,13 +55,15 @@ class Dispatcher:
         self._manager = manager
         self._timeout = handler_timeout
 
-    async def dispatch(self, event: Event, *, rerun: bool = False) -> None:
+    async def dispatch(
+        self, event: Event, *, rerun: bool = False, enqueued_at: float | None = None
+    ) -> None:
         """Run every handler subscribed to ``event``'s type; never raises for a handler's fault.
 
-        ``rerun``: the job carrying it runs again (see ``DispatchContext``)."""
+        ``rerun`` and ``enqueued_at``: of the job carrying it (see ``DispatchContext``)."""
         started = time.perf_counter()
         subscriptions = self._manager.subscriptions.match(event.type)
-        context = DispatchContext(rerun=rerun)
+        context = DispatchContext(rerun=rerun, enqueued_at=enqueued_at)
         token = CURRENT_DISPATCH.set(context)
         try:
             if len(subscriptions) == 1:

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Final
 
 import orjson
@@ -159,11 +160,14 @@ async def _dispatch(ctx: dict[str, Any], encoded_events: list[Any]) -> int:
     events = await services.dedup.fresh(events, str(job_id))
     # A second run of this job (its worker died): deliveries check their records first.
     rerun = ctx.get("job_try", 1) > 1
+    queued: datetime | None = ctx.get("enqueue_time")  # arq's, from the job's "et"
+    enqueued_at = queued.timestamp() if queued is not None else None
+    dispatch = services.dispatcher.dispatch
     if len(events) == 1:
-        await services.dispatcher.dispatch(events[0], rerun=rerun)
+        await dispatch(events[0], rerun=rerun, enqueued_at=enqueued_at)
     elif events:
         await asyncio.gather(
-            *(services.dispatcher.dispatch(event, rerun=rerun) for event in events)
+            *(dispatch(event, rerun=rerun, enqueued_at=enqueued_at) for event in events)
         )
     services.tally.events += len(events)
     return len(events)

@@ -44,7 +44,7 @@ from switchboard.integrations import (
     delivery_id,
 )
 
-from ..dispatcher import CURRENT_DISPATCH
+from ..dispatcher import CURRENT_DISPATCH, DispatchContext
 from ..logs import fields
 from .attempt import Attempter
 from .circuit import CircuitBreakers
@@ -133,15 +133,17 @@ class DeliveryEngine:
         if dispatch is not None:
             dispatch.deliveries_asked += 1
         async with self._admission:
-            return await self._first_attempt(
-                config, event, request, rerun=dispatch is not None and dispatch.rerun
-            )
+            return await self._first_attempt(config, event, request, dispatch or DispatchContext())
 
     async def _first_attempt(
-        self, config: IntegrationConfig, event: Event, request: DeliveryRequest, *, rerun: bool
+        self,
+        config: IntegrationConfig,
+        event: Event,
+        request: DeliveryRequest,
+        dispatch: DispatchContext,
     ) -> DeliveryResult:
         the_id = delivery_id(event.id, config.id, request.key)
-        if rerun:
+        if dispatch.rerun:
             existing = await self._log.get(the_id)
             if existing is not None and existing.status is not DeliveryStatus.PENDING:
                 return existing.result()  # made before this job was interrupted
@@ -156,7 +158,8 @@ class DeliveryEngine:
             request=self._sealer.seal(request),
             created_at=now,
             updated_at=now,
-            emitted_at=event.occurred_at.timestamp(),
+            # The emit (its job's enqueue time); outside a job, what the app said.
+            emitted_at=dispatch.enqueued_at or event.occurred_at.timestamp(),
         )
         if wait := await self._gates.check(config, now):
             return await self._defer(record, wait)
