@@ -5,8 +5,9 @@ seconds: one pipeline writes its ``Heartbeat`` (JSON, expiring after
 ``HEARTBEAT_TTL_BEATS`` intervals), scores it in the ``workers`` index with the
 beat's time, and trims index entries older than that. A clean stop removes
 both; a killed worker's heartbeat expires. ``read_heartbeats`` is what
-``switchboard workers``, ``/readyz`` and ``/metrics`` read; ``count_alive`` adds
-one command to someone else's pipeline.
+``switchboard workers`` and ``/metrics`` read; ``count_alive`` adds one command to
+someone else's pipeline (``/readyz``, ``switchboard status``). All of them count a
+worker alive by one measure, ``alive_within``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pydantic import BaseModel, ConfigDict
 from redis.asyncio.client import Pipeline
 
-from switchboard.config import REDIS_DOWN_ERRORS, Redis, RedisKeys
+from switchboard.config import REDIS_DOWN_ERRORS, Redis, RedisKeys, Settings
 from switchboard.config.keys import HEARTBEAT_TTL_BEATS
 
 from .logs import fields
@@ -34,6 +35,7 @@ __all__ = [
     "Heartbeat",
     "HeartbeatWriter",
     "WorkerLoad",
+    "alive_within",
     "count_alive",
     "heartbeat_ttl",
     "read_heartbeats",
@@ -83,6 +85,13 @@ def switchboard_version() -> str:
 def heartbeat_ttl(interval: float) -> int:
     """Seconds a heartbeat outlives its beat (whole seconds, as Redis expires keys)."""
     return max(1, math.ceil(interval * HEARTBEAT_TTL_BEATS))
+
+
+def alive_within(settings: Settings) -> float:
+    """Seconds since its last beat within which a worker is alive: the ready window, never
+    longer than a heartbeat lives (a killed worker's index entry outlives its heartbeat
+    until another beat trims it: counting it would say alive what ``workers`` says gone)."""
+    return min(settings.ready_worker_window, heartbeat_ttl(settings.heartbeat_interval))
 
 
 def new_worker_id() -> str:
@@ -150,13 +159,16 @@ class HeartbeatWriter:
             logger.debug("heartbeat removed", extra=fields(worker_id=self.worker_id))
 
 
-async def read_heartbeats(redis: Redis, keys: RedisKeys) -> list[Heartbeat]:
-    """Every worker with a heartbeat that has not expired, most recent beat first."""
-    ids = await redis.zrevrange(keys.workers, 0, -1)
+async def read_heartbeats(
+    redis: Redis, keys: RedisKeys, *, now: float, window: float
+) -> list[Heartbeat]:
+    """Every worker that beat within ``window`` seconds of ``now``, most recent beat first."""
+    ids = await redis.zrevrangebyscore(keys.workers, "+inf", int((now - window) * 1000))
     if not ids:
         return []
     raws = await redis.mget([keys.worker(raw.decode()) for raw in ids])
-    return [Heartbeat.model_validate_json(raw) for raw in raws if raw is not None]
+    beats = [Heartbeat.model_validate_json(raw) for raw in raws if raw is not None]
+    return [beat for beat in beats if beat.age(now) <= window]
 
 
 def count_alive(pipe: Pipeline, keys: RedisKeys, *, now: float, window: float) -> None:

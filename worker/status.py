@@ -4,7 +4,7 @@ What ``switchboard status`` prints (and, later, the web app): the queue's
 depth and the age of its oldest job, the retries scheduled and how many of
 them are due already, dead letters, rejected events, and the configurations
 enabled out of all, and the workers alive (a heartbeat within
-``Settings.ready_worker_window``).
+``heartbeat.alive_within``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from switchboard.config import Redis, RedisKeys, Settings
 
-from .heartbeat import count_alive
+from .heartbeat import alive_within, count_alive
 
 __all__ = ["StatusReport", "read_status"]
 
@@ -35,7 +35,7 @@ class StatusReport:
     rejected_events: int
     configs_enabled: int
     configs_total: int
-    #: Workers whose last heartbeat is at most ``Settings.ready_worker_window`` old.
+    #: Workers whose last heartbeat is at most ``alive_within(settings)`` old.
     workers_alive: int
 
     def as_dict(self) -> dict[str, Any]:
@@ -57,7 +57,7 @@ async def read_status(
         pipe.llen(keys.rejected_events)
         pipe.scard(keys.configs_enabled)
         pipe.hlen(keys.configs)
-        count_alive(pipe, keys, now=now_ms / 1000, window=settings.ready_worker_window)
+        count_alive(pipe, keys, now=now_ms / 1000, window=alive_within(settings))
         queued, oldest, retries, due, dead, rejected, enabled, total, alive = await pipe.execute()
     # A job's score is when it is due (when it was queued, for an event emitted now).
     age = max(0.0, (now_ms - oldest[0][1]) / 1000) if oldest else None

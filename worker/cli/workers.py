@@ -8,7 +8,7 @@ import click
 
 from switchboard.config import RedisKeys, Settings, open_redis
 
-from ..heartbeat import Heartbeat, read_heartbeats
+from ..heartbeat import Heartbeat, alive_within, read_heartbeats
 from .common import run
 from .output import echo_json, echo_table, plural
 
@@ -39,14 +39,15 @@ def workers(as_json: bool) -> None:
     beat, and load."""
 
     async def main(settings: Settings) -> None:
-        async with open_redis(settings) as redis:
-            beats = await read_heartbeats(redis, RedisKeys(settings.key_prefix))
         now = time.time()
+        async with open_redis(settings) as redis:
+            keys = RedisKeys(settings.key_prefix)
+            beats = await read_heartbeats(redis, keys, now=now, window=alive_within(settings))
         if as_json:
             echo_json([{**beat.model_dump(), "age_s": round(beat.age(now), 3)} for beat in beats])
             return
         if not beats:
-            click.echo("No worker alive (no heartbeat within three heartbeat intervals).")
+            click.echo(f"No worker alive (no heartbeat within {alive_within(settings):g} s).")
             return
         echo_table(
             [

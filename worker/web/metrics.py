@@ -27,7 +27,7 @@ from prometheus_client.registry import Collector
 
 from switchboard.config import REDIS_DOWN_ERRORS, Redis, RedisKeys, Settings, describe_redis_error
 
-from ..heartbeat import Heartbeat
+from ..heartbeat import Heartbeat, alive_within, read_heartbeats
 from ..metric_names import (
     DELIVERIES,
     EVENTS_DISPATCHED,
@@ -51,13 +51,8 @@ class FleetSnapshot:
     oldest_job_age_s: float
     retries_scheduled: int
     dead_letters: int
-    workers: list[Heartbeat] = field(default_factory=list)
-    now: float = 0.0
-    window: float = 30.0
-
-    @property
-    def alive(self) -> list[Heartbeat]:
-        return [beat for beat in self.workers if beat.age(self.now) <= self.window]
+    #: The workers alive (``heartbeat.alive_within``).
+    alive: list[Heartbeat] = field(default_factory=list)
 
 
 async def read_snapshot(redis: Redis, settings: Settings) -> FleetSnapshot:
@@ -69,21 +64,15 @@ async def read_snapshot(redis: Redis, settings: Settings) -> FleetSnapshot:
         pipe.zrange(settings.effective_queue_name, 0, 0, withscores=True)
         pipe.zcard(keys.retries)
         pipe.zcard(keys.dead_letters)
-        pipe.zrevrange(keys.workers, 0, -1)
-        raw, queued, oldest, retries, dead, ids = await pipe.execute()
-    beats = []
-    if ids:
-        values = await redis.mget([keys.worker(i.decode()) for i in ids])
-        beats = [Heartbeat.model_validate_json(v) for v in values if v is not None]
+        raw, queued, oldest, retries, dead = await pipe.execute()
+    alive = await read_heartbeats(redis, keys, now=now, window=alive_within(settings))
     return FleetSnapshot(
         counters={k.decode(): int(v) for k, v in raw.items()},
         queued_jobs=queued,
         oldest_job_age_s=max(0.0, now - oldest[0][1] / 1000) if oldest else 0.0,
         retries_scheduled=retries,
         dead_letters=dead,
-        workers=beats,
-        now=now,
-        window=settings.ready_worker_window,
+        alive=alive,
     )
 
 
@@ -143,7 +132,8 @@ class FleetCollector(Collector):
             ),
             (
                 "switchboard_workers_alive",
-                "Workers with a heartbeat within SWITCHBOARD_READY_WORKER_WINDOW.",
+                "Workers with a heartbeat within SWITCHBOARD_READY_WORKER_WINDOW (at most "
+                "three heartbeat intervals).",
                 len(snap.alive),
             ),
         ):

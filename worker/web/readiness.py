@@ -1,6 +1,10 @@
-"""``GET /readyz``: ready to take traffic when Redis answers and at least one worker's
-heartbeat is at most ``Settings.ready_worker_window`` seconds old; 503 with the reason
-otherwise. (``/healthz``, in ``health.py``, only says the process is alive.)"""
+"""``GET /readyz``: ready to take traffic when Redis answers and at least one worker is
+alive (its heartbeat at most ``alive_within(settings)`` seconds old:
+``Settings.ready_worker_window``, or less when heartbeats expire sooner); 503 with the
+reason otherwise. (``/healthz``, in ``health.py``, only says the process is alive.)
+
+Neither asks for a token, as probes do not carry one: they tell whether the process and
+its Redis are up and how many workers are alive, nothing of any tenant."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from aiohttp import web
 
 from switchboard.config import REDIS_DOWN_ERRORS, RedisKeys, describe_redis_error
 
-from ..heartbeat import count_alive
+from ..heartbeat import alive_within, count_alive
 from .health import json_response
 from .state import REDIS, SETTINGS
 
@@ -23,7 +27,7 @@ def routes(app: web.Application) -> None:
 
 async def _ready(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    window = settings.ready_worker_window
+    window = alive_within(settings)
     try:
         async with request.app[REDIS].pipeline(transaction=False) as pipe:
             count_alive(pipe, RedisKeys(settings.key_prefix), now=time.time(), window=window)

@@ -26,7 +26,7 @@ def _at(seconds_ago: float) -> Callable[[], float]:
 async def test_ready_only_while_a_heartbeat_is_within_the_window(
     settings: Settings, redis_client: Redis, keys: RedisKeys
 ) -> None:
-    windowed = settings.model_copy(update={"ready_worker_window": 20})
+    windowed = settings.model_copy(update={"ready_worker_window": 20, "heartbeat_interval": 10})
     async with _client(windowed) as client:
         none = await client.get("/readyz")
         assert none.status == 503
