@@ -103,6 +103,10 @@ class DeliveryAdmin:
     async def get(self, delivery_id: str) -> DeliveryRecord | None:
         return await self._log.get(delivery_id)
 
+    async def get_many(self, delivery_ids: Sequence[str]) -> list[DeliveryRecord]:
+        """The records of those ids there are, in chunked MGETs (not a GET each)."""
+        return await self._log.get_many(delivery_ids)
+
     async def find(
         self,
         *,

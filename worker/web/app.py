@@ -20,7 +20,9 @@ __all__ = ["create_app"]
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application()
+    # A body may hold an event at the size limit with room to spare, so that one over
+    # it hears the Python client's words (a 422 saying how large), not a bare 413.
+    app = web.Application(client_max_size=max(1 << 20, 2 * settings.max_event_bytes))
     app[SETTINGS] = settings
 
     async def stored_token(token: str) -> Principal | None:

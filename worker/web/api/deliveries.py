@@ -121,8 +121,7 @@ async def _replay(request: web.Request) -> web.Response:
     admin = request.app[SERVICES].deliveries
     ids = list(body.ids)
     if principal.tenant is not None:  # another tenant's ids: as if unknown
-        records = [await admin.get(the_id) for the_id in ids]
-        ids = [r.id for r in records if r is not None and principal.sees(r.tenant)]
+        ids = [r.id for r in await admin.get_many(ids) if principal.sees(r.tenant)]
     if body.config_id is not None or body.all:
         dead = await admin.find_all(
             status=DeliveryStatus.DEAD, config_id=body.config_id, tenant=principal.tenant

@@ -69,7 +69,11 @@ class ReplayFilter(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[str] = Field(default_factory=list, description="Delivery ids.")
+    ids: list[str] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="Delivery ids (at most 1,000 a request; `all` or `config_id` for more).",
+    )
     config_id: str | None = Field(default=None, description="Every dead letter of this one.")
     all: bool = Field(default=False, description="Every dead letter (of the token's tenant).")
 

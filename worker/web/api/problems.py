@@ -99,6 +99,13 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
     """Under ``/api/``, every failure answers as a problem; elsewhere nothing changes."""
     if not request.path.startswith("/api/"):
         return await handler(request)
+    response = await _answered(request, handler)
+    # Answers name tenants, configurations and (the reveal) secrets: no cache keeps them.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+async def _answered(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except web.HTTPException as exc:

@@ -95,6 +95,9 @@ async def test_replay_one_a_filter_or_all(
     assert report == {"replayed": [seeded["acme_dead"]], "not_dead": [seeded["delivered"]]}
     empty = await client.post("/api/dead-letters/replay", json={}, headers=AS_ADMIN)
     assert "ids" in (await problem(empty, 422))["errors"]
+    many = {"ids": [f"dlv_{n}" for n in range(1001)]}  # the cap on one request's ids
+    too_many = await client.post("/api/dead-letters/replay", json=many, headers=AS_ADMIN)
+    assert "ids" in (await problem(too_many, 422))["errors"]
 
 
 async def test_a_tenants_token_sees_its_deliveries_only(

@@ -3,6 +3,7 @@ Idempotency-Key through the dedup window (a real worker), tokens and tenants."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import orjson
@@ -73,6 +74,24 @@ async def test_the_clients_rules_and_words_apply(
     no_type = await client.post("/api/events", json={"data": {}}, headers=AS_INGEST)
     assert "type" in (await problem(no_type, 422))["errors"]
     await problem(await client.post("/api/events", data=b"{nope", headers=AS_INGEST), 400)
+
+
+async def test_a_limit_above_a_mebibyte_still_gets_the_clients_words(
+    api_settings: Settings,
+) -> None:
+    """With SWITCHBOARD_MAX_EVENT_BYTES at 2 MiB, a 1.5 MiB event is queued and a 2.5 MiB
+    one is the client's 422 saying how large, never aiohttp's bare 413 at 1 MiB."""
+    roomy = api_settings.model_copy(update={"max_event_bytes": 2 << 20})
+    async with serving(roomy) as client:
+
+        def event(size: int) -> io.BytesIO:  # aiohttp streams a file, not bytes this large
+            return io.BytesIO(orjson.dumps({"type": "a.b", "data": {"blob": "x" * size}}))
+
+        fits = await client.post("/api/events", data=event(3 << 19), headers=AS_INGEST)
+        assert fits.status == 202, await fits.text()
+        over = await client.post("/api/events", data=event(5 << 19), headers=AS_INGEST)
+        body = await problem(over, 422)
+        assert "SWITCHBOARD_MAX_EVENT_BYTES" in body["detail"]
 
 
 async def test_the_same_idempotency_key_twice_is_dispatched_once(

@@ -74,3 +74,12 @@ async def test_routes_outside_the_api_are_left_alone(client: TestClient[Any, Any
     response = await client.get("/no-such-page")
     assert response.status == 404
     assert response.content_type != "application/problem+json"
+
+
+async def test_no_answer_of_the_api_is_kept_by_a_cache(client: TestClient[Any, Any]) -> None:
+    for response in (
+        await client.get("/api/configs", headers=AS_ADMIN),
+        await client.get("/api/configs"),  # a problem too
+        await client.get("/api/openapi.json"),
+    ):
+        assert response.headers["Cache-Control"] == "no-store"
