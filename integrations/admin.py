@@ -24,6 +24,7 @@ from pydantic import TypeAdapter, ValidationError
 from switchboard.config.clock import utc_now
 from switchboard.config.errors import InvalidArgumentError
 from switchboard.config.records import TENANT_RULE, ConfigRecord, checked_tenant
+from switchboard.config.settings import Settings
 from switchboard.config.store import UNSET, ConfigStore, Unset
 
 from .conditions import ConditionSet
@@ -76,6 +77,13 @@ class ConfigAdmin:
         self._store = store
         self._clock = clock
         self._max_per_tenant = max_configs_per_tenant
+
+    @classmethod
+    def for_settings(
+        cls, manager: IntegrationManager, store: ConfigStore, settings: Settings
+    ) -> ConfigAdmin:
+        """The admin the CLI, the API and the UI share: ``settings``' tenant cap."""
+        return cls(manager, store, max_configs_per_tenant=settings.tenant_max_configs or None)
 
     @property
     def store(self) -> ConfigStore:

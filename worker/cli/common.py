@@ -142,4 +142,5 @@ async def admin_session(settings: Settings) -> AsyncIterator[AdminSession]:
     manager.load_plugins(settings.integrations)
     async with open_redis(settings) as redis:
         store = ConfigStore.for_settings(redis, settings)
-        yield AdminSession(settings, manager, store, ConfigAdmin(manager, store))
+        admin = ConfigAdmin.for_settings(manager, store, settings)
+        yield AdminSession(settings, manager, store, admin)

@@ -40,10 +40,8 @@ async def open_services(app: web.Application) -> AsyncIterator[None]:
     async with EventClient(settings) as events:
         app[SERVICES] = Services(
             manager=manager,
-            configs=ConfigAdmin(
-                manager,
-                ConfigStore.for_settings(redis, settings),
-                max_configs_per_tenant=settings.tenant_max_configs or None,
+            configs=ConfigAdmin.for_settings(
+                manager, ConfigStore.for_settings(redis, settings), settings
             ),
             deliveries=DeliveryAdmin.for_settings(redis, settings),
             events=events,
