@@ -6,7 +6,8 @@ parameters, body and answers, the problem statuses (``#problem-<status>``, the p
 from __future__ import annotations
 
 import html
-from typing import Any
+import re
+from typing import Any, Final
 
 import orjson
 from aiohttp import web
@@ -15,6 +16,9 @@ from .endpoints import ENDPOINTS, Endpoint, add
 from .openapi import openapi_document
 
 __all__ = ["render", "routes"]
+
+#: The descriptions' one piece of markup: `code`, as in docs/api.md.
+_CODE: Final = re.compile(r"`([^`]+)`")
 
 _STYLE = (
     "body{font:15px/1.45 system-ui,sans-serif;max-width:70em;margin:2em auto;padding:0 1em}"
@@ -57,16 +61,16 @@ def render(document: dict[str, Any]) -> str:
     for path, methods in document["paths"].items():
         for method, op in methods.items():
             parts.append(f"<h2><span class=m>{e(method)}</span> <code>{e(path)}</code></h2>")
-            parts.append(f"<p>{e(op['summary'])} {e(op.get('description', ''))}</p>")
+            parts.append(f"<p>{_text(op['summary'])} {_text(op.get('description', ''))}</p>")
             if op["parameters"]:
                 rows = "".join(
                     f"<tr><td><code>{e(p['name'])}</code><td>{e(p['in'])}<td>"
-                    f"{'yes' if p['required'] else 'no'}<td><code>{e(_json(p['schema']))}</code>"
-                    f"<td>{e(p.get('description', ''))}"
+                    f"{'yes' if p['required'] else 'no'}<td>{_shape(p['schema'])}"
+                    f"<td>{_text(p.get('description', ''))}"
                     for p in op["parameters"]
                 )
                 parts.append(
-                    f"<table><tr><th>parameter<th>in<th>required<th>schema<th>meaning{rows}</table>"
+                    f"<table><tr><th>parameter<th>in<th>required<th>type<th>meaning{rows}</table>"
                 )
             body = op.get("requestBody")
             if body:
@@ -75,7 +79,7 @@ def render(document: dict[str, Any]) -> str:
             for status, answer in op["responses"].items():
                 content = next(iter(answer.get("content", {}).values()), None)
                 shown = f" {_schema_link(content)}" if content else ""
-                answers.append(f"<li><b>{e(status)}</b> {e(answer['description'])}{shown}")
+                answers.append(f"<li><b>{e(status)}</b> {_text(answer['description'])}{shown}")
                 if int(status) >= 400:
                     statuses.add(status)
             parts.append(f"<ul>{''.join(answers)}</ul>")
@@ -90,6 +94,29 @@ def render(document: dict[str, Any]) -> str:
     for name, schema in document["components"]["schemas"].items():
         parts.append(f"<h3 id=schema-{e(name)}>{e(name)}</h3><pre>{e(_json(schema, 2))}</pre>")
     return "".join(parts)
+
+
+def _text(words: str) -> str:
+    return _CODE.sub(r"<code>\1</code>", html.escape(words))
+
+
+def _shape(schema: dict[str, Any]) -> str:
+    """A parameter's schema in a few words: ``integer, 1 to 500, default 50``."""
+    kinds = [
+        _schema_link({"schema": s})
+        if "$ref" in s
+        else html.escape(s.get("format", s.get("type", "any")))
+        for s in schema.get("anyOf", [schema])
+        if s.get("type") != "null"
+    ]
+    words = []
+    if "minimum" in schema or "maximum" in schema:
+        words.append(f"{schema.get('minimum', '')} to {schema.get('maximum', '')}".strip())
+    if "enum" in schema:
+        words.append("one of " + ", ".join(map(str, schema["enum"])))
+    if schema.get("default") is not None:
+        words.append(f"default {schema['default']}")
+    return ", ".join([" or ".join(kinds), *(html.escape(w) for w in words)])
 
 
 def _schema_link(content: dict[str, Any]) -> str:

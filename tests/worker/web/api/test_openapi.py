@@ -49,6 +49,10 @@ async def test_the_reference_page_renders_the_document(client: TestClient[Any, A
     assert "<script" not in page
     assert "http://" not in page
     assert "https://" not in page
+    # Parameters in words, descriptions' `code` as code: no raw JSON schema, no backticks.
+    assert "<td>integer, 1 to 500, default 50<td>" in page
+    assert "<a href=#schema-DeliveryStatus><code>DeliveryStatus</code></a>" in page
+    assert "`" not in page.split("<h2>Schemas</h2>")[0]
 
 
 async def test_each_body_taking_operation_documents_what_its_body_may_answer(
