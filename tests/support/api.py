@@ -1,5 +1,5 @@
 """The web API under test: a real app on 127.0.0.1 (aiohttp's ``TestServer``), the tokens
-the tests use, and reading a problem answer."""
+the tests use, reading a problem answer, and the events ingest queued."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from aiohttp.test_utils import TestClient, TestServer
 
 from switchboard.config import Settings
@@ -37,3 +38,12 @@ async def problem(response: Any, status: int) -> dict[str, Any]:
     assert body["status"] == status
     assert set(body) == {"type", "title", "status", "detail", "errors"}
     return body
+
+
+async def queued_events(settings: Settings, redis_client: Any) -> list[dict[str, Any]]:
+    """Every event on the queue, decoded from its jobs."""
+    events = []
+    for job_id in await redis_client.zrange(settings.effective_queue_name, 0, -1):
+        job = orjson.loads(await redis_client.get(f"arq:job:{job_id.decode()}"))
+        events += [orjson.loads(text) for batch in job["a"] for text in batch]
+    return events

@@ -1,5 +1,6 @@
 """/api/configs and /api/integrations: CRUD through ConfigAdmin, masking, pagination,
-validation in the CLI's words, and a tenant's token kept to its tenant."""
+validation in the CLI's words, a tenant's token kept to its tenant, and the cap on a
+tenant's configurations (SWITCHBOARD_TENANT_MAX_CONFIGS)."""
 
 from __future__ import annotations
 
@@ -207,3 +208,34 @@ async def test_a_tenants_token_is_kept_to_its_tenant(api_settings: Settings) -> 
             await client.get("/api/configs", params={"tenant": "other"}, headers=acme), 403
         )
         assert (await client.get(other, headers=AS_ADMIN)).status == 200  # untouched
+
+
+async def test_a_tenant_with_all_its_configurations_may_create_or_move_in_no_more(
+    api_settings: Settings,
+) -> None:
+    async with serving(api_settings.model_copy(update={"tenant_max_configs": 1})) as client:
+        await create(client, tenant="acme")
+        full = await client.post(
+            "/api/configs",
+            json={"integration_id": WEBHOOK, "name": "two", "settings": {"url": URL},
+                  "tenant": "acme"},
+            headers=AS_ADMIN,
+        )  # fmt: skip
+        body = await problem(full, 422)
+        assert set(body["errors"]) == {"tenant"}
+        assert "already has 1 configuration" in body["errors"]["tenant"]
+        theirs = await create(client, tenant="globex")
+        path = f"/api/configs/{theirs['id']}"
+        move = await client.patch(path, json={"tenant": "acme"}, headers=AS_ADMIN)
+        assert set((await problem(move, 422))["errors"]) == {"tenant"}
+        assert await (await client.get(path, headers=AS_ADMIN)).json() == theirs  # unchanged
+        listed = await (await client.get("/api/configs", headers=AS_ADMIN)).json()
+        assert sorted(c["tenant"] for c in listed["items"]) == ["acme", "globex"]
+        await create(client)  # no tenant: never counted
+        await create(client)
+
+
+async def test_a_tenant_max_configs_of_0_is_no_limit(api_settings: Settings) -> None:
+    async with serving(api_settings.model_copy(update={"tenant_max_configs": 0})) as client:
+        for n in range(3):
+            await create(client, name=f"n{n}", tenant="acme")

@@ -6,10 +6,9 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import orjson
 import pytest
 from aiohttp.test_utils import TestClient
-from support.api import AS_ADMIN, AS_INGEST, problem, serving
+from support.api import AS_ADMIN, AS_INGEST, problem, queued_events, serving
 from support.sample import SampleIntegration
 from support.workers import running_worker
 
@@ -17,15 +16,6 @@ from switchboard.config import ConfigStore, Settings
 from switchboard.config.tokens import Principal, Scope
 from switchboard.testing.waiting import wait_for
 from switchboard.worker.queue import EventEncoder
-
-
-async def queued_events(settings: Settings, redis_client: Any) -> list[dict[str, Any]]:
-    """Every event on the queue, decoded from its jobs."""
-    events = []
-    for job_id in await redis_client.zrange(settings.effective_queue_name, 0, -1):
-        job = orjson.loads(await redis_client.get(f"arq:job:{job_id.decode()}"))
-        events += [orjson.loads(text) for batch in job["a"] for text in batch]
-    return events
 
 
 async def test_one_event_is_queued_with_its_envelope(
