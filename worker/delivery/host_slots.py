@@ -73,7 +73,12 @@ class HostSlots:
         tenant_slots = self._tenant_slots(tenant)
         if tenant_slots is not None and not await tenant_slots.acquire_within(wait_max):
             return self._come_back(0.0, WaitReason.TENANT_BUSY)
-        wait = await self._enter_host(origin, wait_max, may_defer=may_defer)
+        try:
+            wait = await self._enter_host(origin, wait_max, may_defer=may_defer)
+        except BaseException:  # cancelled (a job stopping) while it waited: hold nothing
+            if tenant_slots is not None:
+                tenant_slots.release()
+            raise
         if wait is not None and tenant_slots is not None:
             tenant_slots.release()
         return wait
@@ -87,7 +92,12 @@ class HostSlots:
         # The host's slot first, so that waiting for a busy host holds none of the worker's.
         if not await host.slots.acquire_within(wait_max):
             return self._come_back(host.oldest_age(), WaitReason.HOST_BUSY)
-        if not await self._worker.acquire_within(wait_max):
+        try:
+            got_worker_slot = await self._worker.acquire_within(wait_max)
+        except BaseException:  # cancelled while it waited for the worker's: give the host's
+            host.slots.release()
+            raise
+        if not got_worker_slot:
             host.slots.release()
             return self._come_back(0.0, WaitReason.HOST_BUSY)
         host.in_flight.append(time.monotonic())

@@ -296,11 +296,6 @@ async def test_without_per_tenant_a_tenant_has_only_the_host_and_worker_limits()
     assert wait.reason is WaitReason.HOST_BUSY  # the host's limit, not a tenant's
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: HostSlots.enter takes the tenant's slot, then awaits the host's and the "
-    "worker's; cancelled there, it never gives the tenant's slot back (only a Wait does)",
-)
 async def test_an_entry_cancelled_while_it_waits_for_its_host_keeps_no_tenant_slot() -> None:
     # A job stopped (worker shutdown, job budget) cancels the attempts it waits for.
     hosts = _slots(per_host=1, per_tenant=2)
@@ -315,3 +310,16 @@ async def test_an_entry_cancelled_while_it_waits_for_its_host_keeps_no_tenant_sl
     # acme holds one slot (the request to a): its second is free again.
     assert await hosts.enter("b:443", tenant="acme", may_defer=True) is None
     assert loop.time() - began < QUEUE_WAIT_MAX
+
+
+async def test_an_entry_cancelled_while_it_waits_for_the_workers_slot_keeps_no_host_slot() -> None:
+    hosts = _slots(per_host=1, connections=1)
+    assert await hosts.enter("a:443", may_defer=False) is None  # the worker's one slot
+    queued = asyncio.ensure_future(hosts.enter("b:443", may_defer=False))
+    await _queued(queued)  # holds b's one slot, waits for the worker's
+    queued.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await queued
+    hosts.leave("a:443")
+    # b's slot is free again: an entry that may not wait long gets it, not a Wait.
+    assert await hosts.enter("b:443", may_defer=True) is None

@@ -5,9 +5,10 @@ A quota has a rate and a burst: a tenant may take ``burst`` at once, then ``rate
 second. Each tenant has one key per quota (``RedisKeys.tenant_quota``) holding its
 theoretical arrival time; ``QuotaGate.take`` checks and takes, for every tenant of a
 request at once, in one script call: all or nothing, so a batch naming two tenants is
-either queued and counted for both or refused and counted for neither. A refusal is a
-429 problem with ``Retry-After`` (and counts in ``switchboard_quota_refusals_total``);
-nothing of the request is queued or changed. Events with no tenant, and the global
+counted for both or refused for both. A refusal is a 429 problem with ``Retry-After``
+(and counts in ``switchboard_quota_refusals_total``); nothing of the request is queued
+or changed. What is taken is taken before the events are validated: as rate limits
+count requests, an invalid event costs its quota as a valid one does. Events with no tenant, and the global
 admin token's requests, are the operator's own and never limited. docs/tenants.md says
 why and what else keeps tenants apart.
 """

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import orjson
 import pytest
 from aiohttp.test_utils import TestClient
 from support.api import AS_ADMIN, AS_INGEST, problem, queued_events, serving
