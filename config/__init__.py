@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         SettingsError,
         StoreError,
         SwitchboardError,
+        TenantFullError,
         TokenNotFoundError,
         UsageError,
     )
@@ -110,6 +111,7 @@ __all__ = [
     "StoreError",
     "SwitchboardError",
     "SyncRedis",
+    "TenantFullError",
     "TokenNotFoundError",
     "TokenRecord",
     "TokenStore",
@@ -161,6 +163,7 @@ _HOMES = {
         "SettingsError",
         "StoreError",
         "SwitchboardError",
+        "TenantFullError",
         "TokenNotFoundError",
         "UsageError",
     ),

@@ -14,6 +14,7 @@ test keeps the drawing true)::
     ├── StoreError                                config/errors.py
     │   ├── ConfigNotFoundError                   config/errors.py
     │   ├── ConfigConflictError                   config/errors.py
+    │   ├── TenantFullError                       config/errors.py
     │   └── RecordFormatError                     config/errors.py
     ├── TokenNotFoundError                        config/errors.py
     ├── InvalidArgumentError [ValueError]         config/errors.py
@@ -55,6 +56,7 @@ __all__ = [
     "SettingsError",
     "StoreError",
     "SwitchboardError",
+    "TenantFullError",
     "TokenNotFoundError",
     "UsageError",
 ]
@@ -103,6 +105,17 @@ class ConfigConflictError(StoreError):
         super().__init__(
             f'Configuration "{shown_id(config_id)}" was changed concurrently {attempts} times '
             "in a row; the edit was not applied. Try again."
+        )
+
+
+class TenantFullError(StoreError):
+    """A write would give a tenant more configurations than it may have; nothing was written."""
+
+    def __init__(self, tenant: str, limit: int) -> None:
+        self.tenant = tenant
+        self.limit = limit
+        super().__init__(
+            f'Tenant "{shown_id(tenant)}" already has {limit} configurations, the most it may have.'
         )
 
 

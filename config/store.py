@@ -10,10 +10,10 @@ compare fails and ``update`` re-reads and re-applies its change.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final, cast
 
+from .changes import ConfigChanges, decode_pairs
 from .clock import utc_now
 from .connection import Redis
 from .errors import (
@@ -21,6 +21,7 @@ from .errors import (
     ConfigNotFoundError,
     InvalidArgumentError,
     RecordFormatError,
+    TenantFullError,
 )
 from .keys import CONFIG_CHANGE_LOG_MAX, RedisKeys
 from .records import ConfigRecord, new_config_id
@@ -45,38 +46,6 @@ class Unset:
 
 
 UNSET: Final = Unset()
-
-
-@dataclass(slots=True)
-class ConfigChanges:
-    """What changed since a generation: ``records`` maps id -> record, or ``None`` when deleted.
-
-    ``full`` means ``records`` is the whole store (the caller should drop
-    anything not in it). ``broken`` holds records that could not be read.
-    """
-
-    generation: int
-    full: bool = False
-    records: dict[str, ConfigRecord | None] = field(default_factory=dict)
-    broken: dict[str, RecordFormatError] = field(default_factory=dict)
-
-
-def _decode_pairs(
-    flat: list[Any], secrets: SecretBox | None
-) -> tuple[dict[str, ConfigRecord | None], dict[str, RecordFormatError]]:
-    records: dict[str, ConfigRecord | None] = {}
-    broken: dict[str, RecordFormatError] = {}
-    for index in range(0, len(flat), 2):
-        config_id = flat[index].decode()
-        raw = flat[index + 1]
-        if raw is None:
-            records[config_id] = None
-            continue
-        try:
-            records[config_id] = ConfigRecord.from_json(config_id, raw, secrets)
-        except RecordFormatError as exc:
-            broken[config_id] = exc
-    return records, broken
 
 
 class ConfigStore:
@@ -127,7 +96,10 @@ class ConfigStore:
         config_id: str | None = None,
         secret_settings: Iterable[str] = (),
         rate_limit: float | None = None,
+        tenant_limit: int | None = None,
     ) -> ConfigRecord:
+        """``tenant_limit``: ``TenantFullError`` when the tenant already has that many
+        (checked in the write's own script, so concurrent creates cannot pass it)."""
         now = self._clock()
         record = ConfigRecord(
             id=config_id or new_config_id(),
@@ -142,7 +114,10 @@ class ConfigStore:
             created_at=now,
             updated_at=now,
         )
-        if not await self._write(record.id, expected=None, old=None, new=record):
+        written = await self._write(
+            record.id, expected=None, old=None, new=record, limit=tenant_limit
+        )
+        if not written:
             raise ConfigConflictError(record.id, 1)
         return record
 
@@ -150,6 +125,8 @@ class ConfigStore:
         self,
         config_id: str,
         change: Callable[[ConfigRecord], Mapping[str, Any]],
+        *,
+        tenant_limit: int | None = None,
     ) -> ConfigRecord:
         """Apply ``change`` (current record -> fields to set) atomically.
 
@@ -172,7 +149,9 @@ class ConfigStore:
                     "updated_at": self._next_update_time(current.updated_at),
                 }
             )
-            if await self._write(config_id, expected=raw, old=current, new=updated):
+            if await self._write(
+                config_id, expected=raw, old=current, new=updated, limit=tenant_limit
+            ):
                 return updated
         raise ConfigConflictError(config_id, _UPDATE_ATTEMPTS)
 
@@ -219,7 +198,10 @@ class ConfigStore:
         expected: bytes | None,
         old: ConfigRecord | None,
         new: ConfigRecord | None,
+        limit: int | None = None,
     ) -> bool:
+        """Whether it was written (not: the record was not as expected); ``limit``: of the
+        new record's tenant (``TenantFullError``)."""
         old_keys = self._index_keys(old)
         keys = [
             self._keys.configs,
@@ -236,9 +218,12 @@ class ConfigStore:
             self._keys.configs_changed_channel,
             len(old_keys),
             self._change_log_max,
+            limit if new is not None and new.tenant is not None and limit else 0,
         ]
-        generation = await self._save(keys=keys, args=args)
-        return bool(generation)
+        generation = int(await self._save(keys=keys, args=args))
+        if generation < 0 and new is not None and new.tenant is not None and limit:
+            raise TenantFullError(new.tenant, limit)
+        return generation > 0
 
     # -- reads ----------------------------------------------------------------
 
@@ -247,11 +232,6 @@ class ConfigStore:
         if raw is None:
             raise ConfigNotFoundError(config_id)
         return ConfigRecord.from_json(config_id, raw, self._secrets)
-
-    async def ids_of_tenant(self, tenant: str | None) -> set[str]:
-        """The ids of ``tenant``'s configurations (one SMEMBERS of its index)."""
-        members = self._redis.smembers(self._keys.configs_by_tenant(tenant))
-        return {m.decode() for m in await cast("Awaitable[set[bytes]]", members)}
 
     async def list(
         self,
@@ -268,7 +248,7 @@ class ConfigStore:
             keys.append(self._keys.configs_by_tenant(tenant))
         if enabled:
             keys.append(self._keys.configs_enabled)
-        records, broken = _decode_pairs(await self._list(keys=keys), self._secrets)
+        records, broken = decode_pairs(await self._list(keys=keys), self._secrets)
         found = [r for r in records.values() if r is not None]
         if enabled is False:
             found = [r for r in found if not r.enabled]
@@ -293,5 +273,5 @@ class ConfigStore:
         changes = ConfigChanges(generation=int(reply[0]))
         if len(reply) > 1:
             changes.full = bool(reply[1])
-            changes.records, changes.broken = _decode_pairs(reply[2], self._secrets)
+            changes.records, changes.broken = decode_pairs(reply[2], self._secrets)
         return changes

@@ -9,7 +9,9 @@ __all__ = ["CHANGES_SCRIPT", "LIST_SCRIPT", "SAVE_SCRIPT"]
 #: One write: compare-and-set, the index sets, the generation, the change log, PUBLISH.
 SAVE_SCRIPT = """
 -- KEYS: configs, generation, changes, changes floor, then ARGV[5] old index keys, then new ones
--- ARGV: id, expected JSON ('' = must not exist), new JSON ('' = delete), channel, n_old, log max
+-- (by integration, by tenant, enabled). ARGV: id, expected JSON ('' = must not exist), new
+-- JSON ('' = delete), channel, n_old, log max, the new tenant's limit (0: none).
+-- Returns the new generation; 0: the record was not what was expected; -1: the tenant is full.
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if ARGV[2] == '' then
   if current then return 0 end
@@ -17,6 +19,13 @@ elseif current ~= ARGV[2] then
   return 0
 end
 local n_old = tonumber(ARGV[5])
+local limit = tonumber(ARGV[7])
+if limit > 0 and ARGV[3] ~= '' then
+  local tenant = KEYS[6 + n_old]
+  if redis.call('SISMEMBER', tenant, ARGV[1]) == 0 and redis.call('SCARD', tenant) >= limit then
+    return -1
+  end
+end
 for i = 5, 4 + n_old do redis.call('SREM', KEYS[i], ARGV[1]) end
 if ARGV[3] == '' then
   redis.call('HDEL', KEYS[1], ARGV[1])

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from switchboard.config.clock import utc_now
-from switchboard.config.errors import InvalidArgumentError
+from switchboard.config.errors import InvalidArgumentError, TenantFullError
 from switchboard.config.records import TENANT_RULE, ConfigRecord, checked_tenant
 from switchboard.config.settings import Settings
 from switchboard.config.store import UNSET, ConfigStore, Unset
@@ -110,8 +110,10 @@ class ConfigAdmin:
             conditions=conditions,
             rate_limit=rate_limit,
         )
-        await self._check_room(fields["tenant"])
-        return await self._store.create(**fields)
+        try:
+            return await self._store.create(**fields, tenant_limit=self._max_per_tenant)
+        except TenantFullError as exc:
+            raise _tenant_full(exc) from None
 
     async def update(
         self,
@@ -160,9 +162,10 @@ class ConfigAdmin:
                 updates["rate_limit"] = _check_rate_limit(rate_limit)
             return updates
 
-        if not isinstance(tenant, Unset):
-            await self._check_room(_check_tenant(tenant), moving=config_id)
-        return await self._store.update(config_id, change)
+        try:
+            return await self._store.update(config_id, change, tenant_limit=self._max_per_tenant)
+        except TenantFullError as exc:
+            raise _tenant_full(exc) from None
 
     async def reseal(self, config_id: str) -> ConfigRecord:
         """Store a configuration again: its secrets marked from the form and encrypted with the
@@ -195,17 +198,6 @@ class ConfigAdmin:
         secrets = tuple(integration.signing_secrets(config, self._clock()))
         logger.info("Signing secrets of configuration %s revealed", record.id)
         return secrets
-
-    async def _check_room(self, tenant: str | None, *, moving: str | None = None) -> None:
-        """``ConfigValidationError`` on ``tenant`` when it has all the configurations it may
-        (a configuration already in it, ``moving``, takes no more room)."""
-        if tenant is None or self._max_per_tenant is None:
-            return
-        ids = await self._store.ids_of_tenant(tenant)
-        if moving not in ids and len(ids) >= self._max_per_tenant:
-            raise ConfigValidationError(
-                {"tenant": f"already has {len(ids)} configurations, the most it may have"}
-            )
 
     def form_for(self, integration_id: str) -> type[ConfigForm]:
         return self._manager.get_integration(integration_id).config_form_cls
@@ -246,6 +238,12 @@ class ConfigAdmin:
             for key, value in values.items()
             if key in given or key not in integration.default_settings
         }
+
+
+def _tenant_full(exc: TenantFullError) -> ConfigValidationError:
+    return ConfigValidationError(
+        {"tenant": f"already has {exc.limit} configurations, the most it may have"}
+    )
 
 
 def _check_tenant(tenant: str | None) -> str | None:

@@ -8,9 +8,9 @@ request at once, in one script call: all or nothing, so a batch naming two tenan
 counted for both or refused for both. A refusal is a 429 problem with ``Retry-After``
 (and counts in ``switchboard_quota_refusals_total``); nothing of the request is queued
 or changed. What is taken is taken before the events are validated: as rate limits
-count requests, an invalid event costs its quota as a valid one does. Events with no tenant, and the global
-admin token's requests, are the operator's own and never limited. docs/tenants.md says
-why and what else keeps tenants apart.
+count requests, an invalid event costs its quota as a valid one does. Events with no
+tenant, and the global admin token's requests, are the operator's own and never
+limited. docs/tenants.md says why and what else keeps tenants apart.
 """
 
 from __future__ import annotations
