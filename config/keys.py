@@ -174,6 +174,11 @@ class RedisKeys:
         ``worker/web/api/quotas.py``."""
         return f"{self.prefix}:quota:{quota}:{tenant}"
 
+    def ui_session(self, digest: str) -> str:
+        """String (TTL ``Settings.ui_session_ttl``): one admin UI sign-in, JSON, under the
+        SHA-256 (hex) of its cookie's secret (``worker/web/ui/sessions.py``)."""
+        return f"{self.prefix}:ui:session:{digest}"
+
     # -- API tokens -------------------------------------------------------------------
 
     @property

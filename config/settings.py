@@ -80,6 +80,12 @@ class Settings(BaseSettings):
         "`switchboard dev` keeps one in its data folder.",
     )
 
+    ui_session_ttl: float = Field(
+        default=8 * 3600,
+        gt=0,
+        description="Seconds an admin UI sign-in lasts (then it asks for the token again).",
+    )
+
     # -- what one tenant may use (docs/tenants.md) ----------------------------------
     tenant_event_rate: float = Field(
         default=100.0,

@@ -1,8 +1,8 @@
 """``create_app``: the web app's parts put together, and what they share.
 
-Each part is a module with a ``routes(app)`` function that adds its routes; what they
-share is in ``state.py``. Nothing served here reveals a configuration or a secret
-without a token.
+Each part is a module (or package: ``api``, ``ui``) with a ``routes(app)`` function that
+adds its routes; what they share is in ``state.py``. Nothing served here reveals a
+configuration or a secret without a token (the UI's session stands on one).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from aiohttp import web
 
 from switchboard.config import Principal, Settings, TokenStore, redis_client, resolve_token
 
-from . import api, health, metrics, readiness
+from . import api, health, metrics, readiness, ui
 from .state import REDIS, SETTINGS, TOKEN_RESOLVER
 
 __all__ = ["create_app"]
@@ -35,6 +35,7 @@ def create_app(settings: Settings) -> web.Application:
     readiness.routes(app)
     metrics.routes(app)
     api.routes(app)
+    ui.routes(app)
     return app
 
 

@@ -24,7 +24,9 @@ def json_response(body: object, status: int = 200) -> web.Response:
 
 
 async def _index(request: web.Request) -> web.Response:
-    return json_response({"service": "switchboard", "health": "/healthz"})
+    return json_response(
+        {"service": "switchboard", "health": "/healthz", "ui": "/ui/", "api": "/api/docs"}
+    )
 
 
 async def _health(request: web.Request) -> web.Response:

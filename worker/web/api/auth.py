@@ -29,7 +29,7 @@ from ..state import SETTINGS, TOKEN_RESOLVER
 from .quotas import Quota
 from .services import SERVICES
 
-__all__ = ["authorize", "principal_name", "require_tenant"]
+__all__ = ["authorize", "principal_name", "principal_of", "require_tenant"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +42,7 @@ async def authorize(request: web.Request, scope: Scope) -> Principal:
     resolver = request.app.get(TOKEN_RESOLVER)
     if resolver is None:
         _check_on(settings, scope)
-    token = _bearer(request)
-    principal = _from_environment(settings, token)
-    if principal is None and resolver is not None:
-        principal = await resolver(token)
+    principal = await principal_of(request.app, _bearer(request))
     if principal is None:
         raise ApiError(401, "Unauthorized", "The bearer token is not valid.", headers=_CHALLENGE)
     if not principal.may(scope):
@@ -54,6 +51,15 @@ async def authorize(request: web.Request, scope: Scope) -> Principal:
         )
     if scope is Scope.ADMIN and principal.tenant is not None:
         await request.app[SERVICES].quotas.take(Quota.API, {principal.tenant: 1})
+    return principal
+
+
+async def principal_of(app: web.Application, token: str) -> Principal | None:
+    """Who ``token`` is: an environment token, else one the app's resolver knows."""
+    principal = _from_environment(app[SETTINGS], token)
+    resolver = app.get(TOKEN_RESOLVER)
+    if principal is None and resolver is not None:
+        principal = await resolver(token)
     return principal
 
 

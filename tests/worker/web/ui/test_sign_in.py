@@ -1,0 +1,119 @@
+"""``/ui/sign-in`` and the guard: a token for a session cookie (HttpOnly, SameSite=Strict),
+pages only when signed in, a form token on every POST, a revoked token ending its
+session, and the security headers on every page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp.test_utils import TestClient, TestServer
+from support.api import ADMIN, INGEST
+from support.ui import form_token, post_form, signed_in
+
+from switchboard.config import Scope, Settings, TokenStore, open_redis
+from switchboard.worker.web import create_app
+from switchboard.worker.web.ui.guard import safe_next
+
+
+async def test_a_page_asks_to_sign_in_and_comes_back_after(client: TestClient[Any, Any]) -> None:
+    away = await client.get("/ui/configs?integration_id=x", allow_redirects=False)
+    assert away.status == 303
+    assert away.headers["Location"] == "/ui/sign-in?next=/ui/configs?integration_id=x"
+    form = await client.get(away.headers["Location"])
+    assert 'name="next" value="/ui/configs?integration_id=x"' in await form.text()
+    answer = await client.post(
+        "/ui/sign-in",
+        data={"token": ADMIN, "next": "/ui/configs?integration_id=x"},
+        allow_redirects=False,
+    )
+    assert (answer.status, answer.headers["Location"]) == (303, "/ui/configs?integration_id=x")
+    cookie = answer.headers["Set-Cookie"]
+    for flag in ("HttpOnly", "SameSite=Strict", "Path=/"):
+        assert flag in cookie
+    assert "Secure" not in cookie  # plain HTTP on loopback: a Secure cookie would not return
+    assert ADMIN not in cookie
+
+
+async def test_behind_https_the_cookie_is_secure(client: TestClient[Any, Any]) -> None:
+    answer = await client.post(
+        "/ui/sign-in",
+        data={"token": ADMIN},
+        headers={"X-Forwarded-Proto": "https"},
+        allow_redirects=False,
+    )
+    assert "Secure" in answer.headers["Set-Cookie"]
+
+
+async def test_a_wrong_token_or_an_ingest_token_is_refused(client: TestClient[Any, Any]) -> None:
+    for token, words in (("nope", "not valid"), (INGEST, "not an admin token")):
+        answer = await client.post("/ui/sign-in", data={"token": token}, allow_redirects=False)
+        assert answer.status == 401
+        page = await answer.text()
+        assert words in page
+        assert token not in page
+        assert "Set-Cookie" not in answer.headers
+
+
+async def test_next_never_leaves_the_ui() -> None:
+    for target in ("https://evil.example/", "//evil.example/ui/", "/api/configs", "", None,
+                   "/ui/\\evil", "/ui/x?y=1"):  # fmt: skip
+        assert safe_next(target) in ("/ui/", "/ui/x?y=1")
+    assert safe_next("/ui/x?y=1") == "/ui/x?y=1"
+
+
+async def test_a_post_needs_the_form_token_and_this_origin(
+    client: TestClient[Any, Any], csrf: str
+) -> None:
+    missing = await client.post("/ui/sign-out", data={}, allow_redirects=False)
+    assert missing.status == 403
+    wrong = await post_form(client, "/ui/sign-out", "x" * len(csrf), {})
+    assert wrong.status == 403
+    elsewhere = await client.post(
+        "/ui/sign-out",
+        data={"csrf": csrf},
+        headers={"Origin": "https://evil.example"},
+        allow_redirects=False,
+    )
+    assert elsewhere.status == 403
+    signed_out = await post_form(client, "/ui/sign-out", csrf, {})
+    assert (signed_out.status, signed_out.headers["Location"]) == (
+        303,
+        "/ui/sign-in?notice=signed_out",
+    )
+    assert (await client.get("/ui/", allow_redirects=False)).status == 303
+
+
+async def test_a_sign_in_from_another_site_is_refused(client: TestClient[Any, Any]) -> None:
+    answer = await client.post(
+        "/ui/sign-in",
+        data={"token": ADMIN},
+        headers={"Origin": "https://evil.example"},
+        allow_redirects=False,
+    )
+    assert answer.status == 403
+
+
+async def test_a_revoked_token_ends_its_session(settings: Settings) -> None:
+    async with open_redis(settings) as redis:
+        tokens = TokenStore.for_settings(redis, settings)
+        record, secret = await tokens.create(Scope.ADMIN, "acme")
+        async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as client:
+            await signed_in(client, secret)
+            page = await (await client.get("/ui/")).text()
+            assert "tenant <b>acme</b>" in page
+            await tokens.revoke(record.id)
+            assert (await client.get("/ui/", allow_redirects=False)).status == 303
+
+
+async def test_every_page_has_the_security_headers(client: TestClient[Any, Any], csrf: str) -> None:
+    for path in ("/ui/", "/ui/sign-in", "/ui/assets/style.css", "/ui/no-such-page"):
+        answer = await client.get(path, allow_redirects=False)
+        policy = answer.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in policy
+        assert "frame-ancestors 'none'" in policy
+        assert "script-src" not in policy  # none at all: default-src 'none' covers it
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    page = await client.get("/ui/")
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "<script" not in await page.text()
+    assert form_token(await page.text()) == csrf

@@ -1,0 +1,50 @@
+"""The admin UI (``/ui/``): server-rendered pages over the operator services the API and
+the CLI use, with no script at all (every form works as plain HTML).
+
+* ``guard.py``: security headers, sign-in, the form token (CSRF) of every POST;
+  ``sessions.py``: sign-ins in Redis; ``sign_in.py``: ``/ui/sign-in``, ``/ui/sign-out``;
+* ``render.py``: pages from ``templates/`` (Jinja2, autoescaped); ``assets.py``: the
+  stylesheet and integrations' icons;
+* ``integrations_page.py``: ``/ui/``; ``configs_page.py``: ``/ui/configs`` (list, toggle,
+  delete, test, reveal); ``config_form.py``: the form generated from an integration's
+  ``ConfigForm`` (``conditions_form.py``: its conditions editor);
+* ``deliveries_page.py``: ``/ui/deliveries``, one delivery, ``/ui/dead-letters`` with
+  replay, ``/ui/rejected``; ``fleet_page.py``: ``/ui/fleet``.
+
+``docs/ui.md`` shows each page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from ..state import REDIS, SETTINGS
+from . import (
+    assets,
+    configs_page,
+    deliveries_page,
+    fleet_page,
+    integrations_page,
+    sign_in,
+)
+from .guard import SESSIONS, guard
+from .render import setup_templates
+from .sessions import SessionStore
+
+__all__ = ["routes"]
+
+
+def routes(app: web.Application) -> None:
+    """Add the UI to ``app`` (after the API: it uses the API's services)."""
+    setup_templates(app)
+    app.middlewares.append(guard)
+    app.cleanup_ctx.append(_sessions)
+    for part in (assets, sign_in, integrations_page, configs_page, deliveries_page, fleet_page):
+        part.routes(app)
+
+
+async def _sessions(app: web.Application) -> AsyncIterator[None]:
+    app[SESSIONS] = SessionStore(app[REDIS], app[SETTINGS])
+    yield
