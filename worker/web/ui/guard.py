@@ -87,7 +87,9 @@ def _secure(response: web.StreamResponse, *, page: bool) -> None:
     headers = response.headers
     headers["Content-Security-Policy"] = _CSP
     headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: under no-referrer a browser sends a form's Origin as
+    # "null", which the origin check must refuse (a page elsewhere can send that too).
+    headers["Referrer-Policy"] = "same-origin"
     headers["X-Frame-Options"] = "DENY"
     if page:
         headers["Cache-Control"] = "no-store"
