@@ -1,4 +1,5 @@
-"""``switchboard web``: serve the web app (the health check, for now)."""
+"""``switchboard web``: serve the web app: the admin UI (``/ui/``), the API (``/api/``),
+``/healthz``, ``/readyz`` and ``/metrics``."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ async def serve_web(settings: Settings, host: str, port: int, stop: asyncio.Even
     try:
         await web.TCPSite(runner, host, port).start()
         bound = runner.addresses[0][1]
-        click.echo(f"web: http://{host}:{bound}/ (health: /healthz)")
+        click.echo(
+            f"web: http://{host}:{bound}/ (admin UI: /ui/, API: /api/docs, health: /healthz)"
+        )
         await stop.wait()
         return int(bound)
     finally:

@@ -10,6 +10,7 @@ or its integration is not installed.
 from __future__ import annotations
 
 import logging
+from http import HTTPMethod
 
 from aiohttp import web
 from pydantic import BaseModel, Field
@@ -42,7 +43,7 @@ def routes(app: web.Application) -> None:
     add(
         app,
         Endpoint(
-            method="POST",
+            method=HTTPMethod.POST,
             path="/api/configs/{config_id}/test",
             handler=_test,
             tag="configurations",

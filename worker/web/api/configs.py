@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from http import HTTPMethod
 from typing import Any
 
 import orjson
@@ -47,23 +48,25 @@ _ONE = "/api/configs/{config_id}"
 def routes(app: web.Application) -> None:
     tag = "configurations"
     for endpoint in (
-        Endpoint(method="GET", path="/api/integrations", handler=_integrations,
+        Endpoint(method=HTTPMethod.GET, path="/api/integrations", handler=_integrations,
                  summary="The installed integrations, with their configurations counted.",
                  tag=tag, response=IntegrationsOut),
-        Endpoint(method="GET", path="/api/configs", handler=_list, tag=tag, query=ConfigList,
+        Endpoint(method=HTTPMethod.GET, path="/api/configs",
+                 handler=_list, tag=tag, query=ConfigList,
                  response=ConfigPage, problems=(422,),
                  summary="Configurations, oldest first, a page at a time."),
-        Endpoint(method="POST", path="/api/configs", handler=_create, tag=tag, body=ConfigCreate,
+        Endpoint(method=HTTPMethod.POST, path="/api/configs",
+                 handler=_create, tag=tag, body=ConfigCreate,
                  response=ConfigOut, status=201, problems=(400, 422),
                  summary="Create a configuration, validated by its integration's form."),
-        Endpoint(method="GET", path=_ONE, handler=_show, tag=tag, response=ConfigOut,
+        Endpoint(method=HTTPMethod.GET, path=_ONE, handler=_show, tag=tag, response=ConfigOut,
                  problems=(404,), summary="One configuration."),
-        Endpoint(method="PATCH", path=_ONE, handler=_edit, tag=tag, body=ConfigPatch,
+        Endpoint(method=HTTPMethod.PATCH, path=_ONE, handler=_edit, tag=tag, body=ConfigPatch,
                  response=ConfigOut, problems=(400, 404, 409, 422),
                  summary="Change a configuration; what is left out keeps its value."),
-        Endpoint(method="DELETE", path=_ONE, handler=_delete, tag=tag, status=204,
+        Endpoint(method=HTTPMethod.DELETE, path=_ONE, handler=_delete, tag=tag, status=204,
                  problems=(404,), summary="Delete a configuration."),
-        Endpoint(method="POST", path=f"{_ONE}/reveal-secret", handler=_reveal, tag=tag,
+        Endpoint(method=HTTPMethod.POST, path=f"{_ONE}/reveal-secret", handler=_reveal, tag=tag,
                  response=SigningSecrets, problems=(404, 409),
                  summary="The secrets that sign its deliveries: the one call that shows a "
                  "secret (logged, without it)."),

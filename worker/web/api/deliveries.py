@@ -8,6 +8,8 @@ not be read names none), are for the admin token only (403).
 
 from __future__ import annotations
 
+from http import HTTPMethod
+
 from aiohttp import web
 
 from switchboard.config import shown_id
@@ -35,22 +37,24 @@ __all__ = ["routes"]
 
 def routes(app: web.Application) -> None:
     for endpoint in (
-        Endpoint(method="GET", path="/api/deliveries", handler=_list, tag="deliveries",
+        Endpoint(method=HTTPMethod.GET, path="/api/deliveries", handler=_list, tag="deliveries",
                  query=DeliveryList, response=DeliveryPage, problems=(422,),
                  summary="Deliveries, most recently updated first (retrying: next first)."),
-        Endpoint(method="GET", path="/api/deliveries/{delivery_id}", handler=_show,
+        Endpoint(method=HTTPMethod.GET, path="/api/deliveries/{delivery_id}", handler=_show,
                  tag="deliveries", response=DeliveryOut, problems=(404,),
                  summary="One delivery with its attempts."),
-        Endpoint(method="GET", path="/api/dead-letters", handler=_dead, tag="deliveries",
+        Endpoint(method=HTTPMethod.GET, path="/api/dead-letters", handler=_dead, tag="deliveries",
                  query=DeadLetterList, response=DeliveryPage, problems=(422,),
                  summary="Dead letters, newest first."),
-        Endpoint(method="POST", path="/api/dead-letters/{delivery_id}/replay", handler=_replay_one,
+        Endpoint(method=HTTPMethod.POST, path="/api/dead-letters/{delivery_id}/replay",
+                 handler=_replay_one,
                  tag="deliveries", response=ReplayReportOut, problems=(404, 409),
                  summary="Send one dead letter again (one attempt, marked manual)."),
-        Endpoint(method="POST", path="/api/dead-letters/replay", handler=_replay, tag="deliveries",
+        Endpoint(method=HTTPMethod.POST, path="/api/dead-letters/replay",
+                 handler=_replay, tag="deliveries",
                  body=ReplayFilter, response=ReplayReportOut, problems=(400, 422),
                  summary="Send dead letters again: by id, a configuration's, or all."),
-        Endpoint(method="GET", path="/api/rejected", handler=_rejected, tag="deliveries",
+        Endpoint(method=HTTPMethod.GET, path="/api/rejected", handler=_rejected, tag="deliveries",
                  query=RejectedList, response=RejectedPage, problems=(422,),
                  summary="Events workers received but could not accept, newest first."),
     ):  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from http import HTTPMethod
 from typing import Any, Final, TypeVar
 
 import orjson
@@ -31,7 +32,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Endpoint:
-    method: str
+    method: HTTPMethod
     path: str
     handler: Handler
     summary: str

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from http import HTTPMethod
 from typing import Any, Final
 
 from aiohttp import web
@@ -60,11 +61,12 @@ class QueuedBatch(BaseModel):
 def routes(app: web.Application) -> None:
     headers = {_KEY: "The event's id (a batch's: `<key>:<n>`), so a retry is dispatched once."}
     for endpoint in (
-        Endpoint(method="POST", path="/api/events", handler=_emit, tag="ingest",
+        Endpoint(method=HTTPMethod.POST, path="/api/events", handler=_emit, tag="ingest",
                  scope=Scope.INGEST, body=EventIn, response=Queued, status=202,
                  headers=headers, problems=(400, 413, 422),
                  summary="Queue one event; 202 with its id once it is in Redis."),
-        Endpoint(method="POST", path="/api/events/batch", handler=_emit_batch, tag="ingest",
+        Endpoint(method=HTTPMethod.POST, path="/api/events/batch",
+                 handler=_emit_batch, tag="ingest",
                  scope=Scope.INGEST, body=EventBatch, response=QueuedBatch, status=202,
                  headers=headers, problems=(400, 413, 422),
                  summary="Queue many events in one write; nothing is queued if one is invalid."),

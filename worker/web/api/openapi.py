@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+from http import HTTPMethod
 from typing import Any, Final
 
 from aiohttp import web
@@ -55,7 +56,7 @@ def routes(app: web.Application) -> None:
     add(
         app,
         Endpoint(
-            method="GET",
+            method=HTTPMethod.GET,
             path="/api/openapi.json",
             handler=_document,
             scope=None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from http import HTTPMethod
 from typing import Any, Final
 
 import orjson
@@ -32,7 +33,7 @@ def routes(app: web.Application) -> None:
     add(
         app,
         Endpoint(
-            method="GET",
+            method=HTTPMethod.GET,
             path="/api/docs",
             handler=_page,
             scope=None,
