@@ -8,6 +8,7 @@ Follow one delivery through the file names::
       gates.py            circuit.py (CircuitBreakers), rate_limit.py (RateLimiter): go, or Wait
       attempt.py          Attempter: ssrf.py, signatures.py, host_slots.py, transport.py
       exchange.py         Exchange: what the attempt came to
+      handoff.py          a slow or interrupted first attempt, ended and recorded in the background
       conclusion.py       policy.py (decide), repository.py (DeliveryLog) via group_commit.py,
                           health.py, internal_events.py, log_line.py
     retry_lane.py       RetryLane: due retries, claimed and run beside the queue's jobs

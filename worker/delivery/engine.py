@@ -9,7 +9,9 @@ everything around it, shared with the attempts ending at the same moment
 (``repository.py``, ``group_commit.py``), endpoint health (``health.py``),
 internal events (``internal_events.py``), the circuit, the log line. A first
 attempt on the wire longer than its inline budget finishes in the background,
-behind a scheduled retry as a safety net. A retry (``retry``, from the retry
+behind a scheduled retry as a safety net (``handoff.py``); so does one whose caller
+is cancelled (its handler out of time), and one cancelled before it was sent is
+scheduled at once. A retry (``retry``, from the retry
 lane) is the same from the gates on, its request opened from its record.
 
 A delivery told to wait (by a gate, or the host gate: no slot) is scheduled for
@@ -45,13 +47,13 @@ from switchboard.integrations import (
 )
 
 from ..dispatcher import CURRENT_DISPATCH, DispatchContext
-from ..logs import fields
 from .attempt import Attempter
 from .circuit import CircuitBreakers
 from .conclusion import Conclusion
 from .exchange import Exchange
 from .gates import Gates
 from .group_commit import GroupCommit
+from .handoff import HandOff
 from .health import EndpointHealth
 from .internal_events import InternalEvents
 from .rate_limit import RateLimiter
@@ -59,7 +61,6 @@ from .records import DeliveryRecord
 from .repository import DeliveryLog
 from .sealing import RequestSealer
 from .slots import Slots
-from .tasks import TaskSet
 from .tuning import DeliveryTuning
 from .vocabulary import DeliveryStatus, ErrorClass, Wait, WaitReason
 
@@ -114,8 +115,8 @@ class DeliveryEngine:
             clock=clock,
             rng=rng,
         )
-        #: First attempts finishing in the background (a slow endpoint's).
-        self._background = TaskSet()
+        #: First attempts finishing in the background (a slow endpoint's, an interrupted one's).
+        self._handoff = HandOff(tuning, self._conclusion, self._end)
         #: The retry lane: retries wait here, never in front of first attempts.
         self.retry_lane = Slots(tuning.retries.concurrency)
         #: First attempts in progress: in a backlog, the rest wait here, before they cost a
@@ -132,8 +133,18 @@ class DeliveryEngine:
         dispatch = CURRENT_DISPATCH.get()
         if dispatch is not None:
             dispatch.deliveries_asked += 1
-        async with self._admission:
-            return await self._first_attempt(config, event, request, dispatch or DispatchContext())
+        dispatch = dispatch or DispatchContext()
+        try:
+            await self._admission.acquire()
+        except asyncio.CancelledError:  # not sent, not recorded: the retry lane sends it
+            self._handoff.interrupted(
+                self._new_record(config, event, request, dispatch), config, None
+            )
+            raise
+        try:
+            return await self._first_attempt(config, event, request, dispatch)
+        finally:
+            self._admission.release()
 
     async def _first_attempt(
         self,
@@ -147,21 +158,14 @@ class DeliveryEngine:
             existing = await self._log.get(the_id)
             if existing is not None and existing.status is not DeliveryStatus.PENDING:
                 return existing.result()  # made before this job was interrupted
-        now = self._clock()
-        record = DeliveryRecord(
-            id=the_id,
-            event_id=event.id,
-            event_type=event.type,
-            tenant=event.tenant,
-            config_id=config.id,
-            integration_id=config.integration_id,
-            request=self._sealer.seal(request),
-            created_at=now,
-            updated_at=now,
-            # The emit (its job's enqueue time); outside a job, what the app said.
-            emitted_at=dispatch.enqueued_at or event.occurred_at.timestamp(),
-        )
-        if wait := await self._gates.check(config, now):
+        record = self._new_record(config, event, request, dispatch)
+        try:
+            wait = await self._gates.check(config, record.created_at)
+        except asyncio.CancelledError:
+            self._gates.circuits.released(config.id)  # a probe it may have taken: not made
+            self._handoff.interrupted(record, config, None)
+            raise
+        if wait:
             return await self._defer(record, wait)
         sending_since: list[float] = []
         attempt = asyncio.ensure_future(
@@ -179,47 +183,36 @@ class DeliveryEngine:
                 if sending_since and time.monotonic() - sending_since[0] >= budget:
                     break
         except asyncio.CancelledError:
-            # The job is being stopped (the worker is, or lost Redis): nothing will record
-            # this attempt, so it must not go on alone; the job runs again and sends it.
-            attempt.cancel()
+            # The handler ran out of time, or its job is being stopped: it records nothing,
+            # and a handler that timed out runs no more, so the attempt ends and is recorded
+            # in the background.
+            self._handoff.interrupted(record, config, attempt)
             raise
         if not attempt.done():
-            return await self._hand_off(record, config, attempt)
+            return await self._handoff.slow(record, config, attempt)
         return await self._end(record, config, attempt.result())
 
-    async def _hand_off(
+    def _new_record(
         self,
-        record: DeliveryRecord,
         config: IntegrationConfig,
-        attempt: asyncio.Future[Exchange | Wait],
-    ) -> DeliveryResult:
-        """A slow endpoint: let its attempt finish in the background, holding no job slot.
-
-        The delivery is first scheduled as a retry a little after the attempt must have
-        ended, so that it is sent again should this worker die before recording it.
-        """
-        tuning = self.tuning
-        safety_net = (
-            tuning.timeouts.total
-            + tuning.limits.queue_wait_max
-            + tuning.first_attempts.safety_net_margin
+        event: Event,
+        request: DeliveryRequest,
+        dispatch: DispatchContext,
+    ) -> DeliveryRecord:
+        now = self._clock()
+        return DeliveryRecord(
+            id=delivery_id(event.id, config.id, request.key),
+            event_id=event.id,
+            event_type=event.type,
+            tenant=event.tenant,
+            config_id=config.id,
+            integration_id=config.integration_id,
+            request=self._sealer.seal(request),
+            created_at=now,
+            updated_at=now,
+            # The emit (its job's enqueue time); outside a job, what the app said.
+            emitted_at=dispatch.enqueued_at or event.occurred_at.timestamp(),
         )
-        scheduled = await self._conclusion.schedule(
-            record, Wait(seconds=safety_net, reason=WaitReason.ATTEMPT_IN_PROGRESS)
-        )
-        self._background.start(self._finish(scheduled, config, attempt))
-        return scheduled.result()
-
-    async def _finish(
-        self,
-        record: DeliveryRecord,
-        config: IntegrationConfig,
-        attempt: asyncio.Future[Exchange | Wait],
-    ) -> None:
-        try:
-            await self._end(record, config, await attempt)
-        except Exception:  # the safety net (a scheduled retry) sends it again
-            logger.exception("recording a delivery failed", extra=fields(delivery_id=record.id))
 
     @property
     def circuits_open(self) -> int:
@@ -229,11 +222,11 @@ class DeliveryEngine:
     @property
     def in_background(self) -> int:
         """Attempts on their way in the background (handed off by a slow endpoint)."""
-        return len(self._background)
+        return len(self._handoff.tasks)
 
     async def drain(self, grace: float) -> tuple[int, int]:
         """Attempts in the background: see ``TaskSet.drain``."""
-        return await self._background.drain(grace)
+        return await self._handoff.tasks.drain(grace)
 
     # -- retries -----------------------------------------------------------------------
 

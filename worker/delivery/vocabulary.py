@@ -67,6 +67,7 @@ class WaitReason(StrEnum):
     TENANT_BUSY = "tenant busy"
     ATTEMPT_IN_PROGRESS = "attempt in progress"
     CONFIG_NOT_HERE = "configuration not loaded here"
+    INTERRUPTED = "interrupted before it was sent"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

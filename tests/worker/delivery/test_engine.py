@@ -54,10 +54,12 @@ from switchboard.worker.delivery import (
     DeliveryEngine,
     DeliveryLog,
     DeliveryRecord,
+    DeliveryStatus,
     FirstAttemptTuning,
     HttpLimits,
     RetryLane,
     RetryTuning,
+    WaitReason,
 )
 from switchboard.worker.dispatcher import CURRENT_DISPATCH, DispatchContext
 from switchboard.worker.queue import DISPATCH_JOB
@@ -1297,22 +1299,74 @@ async def test_the_circuit_stays_closed(
         assert len(sink.at("/ep")) == 5
 
 
-async def test_a_first_attempt_whose_job_is_stopped_does_not_go_on_alone(
+async def test_a_first_attempt_whose_caller_is_cancelled_is_recorded_in_the_background(
     rig: Rig, sink: RecordingSink
 ) -> None:
-    """Cancelled (its job stopped), the send takes its attempt with it: nothing would record
-    that attempt, and the job runs again."""
-    sink.on("/slow", gate=asyncio.Event())
+    """Cancelled (its handler ran out of time, or its job is stopping) while its request is
+    out, the send leaves the attempt to end in the background: first the safety net (a
+    retry, should this worker die), then the attempt's own record. A handler that timed out
+    is not run again, so nothing else would ever send or record it."""
+    gate = asyncio.Event()
+    sink.on("/slow", gate=gate)
     config_id = await rig.add(SenderIntegration)
-    send = asyncio.create_task(rig.send(config_id, sink.url("/slow")))
+    event = Event(type="review.published", data={"review_id": 1})
+    send = asyncio.create_task(rig.send(config_id, sink.url("/slow"), event))
     await wait_for(lambda: sink.arrived == 1, what="the request at the endpoint")
-    [attempt] = [
-        task
-        for task in asyncio.all_tasks()
-        if getattr(task.get_coro(), "__qualname__", "") == "Attempter.attempt"
-    ]
     send.cancel()
     with pytest.raises(asyncio.CancelledError):
         await send
-    await wait_for(attempt.done, what="the attempt to end")
-    assert attempt.cancelled()
+    the_id = delivery_id(event.id, config_id)
+
+    async def safety_net() -> DeliveryRecord | None:
+        record = await rig.log.get(the_id)
+        return record if record is not None and record.waiting_for is not None else None
+
+    scheduled = await wait_for_async(safety_net, what="the safety net")
+    assert (scheduled.status, scheduled.waiting_for) == (
+        DeliveryStatus.RETRYING,
+        WaitReason.ATTEMPT_IN_PROGRESS,
+    )
+    assert rig.engine.in_background == 1
+    gate.set()
+
+    async def delivered() -> DeliveryRecord | None:
+        record = await rig.log.get(the_id)
+        return record if record is not None and record.status is DeliveryStatus.DELIVERED else None
+
+    record = await wait_for_async(delivered, what="the attempt's record")
+    assert [a.status for a in record.attempts] == [200]
+    assert await rig.due_at(the_id) is None  # the safety net is taken down
+    assert len(sink.at("/slow")) == 1
+
+
+async def test_a_delivery_cancelled_before_it_was_sent_is_scheduled_at_once(
+    settings: Settings, store: ConfigStore, redis_client: Redis, sink: RecordingSink
+) -> None:
+    """Cancelled while it waits for admission (a backlog ahead of it), a delivery is neither
+    sent nor lost: it is recorded as due now, for the retry lane, saying why."""
+    one_connection = settings.model_copy(update={"http_max_connections": 1})
+    async with engine_rig(one_connection, store, redis_client) as rig:
+        gate = asyncio.Event()
+        sink.on("/slow", gate=gate)
+        config_id = await rig.add(SenderIntegration)
+        ahead = [
+            asyncio.create_task(rig.send(config_id, sink.url("/slow"))) for _ in range(2)
+        ]  # both admission slots (2 a connection), one on the wire
+        await wait_for(lambda: sink.arrived == 1, what="the first request at the endpoint")
+        event = Event(type="review.published", data={"review_id": 2})
+        waiting = asyncio.create_task(rig.send(config_id, sink.url("/slow"), event))
+        for _ in range(3):
+            await asyncio.sleep(0)  # scheduling steps: let it reach the admission's queue
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        the_id = delivery_id(event.id, config_id)
+        record = await wait_for_async(lambda: rig.log.get(the_id), what="its record")
+        assert (record.status, record.waiting_for, record.attempts) == (
+            DeliveryStatus.RETRYING,
+            WaitReason.INTERRUPTED,
+            (),
+        )
+        assert await rig.due_at(the_id) == T0  # at once
+        gate.set()
+        await asyncio.gather(*ahead)
