@@ -8,8 +8,9 @@ the CLI use, with no script at all (every form works as plain HTML).
 * ``integrations_page.py``: ``/ui/``; ``configs_page.py``: ``/ui/configs`` (list, toggle,
   delete, test, reveal); ``config_form.py``: the form generated from an integration's
   ``ConfigForm`` (``conditions_form.py``: its conditions editor);
-* ``deliveries_page.py``: ``/ui/deliveries``, one delivery, ``/ui/dead-letters`` with
-  replay, ``/ui/rejected``; ``fleet_page.py``: ``/ui/fleet``.
+* ``deliveries_page.py``: ``/ui/deliveries`` and one delivery (its replay);
+  ``listing.py``: what the deliveries pages share; ``fleet_page.py``: ``/ui/fleet``;
+* ``formats.py``: how pages write times (UTC) and durations.
 
 ``docs/ui.md`` shows each page.
 """
@@ -41,7 +42,14 @@ def routes(app: web.Application) -> None:
     setup_templates(app)
     app.middlewares.append(guard)
     app.cleanup_ctx.append(_sessions)
-    for part in (assets, sign_in, integrations_page, configs_page, deliveries_page, fleet_page):
+    for part in (
+        assets,
+        sign_in,
+        integrations_page,
+        configs_page,
+        deliveries_page,
+        fleet_page,
+    ):
         part.routes(app)
 
 
