@@ -9,7 +9,8 @@ the CLI use, with no script at all (every form works as plain HTML).
   delete, test, reveal); ``config_form.py``: the form generated from an integration's
   ``ConfigForm`` (``conditions_form.py``: its conditions editor);
 * ``deliveries_page.py``: ``/ui/deliveries`` and one delivery (its replay);
-  ``listing.py``: what the deliveries pages share; ``fleet_page.py``: ``/ui/fleet``;
+  ``dead_letters_page.py``: ``/ui/dead-letters`` with replay; ``rejected_page.py``:
+  ``/ui/rejected``; ``listing.py``: what those share; ``fleet_page.py``: ``/ui/fleet``;
 * ``formats.py``: how pages write times (UTC) and durations.
 
 ``docs/ui.md`` shows each page.
@@ -25,9 +26,11 @@ from ..state import REDIS, SETTINGS
 from . import (
     assets,
     configs_page,
+    dead_letters_page,
     deliveries_page,
     fleet_page,
     integrations_page,
+    rejected_page,
     sign_in,
 )
 from .guard import SESSIONS, guard
@@ -48,6 +51,8 @@ def routes(app: web.Application) -> None:
         integrations_page,
         configs_page,
         deliveries_page,
+        dead_letters_page,
+        rejected_page,
         fleet_page,
     ):
         part.routes(app)
