@@ -40,26 +40,15 @@ async def test_the_list_shows_status_configuration_and_why_it_waits(
 ) -> None:
     config = await add_webhook(store, "Orders <hook>", "https://hooks.example.com/x")
     waiting = await write_delivery(
-        redis_client,
-        keys,
-        event_id="evt_wait",
-        config_id=config.id,
-        tenant="acme",
-        status=DeliveryStatus.RETRYING,
-        next_attempt_at=NOW + 60,
-        waiting_for=WaitReason.RATE_LIMIT,
-        updated_at=NOW - 10,
-    )
+        redis_client, keys, event_id="evt_wait", config_id=config.id, tenant="acme",
+        status=DeliveryStatus.RETRYING, next_attempt_at=NOW + 60,
+        waiting_for=WaitReason.RATE_LIMIT, updated_at=NOW - 10,
+    )  # fmt: skip
     dead = await write_delivery(
-        redis_client,
-        keys,
-        event_id="evt_dead",
-        config_id="cfg_gone",
-        status=DeliveryStatus.DEAD,
-        dead_reason="HTTP 410 Gone",
-        updated_at=NOW - 20,
+        redis_client, keys, event_id="evt_dead", config_id="cfg_gone",
+        status=DeliveryStatus.DEAD, dead_reason="HTTP 410 Gone", updated_at=NOW - 20,
         attempts=(Attempt(number=1, at=NOW - 20, status=410),),
-    )
+    )  # fmt: skip
     answer = await client.get("/ui/deliveries")
     assert answer.status == 200
     html = await answer.text()
@@ -81,21 +70,14 @@ async def test_the_list_shows_status_configuration_and_why_it_waits(
 async def test_filters_narrow_the_list_as_the_api_reads_them(
     client: TestClient[Any, Any], csrf: str, redis_client: Redis, keys: RedisKeys
 ) -> None:
-    """Deliveries updated 300, 200 and 100 s ago (acme's, another config's, a dead one)."""
-    old = await write_delivery(
-        redis_client, keys, event_id="e300", tenant="acme", updated_at=NOW - 300
-    )
-    mid = await write_delivery(
-        redis_client,
-        keys,
-        event_id="e200",
-        config_id="cfg_b",
-        integration_id="switchboard.slack",
-        updated_at=NOW - 200,
-    )
-    new = await write_delivery(
-        redis_client, keys, event_id="e100", status=DeliveryStatus.DEAD, updated_at=NOW - 100
-    )
+    """Deliveries updated 2 min, 1 min and 0 min before a whole minute ``T`` (acme's,
+    another configuration's and integration's, a dead one)."""
+    t = NOW - NOW % 60 - 600
+    old = await write_delivery(redis_client, keys, event_id="e2", tenant="acme", updated_at=t - 120)
+    mid = await write_delivery(redis_client, keys, event_id="e1", config_id="cfg_b",
+                               integration_id="switchboard.slack", updated_at=t - 60)  # fmt: skip
+    new = await write_delivery(redis_client, keys, event_id="e0", status=DeliveryStatus.DEAD,
+                               updated_at=t)  # fmt: skip
 
     async def listed(**params: str) -> list[str]:
         answer = await client.get("/ui/deliveries", params=params)
@@ -103,40 +85,24 @@ async def test_filters_narrow_the_list_as_the_api_reads_them(
         return _ids(await answer.text())
 
     # A form sends its empty fields: they mean "any".
-    empty = {
-        "integration_id": "",
-        "config_id": "",
-        "tenant": "",
-        "status": "",
-        "since": "",
-        "until": "",
-    }
+    empty = dict.fromkeys(("integration_id", "config_id", "tenant", "status", "since", "until"), "")
     assert await listed(**empty) == [new.id, mid.id, old.id]
     assert await listed(**{**empty, "status": "dead"}) == [new.id]
     assert await listed(tenant="acme") == [old.id]
     assert await listed(config_id="cfg_b") == [mid.id]
     assert await listed(integration_id="switchboard.slack") == [mid.id]
-    # Times: ISO 8601 with no zone (UTC; as a datetime-local field writes it, minutes
-    # only), with a zone, or epoch seconds.
-    minute = NOW - NOW % 60
-    assert await listed(
-        since=datetime.fromtimestamp(NOW - 200, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    ) == [new.id, mid.id]
-    cut = [
-        i
-        for i, at in ((new.id, NOW - 100), (mid.id, NOW - 200), (old.id, NOW - 300))
-        if at < minute
-    ]
-    assert await listed(until=datetime.fromtimestamp(minute, UTC).strftime("%Y-%m-%dT%H:%M")) == cut
-    assert await listed(until=datetime.fromtimestamp(NOW - 250, UTC).isoformat()) == [old.id]
-    assert await listed(since=str(NOW - 250), until=str(NOW - 150)) == [mid.id]
+    # Times: ISO 8601 with no zone (UTC), to the minute as a datetime-local field writes
+    # it; with a zone; or epoch seconds.
+    a_minute_before = datetime.fromtimestamp(t - 60, UTC)
+    assert await listed(since=a_minute_before.strftime("%Y-%m-%dT%H:%M")) == [new.id, mid.id]
+    assert await listed(until=a_minute_before.isoformat()) == [old.id]
+    assert await listed(since=str(t - 90), until=str(t - 30)) == [mid.id]
     # The form shows what it filters on.
-    page = await (
-        await client.get("/ui/deliveries", params={"status": "dead", "tenant": "acme"})
-    ).text()
-    assert '<option value="dead" selected>dead</option>' in page
-    assert 'name="tenant" type="text" value="acme"' in page
-    assert "No delivery matches these filters." in page
+    params = {"status": "dead", "tenant": "acme"}
+    html = await (await client.get("/ui/deliveries", params=params)).text()
+    assert '<option value="dead" selected>dead</option>' in html
+    assert 'name="tenant" type="text" value="acme"' in html
+    assert "No delivery matches these filters." in html
 
 
 async def test_pages_go_on_with_the_filters_through_older(
