@@ -20,7 +20,7 @@ The names below are what the worker, operators' tools and tests use; the rest is
 reachable through its module.
 """
 
-from .admin import DeliveryAdmin, DeliveryPage, ReplayReport
+from .admin import DeliveryAdmin, DeliveryPage, RejectedEventPage, ReplayReport
 from .attempt import Attempter
 from .engine import DeliveryEngine
 from .exchange import Exchange
@@ -61,6 +61,7 @@ __all__ = [
     "HealthTuning",
     "HttpLimits",
     "HttpTimeouts",
+    "RejectedEventPage",
     "ReplayReport",
     "RetryLane",
     "RetryTuning",

@@ -1,9 +1,10 @@
 """``DeliveryAdmin``: what operators do with deliveries, for the CLI and the web app alike.
 
 List (by the index that fits the filter, a page at a time), show with the
-request reduced to what is no secret, replay dead letters, and read the
-rejected events. The CLI's ``deliveries``, ``dead-letters`` and ``rejected``
-commands are thin adapters over it, as the configuration commands are over
+request reduced to what is no secret, replay dead letters (``replay_held``: by id, a
+configuration's or all, held to a tenant), and read the rejected events a page at a
+time. The CLI's ``deliveries``, ``dead-letters`` and ``rejected`` commands, the API
+and the admin UI are thin adapters over it, as the configuration commands are over
 ``ConfigAdmin``.
 
 Which index a listing reads:
@@ -37,6 +38,7 @@ from switchboard.config import (
     SecretKeyError,
     Settings,
 )
+from switchboard.integrations.errors import ConfigValidationError
 
 from ..rejected import RejectedEvent, RejectedEventLog
 from .records import DeliveryRecord
@@ -44,7 +46,7 @@ from .repository import DeliveryLog
 from .scan_position import Position, Window
 from .vocabulary import DeliveryStatus
 
-__all__ = ["DeliveryAdmin", "DeliveryPage", "ReplayReport"]
+__all__ = ["DeliveryAdmin", "DeliveryPage", "RejectedEventPage", "ReplayReport"]
 
 #: Index entries (and records) read per round trip.
 _CHUNK: Final = 500
@@ -56,6 +58,16 @@ class DeliveryPage:
     the index was read to its end (nothing more matches)."""
 
     records: list[DeliveryRecord]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RejectedEventPage:
+    """One page of the rejected events. ``next_cursor``: an offset, ``None`` on the last."""
+
+    items: list[RejectedEvent]
+    #: How many rejected events are kept in all.
+    total: int
     next_cursor: str | None
 
 
@@ -99,6 +111,19 @@ class DeliveryAdmin:
     async def rejected_events(self, limit: int = 50) -> tuple[list[RejectedEvent], int]:
         """The newest ``limit`` rejected events, newest first, and how many are kept in all."""
         return await self._rejected.list(limit), await self._rejected.count()
+
+    async def rejected_page(
+        self, *, limit: int = 50, cursor: str | None = None
+    ) -> RejectedEventPage:
+        """Up to ``limit`` rejected events, newest first, from ``cursor`` (a page's
+        ``next_cursor``: how many came before) on."""
+        offset = _offset(cursor)
+        entries, total = await self.rejected_events(offset + limit)
+        items = entries[offset:]
+        more = offset + len(items) < total
+        return RejectedEventPage(
+            items=items, total=total, next_cursor=str(offset + len(items)) if more else None
+        )
 
     async def get(self, delivery_id: str) -> DeliveryRecord | None:
         return await self._log.get(delivery_id)
@@ -192,6 +217,31 @@ class DeliveryAdmin:
         done = set(replayed)
         return ReplayReport(replayed=replayed, not_dead=[i for i in unique if i not in done])
 
+    async def replay_held(
+        self,
+        *,
+        ids: Sequence[str] = (),
+        config_id: str | None = None,
+        every: bool = False,
+        tenant: str | None = None,
+    ) -> ReplayReport:
+        """Replay the dead letters among ``ids``, and every dead letter of ``config_id`` (or
+        all of them: ``every``), of ``tenant`` only when one is given (``None``: every
+        tenant's). Another tenant's ids are as unknown ones: ``not_dead`` (sorted) names
+        those of ``ids`` not replayed."""
+        chosen = list(ids)
+        if tenant is not None:
+            chosen = [r.id for r in await self.get_many(chosen) if r.tenant == tenant]
+        if config_id is not None or every:
+            dead = await self.find_all(
+                status=DeliveryStatus.DEAD, config_id=config_id, tenant=tenant
+            )
+            chosen += [r.id for r in dead]
+        report = await self.replay(chosen)
+        return ReplayReport(
+            replayed=report.replayed, not_dead=sorted(set(ids) - set(report.replayed))
+        )
+
     def public(self, record: DeliveryRecord) -> dict[str, Any]:
         """``record`` for display: the request reduced to its method and host (its URL and
         headers can hold secrets), or ``{"sealed": true}`` where no key here opens it."""
@@ -258,3 +308,13 @@ class DeliveryAdmin:
         keys = self._log.keys
         raws = await self._redis.mget([keys.delivery(the_id) for the_id in delivery_ids])
         return [None if raw is None else DeliveryRecord.model_validate_json(raw) for raw in raws]
+
+
+def _offset(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 9:
+        raise ConfigValidationError(
+            {"cursor": f"{cursor[:40]!r} is not a cursor this listing gave"}, subject="listing"
+        )
+    return int(cursor)

@@ -122,18 +122,10 @@ async def _replay(request: web.Request) -> web.Response:
         raise ConfigValidationError(
             {"ids": "name delivery ids, a config_id, or all: true"}, subject="replay"
         )
-    admin = request.app[SERVICES].deliveries
-    ids = list(body.ids)
-    if principal.tenant is not None:  # another tenant's ids: as if unknown
-        ids = [r.id for r in await admin.get_many(ids) if principal.sees(r.tenant)]
-    if body.config_id is not None or body.all:
-        dead = await admin.find_all(
-            status=DeliveryStatus.DEAD, config_id=body.config_id, tenant=principal.tenant
-        )
-        ids += [r.id for r in dead]
-    report = await admin.replay(ids)
-    not_dead = sorted(set(body.ids) - set(report.replayed))
-    return respond(ReplayReportOut, {"replayed": report.replayed, "not_dead": not_dead})
+    report = await request.app[SERVICES].deliveries.replay_held(
+        ids=body.ids, config_id=body.config_id, every=body.all, tenant=principal.tenant
+    )
+    return respond(ReplayReportOut, {"replayed": report.replayed, "not_dead": report.not_dead})
 
 
 async def _rejected(request: web.Request) -> web.Response:
@@ -146,14 +138,11 @@ async def _rejected(request: web.Request) -> web.Response:
             "the admin token (SWITCHBOARD_ADMIN_TOKEN) only.",
         )
     query = read_query(request, RejectedList)
-    offset = _offset(query.cursor)
-    admin = request.app[SERVICES].deliveries
-    entries, total = await admin.rejected_events(offset + query.limit)
-    page = entries[offset:]
-    more = offset + len(page) < total
+    page = await request.app[SERVICES].deliveries.rejected_page(
+        limit=query.limit, cursor=query.cursor
+    )
     return respond(
-        RejectedPage,
-        {"items": page, "total": total, "next_cursor": str(offset + len(page)) if more else None},
+        RejectedPage, {"items": page.items, "total": page.total, "next_cursor": page.next_cursor}
     )
 
 
@@ -174,13 +163,3 @@ def _tenant(principal: Principal, asked: str | None, given: bool) -> str | None:
         require_tenant(principal, asked)
         return asked
     return principal.tenant
-
-
-def _offset(cursor: str | None) -> int:
-    if cursor is None:
-        return 0
-    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 9:
-        raise ConfigValidationError(
-            {"cursor": f"{cursor[:40]!r} is not a cursor this listing gave"}, subject="listing"
-        )
-    return int(cursor)

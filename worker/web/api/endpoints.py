@@ -4,7 +4,7 @@ keeps it for the OpenAPI document (``openapi.py``), so the document is the route
 
 ``read_body``, ``read_query`` and ``respond`` are how handlers use those models: input
 validated (bad JSON: 400; a field: 422 with ``errors``), output shaped by the model that
-documents it.
+documents it. ``validated`` is that reading alone, for the admin UI's forms.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from switchboard.integrations import ConfigValidationError
 
 from ...errors import ApiError
 
-__all__ = ["ENDPOINTS", "Endpoint", "add", "read_body", "read_query", "respond"]
+__all__ = ["ENDPOINTS", "Endpoint", "add", "read_body", "read_query", "respond", "validated"]
 
 M = TypeVar("M", bound=BaseModel)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -71,11 +71,11 @@ async def read_body(request: web.Request, model: type[M]) -> M:
         raise ApiError(
             400, "Bad JSON", f"The request body is {what}: send a JSON object."
         ) from None
-    return _validated(model, data, "body")
+    return validated(model, data, "body")
 
 
 def read_query(request: web.Request, model: type[M]) -> M:
-    return _validated(model, dict(request.query), "query")
+    return validated(model, dict(request.query), "query")
 
 
 def respond(model: type[BaseModel], data: Any, status: int = 200) -> web.Response:
@@ -84,7 +84,9 @@ def respond(model: type[BaseModel], data: Any, status: int = 200) -> web.Respons
     return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
 
 
-def _validated(model: type[M], data: Any, whole: str) -> M:
+def validated(model: type[M], data: Any, whole: str) -> M:
+    """``data`` read by ``model``, or ``ConfigValidationError`` naming each bad field in
+    plain words (the admin UI reads its forms' queries with the API's models through it)."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:

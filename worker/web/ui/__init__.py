@@ -8,8 +8,10 @@ the CLI use, with no script at all (every form works as plain HTML).
 * ``integrations_page.py``: ``/ui/``; ``configs_page.py``: ``/ui/configs`` (list, toggle,
   delete, test, reveal); ``config_form.py``: the form generated from an integration's
   ``ConfigForm`` (``conditions_form.py``: its conditions editor);
-* ``deliveries_page.py``: ``/ui/deliveries``, one delivery, ``/ui/dead-letters`` with
-  replay, ``/ui/rejected``; ``fleet_page.py``: ``/ui/fleet``.
+* ``deliveries_page.py``: ``/ui/deliveries`` and one delivery (its replay);
+  ``dead_letters_page.py``: ``/ui/dead-letters`` with replay; ``rejected_page.py``:
+  ``/ui/rejected``; ``listing.py``: what those share; ``fleet_page.py``: ``/ui/fleet``;
+* ``formats.py``: how pages write times (UTC) and durations.
 
 ``docs/ui.md`` shows each page.
 """
@@ -24,9 +26,11 @@ from ..state import REDIS, SETTINGS
 from . import (
     assets,
     configs_page,
+    dead_letters_page,
     deliveries_page,
     fleet_page,
     integrations_page,
+    rejected_page,
     sign_in,
 )
 from .guard import SESSIONS, guard
@@ -41,7 +45,16 @@ def routes(app: web.Application) -> None:
     setup_templates(app)
     app.middlewares.append(guard)
     app.cleanup_ctx.append(_sessions)
-    for part in (assets, sign_in, integrations_page, configs_page, deliveries_page, fleet_page):
+    for part in (
+        assets,
+        sign_in,
+        integrations_page,
+        configs_page,
+        deliveries_page,
+        dead_letters_page,
+        rejected_page,
+        fleet_page,
+    ):
         part.routes(app)
 
 

@@ -1,9 +1,12 @@
 """Pages from templates (``templates/*.html``, Jinja2 through ``aiohttp_jinja2``), escaped.
 
 ``page`` renders one with what every page shows: who is signed in, the form token
-its forms carry, the navigation, and a notice (``Notice``: a fixed vocabulary chosen by
-a redirect's ``?notice=``, so no page ever echoes a message from its URL). Autoescape
-is on for every template: text from events and configurations renders as text.
+its forms carry, the navigation (a tenant's without the admin-only pages), and a notice
+(``Notice``: a fixed vocabulary chosen by a redirect's ``?notice=``, so no page ever
+echoes a message from its URL). ``problem_page`` is a page that says why there is
+nothing to show (a 403, a 404). Autoescape is on for every template: text from events
+and configurations renders as text. Times and durations go through the ``utc`` and
+``duration`` filters (``formats.py``).
 """
 
 from __future__ import annotations
@@ -15,9 +18,18 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from .formats import duration, utc
 from .guard import SESSION
 
-__all__ = ["NAVIGATION", "Notice", "page", "redirect", "setup_templates"]
+__all__ = [
+    "ADMIN_ONLY",
+    "NAVIGATION",
+    "Notice",
+    "page",
+    "problem_page",
+    "redirect",
+    "setup_templates",
+]
 
 #: The navigation bar: (path, label), in order.
 NAVIGATION: Final = (
@@ -28,6 +40,9 @@ NAVIGATION: Final = (
     ("/ui/rejected", "Rejected events"),
     ("/ui/fleet", "Fleet"),
 )
+#: Pages for the admin token only (a tenant's session is answered 403 there): not in a
+#: tenant's navigation.
+ADMIN_ONLY: Final = frozenset({"/ui/rejected"})
 
 
 class Notice(StrEnum):
@@ -45,7 +60,7 @@ class Notice(StrEnum):
 
 
 def setup_templates(app: web.Application) -> None:
-    aiohttp_jinja2.setup(
+    environment = aiohttp_jinja2.setup(
         app,
         loader=jinja2.PackageLoader("switchboard.worker.web.ui", "templates"),
         autoescape=True,
@@ -53,6 +68,8 @@ def setup_templates(app: web.Application) -> None:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["utc"] = utc
+    environment.filters["duration"] = duration
 
 
 def page(
@@ -60,16 +77,25 @@ def page(
 ) -> web.Response:
     session = request.get(SESSION)
     notice = request.query.get("notice", "")
+    navigation: tuple[tuple[str, str], ...] = ()
+    if session is not None:
+        admin = session.principal.tenant is None
+        navigation = tuple(n for n in NAVIGATION if admin or n[0] not in ADMIN_ONLY)
     shown = {
         "session": session,
         "principal": session.principal if session is not None else None,
         "csrf": session.csrf if session is not None else "",
-        "navigation": NAVIGATION if session is not None else (),
+        "navigation": navigation,
         "current": request.path,
         "notice": Notice[notice].value if notice in Notice.__members__ else None,
         **context,
     }
     return aiohttp_jinja2.render_template(template, request, shown, status=status)
+
+
+def problem_page(request: web.Request, *, status: int, title: str, detail: str) -> web.Response:
+    """A page saying why there is nothing to show here (``title``: a few words)."""
+    return page(request, "problem.html", {"title": title, "detail": detail}, status=status)
 
 
 def redirect(location: str, notice: Notice | None = None) -> web.HTTPSeeOther:
