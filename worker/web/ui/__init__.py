@@ -6,8 +6,12 @@ the CLI use, with no script at all (every form works as plain HTML).
 * ``render.py``: pages from ``templates/`` (Jinja2, autoescaped); ``assets.py``: the
   stylesheet and integrations' icons;
 * ``integrations_page.py``: ``/ui/``; ``configs_page.py``: ``/ui/configs`` (list, toggle,
-  delete, test, reveal); ``config_form.py``: the form generated from an integration's
-  ``ConfigForm`` (``conditions_form.py``: its conditions editor);
+  delete, test, reveal; ``activity.py``: a row's last outcome and chart);
+  ``config_form.py``: the form generated from an integration's ``ConfigForm``
+  (``form_fields.py``: a field's widget; ``config_draft.py``: what the form holds and
+  asks to change; ``form_view.py``: the fields and errors as rendered;
+  ``conditions_form.py``: its conditions editor); ``records.py``: the configuration a
+  path names, if the session may see it;
 * ``deliveries_page.py``: ``/ui/deliveries``, one delivery, ``/ui/dead-letters`` with
   replay, ``/ui/rejected``; ``fleet_page.py``: ``/ui/fleet``.
 
@@ -23,6 +27,7 @@ from aiohttp import web
 from ..state import REDIS, SETTINGS
 from . import (
     assets,
+    config_form,
     configs_page,
     deliveries_page,
     fleet_page,
@@ -41,7 +46,9 @@ def routes(app: web.Application) -> None:
     setup_templates(app)
     app.middlewares.append(guard)
     app.cleanup_ctx.append(_sessions)
-    for part in (assets, sign_in, integrations_page, configs_page, deliveries_page, fleet_page):
+    parts = (assets, sign_in, integrations_page, config_form, configs_page, deliveries_page,
+             fleet_page)  # fmt: skip
+    for part in parts:
         part.routes(app)
 
 
