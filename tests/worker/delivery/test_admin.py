@@ -16,8 +16,14 @@ async def test_recent_attempts_of_many_configurations(
 ) -> None:
     now = time.time()
     for n in range(3):
-        await record_attempt(redis_client, keys, config_id="cfg_a", at=now - 60 * (3 - n),
-                             ok=n != 1, event_id=f"evt_a{n}")  # fmt: skip
+        await record_attempt(
+            redis_client,
+            keys,
+            config_id="cfg_a",
+            at=now - 60 * (3 - n),
+            ok=n != 1,
+            event_id=f"evt_a{n}",
+        )
     await record_attempt(redis_client, keys, config_id="cfg_b", at=now, ok=False, event_id="evt_b")
     admin = DeliveryAdmin.for_settings(redis_client, settings)
 
@@ -37,8 +43,9 @@ async def test_at_most_the_kept_attempts(
 ) -> None:
     now = time.time()
     for n in range(CONFIG_ATTEMPTS_KEPT + 5):
-        await record_attempt(redis_client, keys, config_id="cfg_a", at=now + n, ok=True,
-                             event_id=f"evt_{n}")  # fmt: skip
+        await record_attempt(
+            redis_client, keys, config_id="cfg_a", at=now + n, ok=True, event_id=f"evt_{n}"
+        )
     recent = await DeliveryAdmin.for_settings(redis_client, settings).recent_attempts(["cfg_a"])
     assert len(recent["cfg_a"]) == CONFIG_ATTEMPTS_KEPT
     assert recent["cfg_a"][0]["event_id"] == f"evt_{CONFIG_ATTEMPTS_KEPT + 4}"

@@ -21,8 +21,11 @@ BASICS = {"name": "hook", "enabled": "on", "setting.url": "https://hooks.example
 def _rows(*rows: tuple[str, str, str], mode: str = "all") -> list[tuple[str, str]]:
     fields = [*BASICS.items(), ("conditions.mode", mode)]
     for choice, op, value in rows:
-        fields += [("conditions.choice", choice), ("conditions.op", op),
-                   ("conditions.value", value)]  # fmt: skip
+        fields += [
+            ("conditions.choice", choice),
+            ("conditions.op", op),
+            ("conditions.value", value),
+        ]
     return fields
 
 
@@ -84,28 +87,40 @@ async def test_an_invalid_condition_shows_by_its_row_and_nothing_is_saved(
 async def test_a_valid_set_is_saved_and_shown_back(
     client: TestClient[Any, Any], csrf: str, store: ConfigStore
 ) -> None:
-    typed = _rows(("review.author", "is", "alice"), ("", "is", ""),
-                  ("review.count", "greater-than", "3"),
-                  ("review.labels", "one-of", '["a", "b"]'),
-                  ("review.draft", "is", "true"), ("review.code", "is", '"42"'),
-                  ("review.title", "any", ""), mode="any")  # fmt: skip
+    typed = _rows(
+        ("review.author", "is", "alice"),
+        ("", "is", ""),
+        ("review.count", "greater-than", "3"),
+        ("review.labels", "one-of", '["a", "b"]'),
+        ("review.draft", "is", "true"),
+        ("review.code", "is", '"42"'),
+        ("review.title", "any", ""),
+        mode="any",
+    )
     answer = await post_form(client, NEW, csrf, typed)
     assert answer.status == 303, await answer.text()
     [record], _ = await store.list()
-    assert record.conditions == {"mode": "any", "conditions": [
-        {"choice": "review.author", "op": "is", "value": "alice"},
-        {"choice": "review.count", "op": "greater-than", "value": 3},
-        {"choice": "review.labels", "op": "one-of", "value": ["a", "b"]},
-        {"choice": "review.draft", "op": "is", "value": True},
-        {"choice": "review.code", "op": "is", "value": "42"},
-        {"choice": "review.title", "op": "any", "value": None}]}  # fmt: skip
+    assert record.conditions == {
+        "mode": "any",
+        "conditions": [
+            {"choice": "review.author", "op": "is", "value": "alice"},
+            {"choice": "review.count", "op": "greater-than", "value": 3},
+            {"choice": "review.labels", "op": "one-of", "value": ["a", "b"]},
+            {"choice": "review.draft", "op": "is", "value": True},
+            {"choice": "review.code", "op": "is", "value": "42"},
+            {"choice": "review.title", "op": "any", "value": None},
+        ],
+    }
     page = await (await client.get(f"/ui/configs/{record.id}")).text()
     assert 'name="conditions.mode" value="any" checked' in page
-    for n, text in enumerate(("alice", "3", "[&#34;a&#34;,&#34;b&#34;]", "true",
-                              "&#34;42&#34;", "")):  # fmt: skip
+    for n, text in enumerate(
+        ("alice", "3", "[&#34;a&#34;,&#34;b&#34;]", "true", "&#34;42&#34;", "")
+    ):
         assert f'id="c-{n}-value" name="conditions.value"' in page
-        assert f'id="c-{n}-value" name="conditions.value" aria-label="Condition {n + 1}: value"'\
-               f' value="{text}"' in page  # fmt: skip
+        assert (
+            f'id="c-{n}-value" name="conditions.value" aria-label="Condition {n + 1}: value"'
+            f' value="{text}"' in page
+        )
     assert 'id="c-6-choice"' in page  # an empty row to add one more
     assert 'id="c-7-choice"' not in page
 

@@ -82,19 +82,35 @@ async def test_every_widget_reads_back_what_was_typed(
     sample: tuple[TestClient[Any, Any], str], store: ConfigStore
 ) -> None:
     client, csrf = sample
-    typed = {"name": "all kinds", "enabled": "on", "rate_limit": "2.5",
-             "setting.count": "3", "setting.ratio": "1.5", "setting.loud": "on",
-             "setting.level": "high", "setting.colour": "blue", "setting.tags": "a\r\n\r\nb\r\n",
-             "setting.labels": "x: 1\ny: two: three", "setting.ports": "[80, 443]",
-             "setting.token": "tok-secret"}  # fmt: skip
+    typed = {
+        "name": "all kinds",
+        "enabled": "on",
+        "rate_limit": "2.5",
+        "setting.count": "3",
+        "setting.ratio": "1.5",
+        "setting.loud": "on",
+        "setting.level": "high",
+        "setting.colour": "blue",
+        "setting.tags": "a\r\n\r\nb\r\n",
+        "setting.labels": "x: 1\ny: two: three",
+        "setting.ports": "[80, 443]",
+        "setting.token": "tok-secret",
+    }
     answer = await post_form(client, "/ui/configs/new?integration_id=tests.sample", csrf, typed)
     assert (answer.status, answer.headers["Location"]) == (303, "/ui/configs?notice=created")
     [record], _ = await store.list()
     assert record.rate_limit == 2.5
-    assert record.settings == {"count": 3, "ratio": 1.5, "loud": True, "level": "high",
-                               "colour": "blue", "tags": ["a", "b"],
-                               "labels": {"x": "1", "y": "two: three"}, "ports": [80, 443],
-                               "token": "tok-secret"}  # fmt: skip
+    assert record.settings == {
+        "count": 3,
+        "ratio": 1.5,
+        "loud": True,
+        "level": "high",
+        "colour": "blue",
+        "tags": ["a", "b"],
+        "labels": {"x": "1", "y": "two: three"},
+        "ports": [80, 443],
+        "token": "tok-secret",
+    }
     page = await (await client.get(f"/ui/configs/{record.id}")).text()
     assert 'value="3"' in field_html(page, "setting.count")
     assert "checked" in field_html(page, "setting.loud")
@@ -114,8 +130,14 @@ async def test_a_setting_left_blank_is_removed(
         "tests.sample", name="s", settings={"count": 1, "ratio": 2.0, "tags": ["x"]}
     )
     page = await (await client.get(f"/ui/configs/{record.id}")).text()
-    form = {"name": "s", "enabled": "on", "setting.count": "1", "setting.ratio": "",
-            "setting.tags": "x", "setting.level": ""}  # fmt: skip
+    form = {
+        "name": "s",
+        "enabled": "on",
+        "setting.count": "1",
+        "setting.ratio": "",
+        "setting.tags": "x",
+        "setting.level": "",
+    }
     assert 'value="2.0"' in field_html(page, "setting.ratio")
     answer = await post_form(client, f"/ui/configs/{record.id}", csrf, form)
     assert (answer.status, answer.headers["Location"]) == (303, "/ui/configs?notice=saved")
@@ -148,8 +170,13 @@ async def test_a_validation_error_shows_next_to_its_field_then_it_is_fixed(
     with pytest.raises(ConfigValidationError) as refused:  # what the CLI would say
         await config_admin(store).create(WEBHOOK, name="hook", settings={"url": "ftp://x"})
     reason = refused.value.errors["url"]
-    typed = {"name": "hook", "enabled": "on", "setting.url": "ftp://x",
-             "setting.secret": SECRET, "setting.headers": "no colon here"}  # fmt: skip
+    typed = {
+        "name": "hook",
+        "enabled": "on",
+        "setting.url": "ftp://x",
+        "setting.secret": SECRET,
+        "setting.headers": "no colon here",
+    }
     answer = await post_form(client, NEW_WEBHOOK, csrf, typed)
     assert answer.status == 422
     page = await answer.text()
@@ -176,14 +203,25 @@ async def test_a_secret_never_reaches_a_page(
     client: TestClient[Any, Any], csrf: str, store: ConfigStore
 ) -> None:
     admin = config_admin(store)
-    record = await admin.create(WEBHOOK, name="hook", settings={
-        "url": f"https://user:pw-9876@hooks.example.com/in?token={URL_TOKEN}",
-        "secret": SECRET, "headers": {"Authorization": HEADER}})  # fmt: skip
-    slack = await admin.create("switchboard.slack", name="chat", settings={
-        "webhook_url": "https://hooks.slack.com/services/T0/B0/slack-secret-path"})  # fmt: skip
+    record = await admin.create(
+        WEBHOOK,
+        name="hook",
+        settings={
+            "url": f"https://user:pw-9876@hooks.example.com/in?token={URL_TOKEN}",
+            "secret": SECRET,
+            "headers": {"Authorization": HEADER},
+        },
+    )
+    slack = await admin.create(
+        "switchboard.slack",
+        name="chat",
+        settings={"webhook_url": "https://hooks.slack.com/services/T0/B0/slack-secret-path"},
+    )
     edit = f"/ui/configs/{record.id}"
-    pages = [await (await client.get(path)).text() for path in (
-        "/ui/configs", edit, f"{edit}/delete", f"/ui/configs/{slack.id}")]  # fmt: skip
+    pages = [
+        await (await client.get(path)).text()
+        for path in ("/ui/configs", edit, f"{edit}/delete", f"/ui/configs/{slack.id}")
+    ]
     for refused in (
         {"name": "", "setting.url": "https://hooks.example.com/in"},
         {"name": "hook", "setting.url": "nope", "setting.secret": "whsec_retyped-secret-value"},
@@ -206,15 +244,23 @@ async def test_a_secret_left_blank_is_kept_and_removed_when_asked(
     client: TestClient[Any, Any], csrf: str, store: ConfigStore
 ) -> None:
     url = f"https://hooks.example.com/in?token={URL_TOKEN}"
-    record = await config_admin(store).create(WEBHOOK, name="hook", settings={
-        "url": url, "secret": SECRET, "headers": {"Authorization": HEADER}})  # fmt: skip
+    record = await config_admin(store).create(
+        WEBHOOK,
+        name="hook",
+        settings={"url": url, "secret": SECRET, "headers": {"Authorization": HEADER}},
+    )
     edit = f"/ui/configs/{record.id}"
     page = await (await client.get(edit)).text()
     shown = re.search(r'value="([^"]+)"', field_html(page, "setting.url"))
     assert shown
-    as_shown = {"name": "renamed", "enabled": "on", "setting.url": shown[1],
-                "setting.event_types": "*", "setting.secret": "",
-                "setting.headers": ""}  # fmt: skip
+    as_shown = {
+        "name": "renamed",
+        "enabled": "on",
+        "setting.url": shown[1],
+        "setting.event_types": "*",
+        "setting.secret": "",
+        "setting.headers": "",
+    }
     answer = await post_form(client, edit, csrf, as_shown)
     assert (answer.status, answer.headers["Location"]) == (303, "/ui/configs?notice=saved")
     saved = await store.get(record.id)
@@ -241,8 +287,12 @@ async def test_a_tenants_session_creates_in_its_tenant_and_sees_no_other(
         page = await (await client.get(NEW_WEBHOOK)).text()
         assert 'name="tenant"' not in page
         assert "Tenant: <b>acme</b>" in page
-        typed = {"name": "mine", "enabled": "on", "tenant": "globex",
-                 "setting.url": "https://hooks.example.com/in"}  # fmt: skip
+        typed = {
+            "name": "mine",
+            "enabled": "on",
+            "tenant": "globex",
+            "setting.url": "https://hooks.example.com/in",
+        }
         answer = await post_form(client, NEW_WEBHOOK, csrf, typed)
         assert answer.status == 303
         assert (await client.get(f"/ui/configs/{theirs.id}")).status == 404
