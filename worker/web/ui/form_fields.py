@@ -28,6 +28,8 @@ from pydantic.fields import FieldInfo
 
 from switchboard.integrations import ConfigForm
 
+from ...display import masked_settings
+
 __all__ = ["FieldSpec", "Widget", "field_spec", "parse_text", "shown_text"]
 
 _LISTS: Final = (list, tuple, set, frozenset)
@@ -98,10 +100,15 @@ def field_spec(
         required=not has_default and not nullable and widget is not Widget.CHECKBOX,
         choices=choices,
         step=step,
-        default_text=shown_text(widget, default) if has_default and not secret else "",
+        default_text=_default_text(widget, name, default) if has_default and not secret else "",
         default_checked=bool(default) if widget is Widget.CHECKBOX else False,
         removable=secret and (nullable or _empty_default(info)),
     )
+
+
+def _default_text(widget: Widget, name: str, default: Any) -> str:
+    """A default as its placeholder shows it: a URL's credentials masked, as everywhere."""
+    return shown_text(widget, masked_settings({name: default}, frozenset())[name])
 
 
 def _empty_default(info: FieldInfo) -> bool:

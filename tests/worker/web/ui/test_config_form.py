@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from markupsafe import escape
 from support.api import ADMIN
 from support.configs import config_admin, field_html, tenant_client
-from support.form_sample import SAMPLE_PATH
+from support.form_sample import GONE_PATH, SAMPLE_PATH
 from support.ui import post_form, signed_in
 
 from switchboard.config import ConfigStore, Settings
@@ -322,3 +322,22 @@ async def test_a_tenants_cap_shows_as_a_field_error(
         page = await answer.text()
         assert answer.status == 422
         assert '<p class="error" id="f-tenant-error">already has 1 configurations' in page
+
+
+async def test_an_orphans_form_changes_all_but_its_settings(
+    client: TestClient[Any, Any], csrf: str, store: ConfigStore
+) -> None:
+    ghost = await config_admin(store, GONE_PATH).create(
+        "tests.gone", name="ghost", settings={"count": 1, "token": "orphan-secret"}
+    )
+    page = await (await client.get(f"/ui/configs/{ghost.id}")).text()
+    assert "is not installed" in page
+    assert _legends(page) == ["Basic info", "Conditions"]
+    assert 'name="setting.' not in page
+    assert "orphan-secret" not in page
+    typed = {"name": "renamed ghost", "rate_limit": "3", "conditions.mode": "always"}
+    answer = await post_form(client, f"/ui/configs/{ghost.id}", csrf, typed)
+    assert (answer.status, answer.headers["Location"]) == (303, "/ui/configs?notice=saved")
+    saved = await store.get(ghost.id)
+    assert (saved.name, saved.enabled, saved.rate_limit) == ("renamed ghost", False, 3.0)
+    assert saved.settings == ghost.settings
