@@ -132,6 +132,13 @@ class DeliveryAdmin:
         """The records of those ids there are, in chunked MGETs (not a GET each)."""
         return await self._log.get_many(delivery_ids)
 
+    async def recent_attempts(self, config_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """Each configuration's recent attempts (at most ``CONFIG_ATTEMPTS_KEPT``), newest
+        first, read for all of them in one round trip: a page of configurations' worth.
+        An entry has ``at``, ``status``, ``error_class`` (``None``: it succeeded),
+        ``number``, ``delivery_id`` and ``event_id``."""
+        return await self._log.config_attempts_many(config_ids)
+
     async def find(
         self,
         *,

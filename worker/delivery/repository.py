@@ -276,6 +276,22 @@ class DeliveryLog:
         )
         return [orjson.loads(item) for item in raw]
 
+    async def config_attempts_many(
+        self, config_ids: Sequence[str], limit: int = CONFIG_ATTEMPTS_KEPT
+    ) -> dict[str, list[dict[str, Any]]]:
+        """``config_attempts`` of each of ``config_ids``, in one pipelined round trip."""
+        unique = list(dict.fromkeys(config_ids))
+        if not unique:
+            return {}
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for config_id in unique:
+                pipe.lrange(self._keys.config_attempts(config_id), 0, limit - 1)
+            replies: list[list[bytes]] = await pipe.execute()
+        return {
+            config_id: [orjson.loads(item) for item in raw]
+            for config_id, raw in zip(unique, replies, strict=True)
+        }
+
     async def replay(self, delivery_ids: Sequence[str]) -> list[str]:
         """Schedule dead letters for one more attempt now, marked manual; returns those replayed."""
         replayed = []

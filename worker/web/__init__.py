@@ -3,7 +3,8 @@
 * ``app.py``: ``create_app``, which puts the parts together;
 * ``state.py``: what the parts share (the settings, one Redis client);
 * ``health.py``: ``GET /`` and ``GET /healthz`` (the process is alive);
-* ``readiness.py``: ``GET /readyz`` (Redis answers, a worker's heartbeat is recent).
+* ``readiness.py``: ``GET /readyz`` (Redis answers, a worker's heartbeat is recent);
+* ``config_paging.py``: keyset pages of configurations, for the API and the admin UI.
 """
 
 from __future__ import annotations

@@ -10,21 +10,18 @@ its tenant's configurations, and answers with Redis down (the counts ``null``).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 from http import HTTPMethod
 from typing import Any
 
-import orjson
 from aiohttp import web
 
 from switchboard.config import REDIS_DOWN_ERRORS, UNSET, ConfigNotFoundError, ConfigRecord, shown_id
 from switchboard.config.tokens import Principal, Scope
-from switchboard.integrations import ConfigValidationError
 
 from ...display import integration_rows, record_json
 from ...errors import ApiError
+from ..config_paging import config_page
 from .auth import authorize, principal_name, require_tenant
 from .config_models import (
     ConfigCreate,
@@ -106,16 +103,12 @@ async def _list(request: web.Request) -> web.Response:
     records, _ = await admin.store.list(
         integration_id=query.integration_id, tenant=tenant, enabled=query.enabled
     )
-    after = _position(query.cursor)
-    if after is not None:
-        records = [r for r in records if _key(r) > after]
-    page = records[: query.limit]
-    more = len(records) > query.limit
+    page, next_cursor = config_page(records, cursor=query.cursor, limit=query.limit)
     return respond(
         ConfigPage,
         {
             "items": [record_json(r, admin) for r in page],
-            "next_cursor": _cursor(page[-1]) if more else None,
+            "next_cursor": next_cursor,
         },
     )
 
@@ -196,24 +189,3 @@ async def _visible(request: web.Request, principal: Principal) -> ConfigRecord:
     if not principal.sees(record.tenant):
         raise ConfigNotFoundError(config_id)
     return record
-
-
-def _key(record: ConfigRecord) -> tuple[float, str]:
-    return record.created_at.timestamp(), record.id
-
-
-def _cursor(record: ConfigRecord) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(_key(record))).decode().rstrip("=")
-
-
-def _position(cursor: str | None) -> tuple[float, str] | None:
-    if cursor is None:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        when, the_id = orjson.loads(raw)
-        return float(when), str(the_id)
-    except (binascii.Error, ValueError, TypeError):
-        raise ConfigValidationError(
-            {"cursor": f"{cursor[:40]!r} is not a cursor this listing gave"}, subject="listing"
-        ) from None

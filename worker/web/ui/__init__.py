@@ -6,8 +6,12 @@ the CLI use, with no script at all (every form works as plain HTML).
 * ``render.py``: pages from ``templates/`` (Jinja2, autoescaped); ``assets.py``: the
   stylesheet and integrations' icons;
 * ``integrations_page.py``: ``/ui/``; ``configs_page.py``: ``/ui/configs`` (list, toggle,
-  delete, test, reveal); ``config_form.py``: the form generated from an integration's
-  ``ConfigForm`` (``conditions_form.py``: its conditions editor);
+  delete, test, reveal; ``activity.py``: a row's last outcome and chart);
+  ``config_form.py``: the form generated from an integration's ``ConfigForm``
+  (``form_fields.py``: a field's widget; ``config_draft.py``: what the form holds and
+  asks to change; ``form_view.py``: the fields and errors as rendered;
+  ``conditions_form.py``: its conditions editor); ``records.py``: the configuration a
+  path names, if the session may see it;
 * ``deliveries_page.py``: ``/ui/deliveries`` and one delivery (its replay);
   ``dead_letters_page.py``: ``/ui/dead-letters`` with replay; ``rejected_page.py``:
   ``/ui/rejected``; ``listing.py``: what those share; ``fleet_page.py``: ``/ui/fleet``;
@@ -25,6 +29,7 @@ from aiohttp import web
 from ..state import REDIS, SETTINGS
 from . import (
     assets,
+    config_form,
     configs_page,
     dead_letters_page,
     deliveries_page,
@@ -49,6 +54,7 @@ def routes(app: web.Application) -> None:
         assets,
         sign_in,
         integrations_page,
+        config_form,
         configs_page,
         deliveries_page,
         dead_letters_page,
