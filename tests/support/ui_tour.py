@@ -94,13 +94,14 @@ async def add_webhook(tour: Tour, *, name: str, url: str) -> None:
     await tour.go("/ui/")
     card = page.locator(".card").filter(has=page.get_by_role("heading", name="Webhook"))
     await card.get_by_role("link", name="Add configuration").click()
-    await tour.heading(re.compile("Webhook"))
-    await page.get_by_label("Name", exact=True).fill(name)
-    url_field = page.get_by_label("URL", exact=True)
-    await url_field.fill("hooks.example.com/in")  # no scheme
+    await tour.heading("New configuration")
+    await page.get_by_label(re.compile(r"^Name\b")).fill(name)  # "Name (required)"
+    url_field = page.get_by_label(re.compile(r"^URL\b"))
+    # A URL the browser's own check lets through (type=url), the form's refuses: not http(s).
+    await url_field.fill("ftp://hooks.example.com/in")
     await tour.click("button", "Create")
     await expect(url_field).to_have_attribute("aria-invalid", "true")
-    await expect(page.locator(".field .error").first).to_contain_text("URL")
+    await expect(page.locator("#f-setting-url-error")).to_contain_text("http")
     await tour.shot("config-form-error")
     await url_field.fill(url)
     await tour.click("button", "Create")
@@ -196,3 +197,34 @@ async def visit_every_page(tour: Tour) -> None:
         await tour.go(path)
         await tour.heading(heading)
         await tour.shot(name)
+
+
+async def hostile_text_is_inert(tour: Tour, hostile: str) -> None:
+    """A configuration named with markup, a receiver answering markup, a rejected event of
+    markup: each shows as the text it is, and no script runs (no dialog opens)."""
+    page = tour.page
+    await tour.go("/ui/configs")
+    await expect(page.get_by_role("link", name=hostile, exact=True)).to_be_visible()
+    await tour.go("/ui/rejected")
+    await expect(page.locator("table.rejected")).to_contain_text(hostile)
+    await tour.go("/ui/deliveries")
+    row = page.locator("table.deliveries tbody tr").filter(has_text=hostile)  # its name
+    await row.first.get_by_role("link").first.click()
+    await expect(page.locator("table.attempts")).to_contain_text(hostile)
+    assert await page.locator("main script, main img[src='x']").count() == 0
+    assert tour.dialogs == []
+
+
+async def tenant_sees_its_own(tour: Tour, token: str, *, mine: str, others_id: str) -> None:
+    """Signed in with a tenant's token: its configuration only, another's a 404."""
+    page = tour.page
+    await tour.sign_in(token)
+    await expect(page.locator("header .who")).to_contain_text("acme")
+    await tour.go("/ui/configs")
+    rows = page.locator("table tbody tr")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_contain_text(mine)
+    await tour.shot("tenant-configs")
+    answer = await page.goto(f"{tour.base}/ui/configs/{others_id}")
+    assert answer is not None
+    assert answer.status == 404

@@ -1,17 +1,32 @@
-"""How pages write times and durations (Jinja filters, registered by ``render.py``).
+"""How pages write times, durations and descriptions (Jinja filters, registered by
+``render.py``).
 
 * ``utc``: an epoch in seconds (records, attempts, heartbeats) or a ``datetime`` (rejected
   events) as UTC ``YYYY-MM-DD HH:MM:SS``; no time (``None``) as ``-``. One zone for every
   operator, whatever their browser's, as the CLI prints them.
 * ``duration``: seconds as a person reads them (``4.2 s``, ``3 min 05 s``, ``2 h 03 min``,
   ``3 d 4 h``): ages of heartbeats and of the oldest queued event.
+* ``prose``: an integration's or a field's description, escaped, its `code` spans (the
+  one markup descriptions use, as in docs and the API reference) as ``<code>``.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from typing import Final
 
-__all__ = ["duration", "utc"]
+from markupsafe import Markup, escape
+
+__all__ = ["duration", "prose", "utc"]
+
+_CODE: Final = re.compile(r"`([^`]+)`")
+
+
+def prose(text: str | None) -> Markup:
+    """Escaped first, then the spans marked: nothing of ``text`` is ever markup itself."""
+    escaped = str(escape(text or ""))
+    return Markup(_CODE.sub(r"<code>\1</code>", escaped))  # noqa: S704 - escaped above
 
 
 def utc(when: float | datetime | None) -> str:

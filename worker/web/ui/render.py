@@ -18,7 +18,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from .formats import duration, utc
+from .formats import duration, prose, utc
 from .guard import SESSION
 
 __all__ = [
@@ -70,6 +70,7 @@ def setup_templates(app: web.Application) -> None:
     )
     environment.filters["utc"] = utc
     environment.filters["duration"] = duration
+    environment.filters["prose"] = prose
 
 
 def page(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from switchboard.worker.web.ui.formats import duration, utc
+from switchboard.worker.web.ui.formats import duration, prose, utc
 
 
 def test_times_are_utc_to_the_second() -> None:
@@ -22,3 +22,12 @@ def test_durations_read_as_a_person_would() -> None:
              7380: "2 h 03 min", 273_600: "3 d 4 h"}  # fmt: skip
     assert {seconds: duration(seconds) for seconds in cases} == cases
     assert duration(None) == "-"
+
+
+def test_prose_marks_code_spans_and_escapes_everything_else() -> None:
+    shown = prose("Patterns: `review.*` or <b>`<script>`</b> & more")
+    assert str(shown) == (
+        "Patterns: <code>review.*</code> or &lt;b&gt;<code>&lt;script&gt;</code>"
+        "&lt;/b&gt; &amp; more"
+    )
+    assert str(prose(None)) == ""
