@@ -16,12 +16,12 @@ from aiohttp import web
 
 from switchboard.integrations import ConfigValidationError
 
-from ...delivery import DeliveryRecord, DeliveryStatus
+from ...delivery import DeliveryPage, DeliveryStatus
 from ..api.delivery_models import DeadLetterList, ReplayFilter
 from ..api.endpoints import validated
 from ..api.services import SERVICES
 from .guard import SESSION
-from .listing import config_names, filters, page_link
+from .listing import filters, page_link, table_context
 from .render import Notice, page, problem_page, redirect
 
 __all__ = ["routes"]
@@ -38,8 +38,7 @@ async def _list(request: web.Request) -> web.Response:
     principal = request[SESSION].principal
     services = request.app[SERVICES]
     given = filters(request.query, DeadLetterList)
-    records: list[DeliveryRecord] = []
-    cursor: str | None = None
+    found: DeliveryPage | None = None
     errors: dict[str, str] = {}
     try:
         query = validated(DeadLetterList, given, "query")
@@ -50,18 +49,9 @@ async def _list(request: web.Request) -> web.Response:
             limit=query.limit,
             cursor=query.cursor,
         )
-        records, cursor = found.records, found.next_cursor
     except ConfigValidationError as exc:
         errors = exc.errors
-    shown = {name: value for name, value in given.items() if name != "cursor"}
-    context = {
-        "records": records,
-        "names": await config_names(services.configs, principal, (r.config_id for r in records)),
-        "filters": shown,
-        "errors": errors,
-        "older": None if cursor is None else page_link(_PATH, shown, cursor),
-        "newest": page_link(_PATH, shown) if "cursor" in given else None,
-    }
+    context = await table_context(_PATH, services.configs, principal, found, given, errors)
     return page(request, "dead_letters.html", context, status=422 if errors else 200)
 
 

@@ -24,12 +24,12 @@ from aiohttp import web
 from switchboard.config import shown_id
 from switchboard.integrations import ConfigValidationError, IntegrationManager
 
-from ...delivery import DeliveryRecord, DeliveryStatus
+from ...delivery import DeliveryPage, DeliveryRecord, DeliveryStatus
 from ..api.delivery_models import DeliveryList
 from ..api.endpoints import validated
 from ..api.services import SERVICES
 from .guard import SESSION
-from .listing import config_names, delivery_path, filters, page_link
+from .listing import config_names, delivery_path, filters, table_context
 from .render import Notice, page, problem_page, redirect
 
 __all__ = ["routes"]
@@ -50,8 +50,7 @@ async def _list(request: web.Request) -> web.Response:
     given = filters(request.query, DeliveryList)
     if principal.tenant is not None:  # held to its own tenant, as the API's token is
         given.pop("tenant", None)
-    records: list[DeliveryRecord] = []
-    cursor: str | None = None
+    found: DeliveryPage | None = None
     errors: dict[str, str] = {}
     try:
         query = validated(DeliveryList, given, "query")
@@ -65,20 +64,15 @@ async def _list(request: web.Request) -> web.Response:
             limit=query.limit,
             cursor=query.cursor,
         )
-        records, cursor = found.records, found.next_cursor
     except ConfigValidationError as exc:
         errors = {field: _reason(field, reason, given) for field, reason in exc.errors.items()}
-    shown = {name: value for name, value in given.items() if name != "cursor"}
-    context = {
-        "records": records,
-        "names": await config_names(services.configs, principal, (r.config_id for r in records)),
-        "filters": shown,
-        "errors": errors,
-        "statuses": [status.value for status in DeliveryStatus],
-        "integrations": _integration_choices(services.manager, shown.get("integration_id")),
-        "older": None if cursor is None else page_link("/ui/deliveries", shown, cursor),
-        "newest": page_link("/ui/deliveries", shown) if "cursor" in given else None,
-    }
+    context = await table_context(
+        "/ui/deliveries", services.configs, principal, found, given, errors
+    )
+    context["statuses"] = [status.value for status in DeliveryStatus]
+    context["integrations"] = _integration_choices(
+        services.manager, context["filters"].get("integration_id")
+    )
     return page(request, "deliveries.html", context, status=422 if errors else 200)
 
 
