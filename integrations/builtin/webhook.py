@@ -108,12 +108,26 @@ class WebhookForm(ConfigForm):
                 f"{', '.join(owned)}: set by Switchboard on every request, so not settable "
                 "here (the Standard Webhooks headers identify and sign the delivery)"
             )
-        for name, value in headers.items():
+        # The headers are a secret (an Authorization header, say): an error says which one
+        # by its place, never by quoting what was typed.
+        for place, (name, value) in enumerate(headers.items(), start=1):
             if not _HEADER_NAME.fullmatch(name):
-                raise ValueError(f"{name!r} is not a valid header name")
+                raise ValueError(f"header {place}: its name is not a valid header name")
             if "\r" in value or "\n" in value:
-                raise ValueError(f"the value of {name!r} contains a line break")
+                raise ValueError(f"header {place}: its value contains a line break")
         return headers
+
+
+def _expiry(value: Any) -> datetime | None:
+    """A stored or typed expiry, if it is a time with a zone (the form refuses the rest,
+    in its own words, after this)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else None
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
 
 
 class WebhookIntegration(Integration):
@@ -154,8 +168,8 @@ class WebhookIntegration(Integration):
             new["previous_secret"] = old_secret
             new["previous_secret_expires_at"] = (now + SECRET_ROTATION_OVERLAP).isoformat()
         else:
-            expires = new.get("previous_secret_expires_at")
-            if expires and datetime.fromisoformat(expires) <= now:
+            expires = _expiry(new.get("previous_secret_expires_at"))
+            if expires is not None and expires <= now:
                 new.pop("previous_secret", None)
                 new.pop("previous_secret_expires_at", None)
         return new

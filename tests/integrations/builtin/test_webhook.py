@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -17,7 +18,9 @@ from switchboard.config import (
 from switchboard.integrations import (
     ConfigValidationError,
     Event,
+    IntegrationManager,
 )
+from switchboard.integrations.builtin import WebhookIntegration
 from switchboard.testing import RecordingSink
 from switchboard.testing.waiting import wait_for
 
@@ -82,6 +85,32 @@ async def test_webhook_headers_cannot_set_what_switchboard_sets(
         )
     assert list(caught.value.errors) == ["headers"]
     assert caught.value.errors["headers"].startswith(f"{owned}: set by Switchboard")
+
+
+async def test_a_refused_header_is_named_by_its_place_never_quoted(
+    rig: WebhookRig, sink: RecordingSink
+) -> None:
+    """The headers are a secret: what was typed in them is in no error message."""
+    for headers, says in (
+        ({"X-Ok": "1", "Bearer sk_live_S3CRET": "1"}, "header 2: its name"),
+        ({"Authorization": "Bearer S3CRET\r\nX-Evil: 1"}, "header 1: its value"),
+    ):
+        with pytest.raises(ConfigValidationError) as caught:
+            await rig.create(name="hook", settings={"url": sink.url("/"), "headers": headers})
+        assert caught.value.errors["headers"].startswith(says)
+        assert "S3CRET" not in str(caught.value)
+
+
+def test_an_expiry_that_is_no_time_with_a_zone_is_left_to_the_form() -> None:
+    """A typed previous_secret_expires_at that does not parse, or has no zone, raised in
+    prepare_settings_update (a 500 in the UI); it is kept for the form to refuse."""
+    webhook = WebhookIntegration(IntegrationManager())
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    for typed in ("not a date", "2020-01-01T00:00:00"):
+        given = {"previous_secret": "whsec_x", "previous_secret_expires_at": typed}
+        assert webhook.prepare_settings_update({}, dict(given), now) == given
+    expired = {"previous_secret": "whsec_x", "previous_secret_expires_at": "2020-01-01T00:00Z"}
+    assert webhook.prepare_settings_update({}, dict(expired), now) == {}
 
 
 @pytest.mark.parametrize(

@@ -154,10 +154,15 @@ async def _submitted(request: web.Request, target: FormTarget) -> web.Response:
     form = await request.post()
     admin = request.app[SERVICES].configs
     conditions = ConditionsDraft.posted(form)
-    if form.get("action") == "add-row":  # nothing is saved: the same form, one row more
-        return target.render(request, target.layout.posted(form), conditions.with_row())
     stored = target.record.settings if target.record else {}
     submission = Submission.read(target.layout, form, target.initial(admin), stored)
+    if form.get("action") == "add-row":  # nothing is saved: the same form, one row more
+        return target.render(
+            request,
+            target.layout.posted(form),
+            conditions.with_row(),
+            typed_secrets=submission.typed_secrets,  # never shown again: asked again
+        )
     condition_set, condition_errors = conditions.checked()
     errors = {**submission.errors, **condition_errors}
     if errors:  # the fields are checked too, for every error to show at once

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Final
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
 
@@ -34,7 +34,9 @@ _CSP: Final = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
-_OPEN: Final = frozenset({"/ui/sign-in"})
+#: Pages without a session: signing in, and signing out (a session that has ended must
+#: still be able to drop its cookie; the origin check still applies).
+_OPEN: Final = frozenset({"/ui/sign-in", "/ui/sign-out"})
 
 
 @web.middleware
@@ -62,8 +64,7 @@ async def _signed_in(request: web.Request, handler: Handler) -> web.StreamRespon
     if session is None:
         if request.method != "GET":
             raise web.HTTPForbidden(text="Signed out: sign in again, then repeat this.")
-        target = quote(request.path_qs, safe="/?=&")
-        raise web.HTTPSeeOther(f"/ui/sign-in?next={target}")
+        raise web.HTTPSeeOther("/ui/sign-in?" + urlencode({"next": request.path_qs}))
     if request.method == "POST":
         await _check_form_token(request, session)
     request[SESSION] = session

@@ -33,5 +33,6 @@ async def _integrations(request: web.Request) -> web.Response:
     tenant: Any = UNSET if principal.tenant is None else principal.tenant
     records, _ = await services.configs.store.list(tenant=tenant)
     rows = integration_rows(services.manager, records)
-    errors = [str(error) for error in services.manager.load_errors]
+    # What failed to load names the server's paths: the operator's to read, not a tenant's.
+    errors = [str(e) for e in services.manager.load_errors] if principal.tenant is None else []
     return page(request, "integrations.html", {"integrations": rows, "load_errors": errors})

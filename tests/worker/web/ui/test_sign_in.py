@@ -18,7 +18,7 @@ from switchboard.worker.web.ui.guard import safe_next
 async def test_a_page_asks_to_sign_in_and_comes_back_after(client: TestClient[Any, Any]) -> None:
     away = await client.get("/ui/configs?integration_id=x", allow_redirects=False)
     assert away.status == 303
-    assert away.headers["Location"] == "/ui/sign-in?next=/ui/configs?integration_id=x"
+    assert away.headers["Location"] == "/ui/sign-in?next=/ui/configs?integration_id%3Dx"
     form = await client.get(away.headers["Location"])
     assert 'name="next" value="/ui/configs?integration_id=x"' in await form.text()
     answer = await client.post(
@@ -64,23 +64,44 @@ async def test_next_never_leaves_the_ui() -> None:
 async def test_a_post_needs_the_form_token_and_this_origin(
     client: TestClient[Any, Any], csrf: str
 ) -> None:
-    missing = await client.post("/ui/sign-out", data={}, allow_redirects=False)
+    replay = "/ui/dead-letters/replay"  # a POST that changes something: replays every one
+    missing = await client.post(replay, data={"all": "1"}, allow_redirects=False)
     assert missing.status == 403
-    wrong = await post_form(client, "/ui/sign-out", "x" * len(csrf), {})
+    wrong = await post_form(client, replay, "x" * len(csrf), {"all": "1"})
     assert wrong.status == 403
     elsewhere = await client.post(
-        "/ui/sign-out",
-        data={"csrf": csrf},
+        replay,
+        data={"csrf": csrf, "all": "1"},
         headers={"Origin": "https://evil.example"},
         allow_redirects=False,
     )
     assert elsewhere.status == 403
+    assert (await post_form(client, replay, csrf, {"all": "1"})).status == 303
+
+
+async def test_signing_out_ends_the_session_and_works_once_it_has_ended(
+    client: TestClient[Any, Any], csrf: str
+) -> None:
     signed_out = await post_form(client, "/ui/sign-out", csrf, {})
     assert (signed_out.status, signed_out.headers["Location"]) == (
         303,
         "/ui/sign-in?notice=signed_out",
     )
     assert (await client.get("/ui/", allow_redirects=False)).status == 303
+    again = await client.post("/ui/sign-out", data={}, allow_redirects=False)  # no session
+    assert again.status == 303
+    elsewhere = await client.post(
+        "/ui/sign-out", headers={"Origin": "https://evil.example"}, allow_redirects=False
+    )
+    assert elsewhere.status == 403
+
+
+async def test_a_deep_link_comes_back_whole_after_signing_in(
+    client: TestClient[Any, Any],
+) -> None:
+    away = await client.get("/ui/deliveries?status=dead&config_id=cfg_a", allow_redirects=False)
+    form = await (await client.get(away.headers["Location"])).text()
+    assert 'name="next" value="/ui/deliveries?status=dead&amp;config_id=cfg_a"' in form
 
 
 async def test_a_sign_in_from_another_site_is_refused(client: TestClient[Any, Any]) -> None:
