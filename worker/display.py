@@ -18,7 +18,14 @@ from urllib.parse import SplitResult, urlsplit
 from switchboard.config import ConfigRecord
 from switchboard.integrations import ConfigAdmin, IntegrationManager
 
-__all__ = ["MASK", "integration_rows", "masked_settings", "masked_url", "record_json"]
+__all__ = [
+    "MASK",
+    "integration_rows",
+    "masked_settings",
+    "masked_url",
+    "record_json",
+    "unmasked_url",
+]
 
 MASK = "********"
 
@@ -49,6 +56,42 @@ def masked_url(url: str) -> str:
     query = "&".join(_masked_parameter(pair) for pair in parts.query.split("&"))
     fragment = MASK if parts.fragment else ""
     return SplitResult(parts.scheme, netloc, parts.path, query, fragment).geturl()
+
+
+def unmasked_url(shown: str, stored: str) -> str | None:
+    """``shown`` (a ``masked_url`` edited) with what it masks taken back from ``stored``:
+    the password, the user, each query value by its parameter's name and place, the
+    fragment. ``None`` when a mask stands where ``stored`` has nothing to give back."""
+    try:
+        edited, kept = urlsplit(shown), urlsplit(stored)
+    except ValueError:
+        return None
+    netloc = edited.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        user, colon, password = userinfo.partition(":")
+        kept_userinfo = kept.netloc.rpartition("@")[0] if "@" in kept.netloc else None
+        if userinfo == MASK and kept_userinfo is not None:
+            netloc = f"{kept_userinfo}@{hostport}"
+        elif colon and password == MASK and kept.password is not None and user == kept.username:
+            netloc = f"{user}:{kept.password}@{hostport}"
+    kept_values: dict[str, list[str]] = {}
+    for pair in kept.query.split("&") if kept.query else ():
+        name, _, value = pair.partition("=")
+        kept_values.setdefault(name, []).append(value)
+    taken: dict[str, int] = {}
+    pairs = []
+    for pair in edited.query.split("&") if edited.query else ():
+        name, equals, value = pair.partition("=")
+        if equals and value == MASK:
+            place = taken.get(name, 0)
+            taken[name] = place + 1
+            values = kept_values.get(name, [])
+            pair = f"{name}={values[place]}" if place < len(values) else pair
+        pairs.append(pair)
+    fragment = kept.fragment if edited.fragment == MASK else edited.fragment
+    rebuilt = SplitResult(edited.scheme, netloc, edited.path, "&".join(pairs), fragment).geturl()
+    return None if MASK in rebuilt else rebuilt
 
 
 def _masked_parameter(pair: str) -> str:

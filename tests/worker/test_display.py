@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from switchboard.worker.display import MASK, masked_settings, masked_url
+from switchboard.worker.display import MASK, masked_settings, masked_url, unmasked_url
 
 
 @pytest.mark.parametrize(
@@ -51,3 +51,16 @@ def test_settings_mask_secrets_and_urls_alone_or_in_lists() -> None:
         "unset_secret": None,
         "count": 3,
     }
+
+
+def test_an_edited_masked_url_takes_back_what_its_masks_hide() -> None:
+    stored = "https://u:pw@h.example.com/in?token=T0K&v=2&token=T2#frag"
+    shown = masked_url(stored)
+    assert unmasked_url(shown, stored) == stored
+    moved = shown.replace("/in", "/in2").replace("v=********", "v=3")
+    assert (
+        unmasked_url(moved, stored) == "https://u:pw@h.example.com/in2?token=T0K&v=3&token=T2#frag"
+    )
+    assert unmasked_url(masked_url("https://T0K@h/x"), "https://T0K@h/x") == "https://T0K@h/x"
+    assert unmasked_url(shown + "&new=********", stored) is None  # nothing to give back
+    assert unmasked_url(shown.replace("u:", "someone-else:"), stored) is None

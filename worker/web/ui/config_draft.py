@@ -20,7 +20,7 @@ from multidict import MultiMapping
 from switchboard.config import ConfigRecord
 from switchboard.integrations import ConfigForm, Integration
 
-from ...display import masked_settings
+from ...display import MASK, masked_settings, unmasked_url
 from .form_fields import FieldSpec, Widget, field_spec, parse_text, shown_text
 
 __all__ = ["FormLayout", "Submission", "Values", "is_setting", "key"]
@@ -170,6 +170,8 @@ class Submission:
             elif not now.strip():
                 if spec.name in stored:
                     unset.append(spec.name)
+            elif MASK in now:  # a URL edited around its masked parts: those are kept
+                _unmask_into(settings, errors, spec, now.strip(), stored.get(spec.name))
             else:
                 _parse_into(settings, errors, spec, now)
         tenant = str(form.get("tenant", "")).strip()
@@ -183,6 +185,16 @@ class Submission:
             errors=errors,
             typed_secrets=frozenset(typed),
         )
+
+
+def _unmask_into(
+    settings: dict[str, Any], errors: dict[str, str], spec: FieldSpec, text: str, kept: Any
+) -> None:
+    whole = unmasked_url(text, kept) if isinstance(kept, str) else None
+    if whole is None:
+        errors[spec.name] = f"type it whole: its masked parts ({MASK}) cannot be kept here"
+    else:
+        _parse_into(settings, errors, spec, whole)
 
 
 def _parse_into(

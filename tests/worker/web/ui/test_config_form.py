@@ -266,6 +266,18 @@ async def test_a_secret_left_blank_is_kept_and_removed_when_asked(
     saved = await store.get(record.id)
     assert saved.name == "renamed"
     assert saved.settings["url"] == url  # its masked token kept, not "********"
+    # Edited around its masks (a new path): the masked token is still kept, not saved as
+    # "********"; a mask where the stored URL has nothing to give back is refused.
+    moved = {**as_shown, "setting.url": shown[1].replace("/in", "/in2")}
+    assert (await post_form(client, edit, csrf, moved)).status == 303
+    assert (await store.get(record.id)).settings["url"] == url.replace("/in", "/in2")
+    invented = {**as_shown, "setting.url": shown[1] + "&other=********"}
+    refused = await post_form(client, edit, csrf, invented)
+    assert refused.status == 422
+    assert "type it whole" in await refused.text()
+    assert URL_TOKEN not in await refused.text()
+    assert (await store.get(record.id)).settings["url"] == url.replace("/in", "/in2")
+    await post_form(client, edit, csrf, as_shown | {"setting.url": url})  # as it was
     assert saved.settings["secret"] == SECRET
     assert saved.settings["headers"] == {"Authorization": HEADER}
     page = await (await client.get(edit)).text()
