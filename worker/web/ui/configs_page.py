@@ -34,7 +34,7 @@ from ..config_paging import config_page
 from .activity import CHART_HEIGHT, CHART_WIDTH, Activity, activity
 from .config_form import edit_page
 from .guard import SESSION
-from .records import IntegrationBadge, badge, visible_record
+from .records import IntegrationBadge, badge, deletable_id, visible_record
 from .render import Notice, page, redirect
 
 __all__ = ["PAGE_SIZE", "ConfigRow", "ConfigState", "ListFilters", "routes"]
@@ -114,7 +114,7 @@ async def _list(request: web.Request) -> web.Response:
     enabled: bool | None = None
     if filters.state in (ConfigState.ENABLED, ConfigState.DISABLED):
         enabled = filters.state is ConfigState.ENABLED
-    records, _ = await admin.store.list(
+    records, broken = await admin.store.list(
         integration_id=filters.integration_id or None, tenant=tenant, enabled=enabled
     )
     if filters.state is ConfigState.ORPHANED:
@@ -145,6 +145,9 @@ async def _list(request: web.Request) -> web.Response:
         "here": filters.url(cursor=filters.cursor),
         "first_page": filters.url() if filters.cursor else None,
         "next_page": filters.url(cursor=next_cursor) if next_cursor else None,
+        # Records that cannot be read (a secret key missing or changed, a newer schema):
+        # the admin's to see and delete; whose they are cannot be told.
+        "unreadable": sorted(broken.items()) if principal.tenant is None else [],
         "chart_width": CHART_WIDTH,
         "chart_height": CHART_HEIGHT,
     }
@@ -175,8 +178,7 @@ async def _confirm_delete(request: web.Request) -> web.Response:
 
 
 async def _delete(request: web.Request) -> web.Response:
-    record = await visible_record(request)
-    await request.app[SERVICES].configs.delete(record.id)
+    await request.app[SERVICES].configs.delete(await deletable_id(request))
     raise redirect("/ui/configs", Notice.deleted)
 
 

@@ -9,26 +9,43 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from switchboard.config import ConfigNotFoundError, ConfigRecord
+from switchboard.config import ConfigNotFoundError, ConfigRecord, RecordFormatError
 from switchboard.integrations import Integration, IntegrationManager
 
 from ..api.services import SERVICES
 from .guard import SESSION
 
-__all__ = ["IntegrationBadge", "badge", "signs_deliveries", "visible_record"]
+__all__ = ["IntegrationBadge", "badge", "deletable_id", "signs_deliveries", "visible_record"]
+
+_GONE = "No such configuration: it may have been deleted."
 
 
 async def visible_record(request: web.Request) -> ConfigRecord:
     """The configuration of the path's ``config_id``; 404 unless it is there and the
-    session's principal sees its tenant."""
+    session's principal sees its tenant; 409, saying why, when it cannot be read (a
+    tenant's session cannot tell whose it is: 404)."""
     config_id = request.match_info["config_id"]
+    principal = request[SESSION].principal
     try:
         record = await request.app[SERVICES].configs.get(config_id)
     except ConfigNotFoundError:
-        record = None
-    if record is None or not request[SESSION].principal.sees(record.tenant):
-        raise web.HTTPNotFound(text="No such configuration: it may have been deleted.")
+        raise web.HTTPNotFound(text=_GONE) from None
+    except RecordFormatError as exc:
+        if principal.tenant is not None:
+            raise web.HTTPNotFound(text=_GONE) from None
+        raise web.HTTPConflict(text=f"{exc} It can only be deleted.") from None
+    if not principal.sees(record.tenant):
+        raise web.HTTPNotFound(text=_GONE)
     return record
+
+
+async def deletable_id(request: web.Request) -> str:
+    """The path's ``config_id``, to delete: one ``visible_record`` gives, or, for the
+    admin, one that cannot be read (the store deletes what it cannot read)."""
+    try:
+        return (await visible_record(request)).id
+    except web.HTTPConflict:
+        return request.match_info["config_id"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -247,3 +247,29 @@ async def test_a_tenants_session_sees_and_acts_on_its_own_only(
         assert answer.status == 303
     assert (await store.get(seeded["hook"].id)).enabled
     assert not (await store.get(seeded["acme"].id)).enabled
+
+
+async def test_an_unreadable_configuration_is_shown_to_the_admin_and_deletable(
+    client: TestClient[Any, Any],
+    csrf: str,
+    ui_settings: AppSettings,
+    redis_client: Redis,
+    keys: RedisKeys,
+    store: ConfigStore,
+) -> None:
+    """A record this server cannot read (a newer schema, a secret key missing) is neither
+    dropped from sight nor a 500: listed for the admin, 409 on its pages, deletable."""
+    await redis_client.hset(keys.configs, "cfg_unreadable", '{"schema_version": 999}')
+    page = await _page(client, "/ui/configs")
+    assert "1 configuration cannot be read" in page
+    assert "cfg_unreadable" in page
+    assert (await client.get("/ui/configs/cfg_unreadable")).status == 409
+    assert (await client.get("/ui/configs/cfg_unreadable/delete")).status == 409
+    async with tenant_client(ui_settings, "acme") as (tenant, tenant_csrf):
+        assert "cannot be read" not in await _page(tenant, "/ui/configs")
+        assert (await tenant.get("/ui/configs/cfg_unreadable")).status == 404
+        refused = await post_form(tenant, "/ui/configs/cfg_unreadable/delete", tenant_csrf, {})
+        assert refused.status == 404
+    deleted = await post_form(client, "/ui/configs/cfg_unreadable/delete", csrf, {})
+    assert deleted.status == 303
+    assert await redis_client.hget(keys.configs, "cfg_unreadable") is None
