@@ -7,6 +7,8 @@ form token (CSRF) of every POST.
   and ``Cache-Control: no-store`` on pages (they name tenants and configurations).
 * Sign-in: a page asks for the session cookie's session (``sessions.py``); without one
   it redirects to ``/ui/sign-in`` (``next`` kept, a path of the UI only).
+* Quota: a tenant's pages count in its API quota (``api/quotas.py``), as its token's
+  requests do: 429 when over it.
 * CSRF: a POST must carry its session's form token (``csrf``) and, when the browser
   says where it comes from (``Origin``), come from this origin. The cookie is also
   ``SameSite=Strict``: either defence alone would do.
@@ -20,6 +22,9 @@ from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
 
+from ...errors import ApiError
+from ..api.quotas import Quota
+from ..api.services import SERVICES
 from .sessions import COOKIE, Session, SessionStore
 
 __all__ = ["SESSION", "SESSIONS", "guard", "safe_next"]
@@ -67,8 +72,17 @@ async def _signed_in(request: web.Request, handler: Handler) -> web.StreamRespon
         raise web.HTTPSeeOther("/ui/sign-in?" + urlencode({"next": request.path_qs}))
     if request.method == "POST":
         await _check_form_token(request, session)
+    if session.principal.tenant is not None:  # a tenant's pages count as its API requests
+        await _within_quota(request, session.principal.tenant)
     request[SESSION] = session
     return await handler(request)
+
+
+async def _within_quota(request: web.Request, tenant: str) -> None:
+    try:
+        await request.app[SERVICES].quotas.take(Quota.API, {tenant: 1})
+    except ApiError as refused:
+        raise web.HTTPTooManyRequests(text=refused.detail, headers=refused.headers) from None
 
 
 def _check_origin(request: web.Request) -> None:

@@ -138,3 +138,17 @@ async def test_every_page_has_the_security_headers(client: TestClient[Any, Any],
     assert page.headers["Cache-Control"] == "no-store"
     assert "<script" not in await page.text()
     assert form_token(await page.text()) == csrf
+
+
+async def test_a_tenants_pages_count_in_its_api_quota(settings: Settings) -> None:
+    held = settings.model_copy(update={"tenant_api_rate": 1 / 3600, "tenant_api_burst": 3})
+    async with open_redis(held) as redis:
+        _, secret = await TokenStore.for_settings(redis, held).create(Scope.ADMIN, "acme")
+    async with TestClient(TestServer(create_app(held), host="127.0.0.1")) as client:
+        await signed_in(client, secret)  # its first page: one of the three
+        assert (await client.get("/ui/configs")).status == 200
+        assert (await client.get("/ui/deliveries")).status == 200
+        refused = await client.get("/ui/fleet")
+        assert refused.status == 429
+        assert int(refused.headers["Retry-After"]) > 3000
+        assert (await client.get("/ui/assets/style.css")).status == 200  # files do not count
