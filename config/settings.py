@@ -11,19 +11,23 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from .errors import SettingsError
 from .field_errors import field_errors
 from .keys import EVENT_DEDUP_TTL, RETRY_LEASE
+from .web_settings import WebSettings
 
 __all__ = ["DEFAULT_REDIS_URL", "Settings", "load_settings"]
 
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 
 
-class Settings(BaseSettings):
-    """Everything an operator can set. Environment prefix ``SWITCHBOARD_``, plus ``REDIS_URL``."""
+class Settings(WebSettings):
+    """Everything an operator can set. Environment prefix ``SWITCHBOARD_``, plus ``REDIS_URL``.
+
+    The web app's own (its tokens, its sessions, what a tenant may ask of it) are declared
+    in ``web_settings.py``; they are fields of this one object all the same."""
 
     model_config = SettingsConfigDict(env_prefix="SWITCHBOARD_", frozen=True, extra="ignore")
 
@@ -68,54 +72,6 @@ class Settings(BaseSettings):
         "encrypts, all decrypt). `switchboard secrets generate-key` makes one; "
         "`switchboard dev` keeps one in its data folder.",
     )
-    admin_token: SecretStr | None = Field(
-        default=None,
-        description="The API's global admin token: everything, every tenant. Unset: only "
-        "stored tokens (`switchboard tokens`) authenticate. `switchboard dev` keeps one in "
-        "its data folder.",
-    )
-    ingest_token: SecretStr | None = Field(
-        default=None,
-        description="The API's global ingest token: emitting events only, for any tenant. "
-        "`switchboard dev` keeps one in its data folder.",
-    )
-
-    ui_session_ttl: float = Field(
-        default=8 * 3600,
-        gt=0,
-        description="Seconds an admin UI sign-in lasts (then it asks for the token again).",
-    )
-
-    # -- what one tenant may use (docs/tenants.md) ----------------------------------
-    tenant_event_rate: float = Field(
-        default=100.0,
-        ge=0,
-        description="Events a second one tenant may emit through `POST /api/events` (and "
-        "`/batch`), over every web process; 0: no limit.",
-    )
-    tenant_event_burst: int = Field(
-        default=1000,
-        ge=1,
-        description="Events one tenant may emit at once above its rate (the largest batch).",
-    )
-    tenant_api_rate: float = Field(
-        default=20.0,
-        ge=0,
-        description="Admin API requests a second a tenant's tokens may make together; 0: no "
-        "limit. The global admin token is not limited.",
-    )
-    tenant_api_burst: int = Field(
-        default=100,
-        ge=1,
-        description="Admin API requests a tenant's tokens may make at once above that rate.",
-    )
-    tenant_max_configs: int = Field(
-        default=1000,
-        ge=0,
-        description="Configurations one tenant may have (every worker keeps them all in "
-        "memory); 0: no limit. Configurations with no tenant are not counted.",
-    )
-
     # -- the queue ---------------------------------------------------------------
     queue_name: str = Field(
         default="",

@@ -9,16 +9,18 @@ up to ``REJECTED_EVENTS_MAX`` entries, for ``switchboard rejected list``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from switchboard.config import REJECTED_EVENTS_MAX, Redis, RedisKeys, utc_now
+from switchboard.integrations import ConfigValidationError
 
 from .metric_names import EVENTS_REJECTED
 
-__all__ = ["RejectedEvent", "RejectedEventLog"]
+__all__ = ["RejectedEvent", "RejectedEventLog", "RejectedEventPage"]
 
 
 class RejectedEvent(BaseModel):
@@ -31,6 +33,16 @@ class RejectedEvent(BaseModel):
     #: The first bytes of the payload as text (the payload was already in Redis).
     preview: str = ""
     rejected_at: datetime = Field(default_factory=utc_now)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RejectedEventPage:
+    """One page of the rejected events. ``next_cursor``: an offset, ``None`` on the last."""
+
+    items: list[RejectedEvent]
+    #: How many rejected events are kept in all.
+    total: int
+    next_cursor: str | None
 
 
 class RejectedEventLog:
@@ -57,3 +69,24 @@ class RejectedEventLog:
 
     async def count(self) -> int:
         return await cast("Awaitable[int]", self._redis.llen(self._key))
+
+    async def page(self, *, limit: int = 50, cursor: str | None = None) -> RejectedEventPage:
+        """Up to ``limit``, newest first, from ``cursor`` (a page's ``next_cursor``: how many
+        came before) on; a new entry meanwhile moves the rest one on (a repeat, no skip)."""
+        offset = _offset(cursor)
+        entries, total = await self.list(offset + limit), await self.count()
+        items = entries[offset:]
+        more = offset + len(items) < total
+        return RejectedEventPage(
+            items=items, total=total, next_cursor=str(offset + len(items)) if more else None
+        )
+
+
+def _offset(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 9:
+        raise ConfigValidationError(
+            {"cursor": f"{cursor[:40]!r} is not a cursor this listing gave"}, subject="listing"
+        )
+    return int(cursor)

@@ -38,9 +38,8 @@ from switchboard.config import (
     SecretKeyError,
     Settings,
 )
-from switchboard.integrations.errors import ConfigValidationError
 
-from ..rejected import RejectedEvent, RejectedEventLog
+from ..rejected import RejectedEvent, RejectedEventLog, RejectedEventPage
 from .records import DeliveryRecord
 from .repository import DeliveryLog
 from .scan_position import Position, Window
@@ -58,16 +57,6 @@ class DeliveryPage:
     the index was read to its end (nothing more matches)."""
 
     records: list[DeliveryRecord]
-    next_cursor: str | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RejectedEventPage:
-    """One page of the rejected events. ``next_cursor``: an offset, ``None`` on the last."""
-
-    items: list[RejectedEvent]
-    #: How many rejected events are kept in all.
-    total: int
     next_cursor: str | None
 
 
@@ -115,15 +104,8 @@ class DeliveryAdmin:
     async def rejected_page(
         self, *, limit: int = 50, cursor: str | None = None
     ) -> RejectedEventPage:
-        """Up to ``limit`` rejected events, newest first, from ``cursor`` (a page's
-        ``next_cursor``: how many came before) on."""
-        offset = _offset(cursor)
-        entries, total = await self.rejected_events(offset + limit)
-        items = entries[offset:]
-        more = offset + len(items) < total
-        return RejectedEventPage(
-            items=items, total=total, next_cursor=str(offset + len(items)) if more else None
-        )
+        """Up to ``limit`` rejected events, newest first, from ``cursor`` on."""
+        return await self._rejected.page(limit=limit, cursor=cursor)
 
     async def get(self, delivery_id: str) -> DeliveryRecord | None:
         return await self._log.get(delivery_id)
@@ -315,13 +297,3 @@ class DeliveryAdmin:
         keys = self._log.keys
         raws = await self._redis.mget([keys.delivery(the_id) for the_id in delivery_ids])
         return [None if raw is None else DeliveryRecord.model_validate_json(raw) for raw in raws]
-
-
-def _offset(cursor: str | None) -> int:
-    if cursor is None:
-        return 0
-    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 9:
-        raise ConfigValidationError(
-            {"cursor": f"{cursor[:40]!r} is not a cursor this listing gave"}, subject="listing"
-        )
-    return int(cursor)
