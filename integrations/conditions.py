@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
+from enum import StrEnum
 from itertools import repeat
 from typing import Any, Final, Literal, Self, get_args
 
@@ -52,7 +53,7 @@ from switchboard.config.field_errors import field_errors, plain_reason
 from .errors import ConfigValidationError
 from .patterns import MAX_PROGRAM_SIZE, Regex, compile_regex
 
-__all__ = ["Condition", "ConditionSet", "Operator"]
+__all__ = ["Condition", "ConditionMode", "ConditionSet", "Operator"]
 
 Operator = Literal[
     "is",
@@ -227,12 +228,20 @@ class Condition(BaseModel):
         return self._test(self.lookup(data))
 
 
+class ConditionMode(StrEnum):
+    """How a set's conditions decide: none asked (``always``), every one, any one."""
+
+    ALWAYS = "always"
+    ALL = "all"
+    ANY = "any"
+
+
 class ConditionSet(BaseModel):
     """``always`` (the default), or ``all`` / ``any`` of at least one condition."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    mode: Literal["always", "all", "any"] = "always"
+    mode: ConditionMode = ConditionMode.ALWAYS
     conditions: tuple[Condition, ...] = ()
 
     @field_validator("conditions", mode="before")

@@ -12,7 +12,6 @@ next to the row it names.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, get_args
@@ -21,9 +20,9 @@ import orjson
 from multidict import MultiMapping
 
 from switchboard.integrations import ConditionSet, ConfigValidationError
-from switchboard.integrations.conditions import MAX_CONDITIONS, Operator
+from switchboard.integrations.conditions import MAX_CONDITIONS, ConditionMode, Operator
 
-__all__ = ["OPERATORS", "ConditionRow", "ConditionsDraft", "Mode"]
+__all__ = ["MODES", "OPERATORS", "ConditionRow", "ConditionsDraft"]
 
 #: Every operator, in the order the model declares them (the select's options).
 OPERATORS: Final = tuple(get_args(Operator))
@@ -31,23 +30,12 @@ OPERATORS: Final = tuple(get_args(Operator))
 _PREFIX: Final = "conditions."
 
 
-class Mode(enum.StrEnum):
-    """How the rows decide whether a configuration gets an event."""
-
-    ALWAYS = "always"
-    ALL = "all"
-    ANY = "any"
-
-    @property
-    def label(self) -> str:
-        return _MODE_LABELS[self]
-
-
-_MODE_LABELS: Final = {
-    Mode.ALWAYS: "Always: every event",
-    Mode.ALL: "When all the rows match",
-    Mode.ANY: "When any row matches",
-}
+#: The editor's words for each mode, in the model's order (the radio buttons).
+MODES: Final = (
+    (ConditionMode.ALWAYS, "Always: every event"),
+    (ConditionMode.ALL, "When all the rows match"),
+    (ConditionMode.ANY, "When any row matches"),
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,7 +82,7 @@ def _text(value: Any) -> str:
 class ConditionsDraft:
     """The editor's state: its mode, its rows as typed, and errors not about one row."""
 
-    mode: str = Mode.ALWAYS
+    mode: str = ConditionMode.ALWAYS
     rows: tuple[ConditionRow, ...] = ()
     errors: tuple[str, ...] = ()
 
@@ -110,7 +98,7 @@ class ConditionsDraft:
             )
             for c in stored.get("conditions", ())
         )
-        return cls(mode=str(stored.get("mode", Mode.ALWAYS)), rows=(*rows, ConditionRow()))
+        return cls(mode=str(stored.get("mode", ConditionMode.ALWAYS)), rows=(*rows, ConditionRow()))
 
     @classmethod
     def posted(cls, form: MultiMapping[Any]) -> ConditionsDraft:
@@ -128,7 +116,7 @@ class ConditionsDraft:
             )
             for n in range(count)
         )
-        return cls(mode=str(form.get(_PREFIX + "mode", Mode.ALWAYS)), rows=rows)
+        return cls(mode=str(form.get(_PREFIX + "mode", ConditionMode.ALWAYS)), rows=rows)
 
     @property
     def can_add_row(self) -> bool:
@@ -141,8 +129,8 @@ class ConditionsDraft:
     def submitted(self) -> dict[str, Any]:
         """The condition set the rows that are not blank make, as ``ConditionSet`` reads it."""
         conditions = [row.condition() for row in self.rows if not row.blank]
-        if self.mode == Mode.ALWAYS and not conditions:
-            return {"mode": Mode.ALWAYS.value}
+        if self.mode == ConditionMode.ALWAYS and not conditions:
+            return {"mode": ConditionMode.ALWAYS.value}
         return {"mode": self.mode, "conditions": conditions}
 
     def checked(self) -> tuple[dict[str, Any], dict[str, str]]:

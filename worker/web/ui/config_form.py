@@ -25,7 +25,7 @@ from switchboard.config import UNSET, ConfigRecord
 from switchboard.integrations import ConfigAdmin, ConfigValidationError, Integration
 
 from ..api.services import SERVICES
-from .conditions_form import OPERATORS, ConditionsDraft, Mode
+from .conditions_form import MODES, OPERATORS, ConditionsDraft
 from .config_draft import FormLayout, Submission, Values
 from .form_view import error_summary, field_views
 from .guard import SESSION
@@ -107,7 +107,7 @@ class FormTarget:
             ),
             "conditions": conditions,
             "operators": OPERATORS,
-            "modes": tuple(Mode),
+            "modes": MODES,
             "summary": error_summary(errors, self.layout, conditions),
             "tenant_fixed": request[SESSION].principal.tenant,
             # A tenant's session has no tenant field: its cap's error shows by the tenant.
