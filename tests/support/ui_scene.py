@@ -28,6 +28,9 @@ __all__ = ["ADMIN_TOKEN", "HOSTILE", "Scene", "scene"]
 ADMIN_TOKEN = "ui-tour-admin-token"
 #: Text that would run, or load, were it rendered as HTML.
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+#: The configuration whose endpoint fails (its delivery a dead letter), and acme's.
+FAILING = "Flaky deploys"
+TENANT_CONFIG = "Acme reviews"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,10 +38,10 @@ class Scene:
     base: str
     sink: RecordingSink
     tenant_token: str
+    other_tenant_config_id: str
     #: The names of the configurations set up before the tour.
-    failing: str = "Flaky deploys"
-    tenant_config: str = "Acme reviews"
-    other_tenant_config_id: str = ""
+    failing: str = FAILING
+    tenant_config: str = TENANT_CONFIG
 
     def heal(self) -> None:
         """The failing endpoint answers 200 from now on."""
@@ -67,11 +70,11 @@ async def scene(settings: Settings) -> AsyncIterator[Scene]:
         sink.on("/hostile", status=200, body=HOSTILE.encode())
         admin = ConfigAdmin(manager, ConfigStore.for_settings(redis, tour_settings))
         webhook = "switchboard.webhook"
-        await admin.create(webhook, name="Flaky deploys", settings={"url": sink.url("/down"),
+        await admin.create(webhook, name=FAILING, settings={"url": sink.url("/down"),
                            "event_types": ["deploy.*"]})  # fmt: skip
         await admin.create(webhook, name=HOSTILE, settings={"url": sink.url("/hostile"),
                            "event_types": ["review.*"]})  # fmt: skip
-        await admin.create(webhook, name="Acme reviews", tenant="acme",
+        await admin.create(webhook, name=TENANT_CONFIG, tenant="acme",
                            settings={"url": sink.url("/acme")})  # fmt: skip
         other = await admin.create(webhook, name="Globex builds", tenant="globex",
                                    settings={"url": sink.url("/globex")})  # fmt: skip
