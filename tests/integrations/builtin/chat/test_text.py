@@ -80,3 +80,41 @@ def test_a_limit_with_no_room_for_the_ellipsis_is_refused() -> None:
 
 def test_one_line_joins_whitespace() -> None:
     assert one_line(" a\n\tb  c \r\n") == "a b c"
+
+
+@pytest.mark.parametrize("unit", list(Unit))
+def test_a_cut_keeps_the_longest_escaped_prefix_that_fits(unit: Unit) -> None:
+    text = "a<é&😀b" * 7
+    for limit in range(measure(ELLIPSIS, unit), measure(text, unit) + 30):
+        cut = fit_escaped(text, limit, SLACK, unit)
+        assert measure(cut, unit) <= limit
+        if not cut.endswith(ELLIPSIS):
+            continue
+        kept = len(cut.removesuffix(ELLIPSIS).replace("&amp;", "&").replace("&lt;", "<"))
+        one_more = text[: kept + 1].replace("&", "&amp;").replace("<", "&lt;")
+        assert measure(one_more + ELLIPSIS, unit) > limit  # nothing more would have fitted
+
+
+def test_a_lone_surrogate_is_measured_not_refused() -> None:
+    # JSON may carry "\ud800"; counting it must not raise (it is a UTF-16 code unit).
+    assert measure("a\ud800", Unit.UTF16) == 2
+    assert measure("a\ud800", Unit.UTF8) == 4
+    assert fit("\ud800" * 10, 7, Unit.UTF8) == "\ud800" + ELLIPSIS  # 3 bytes each
+
+
+def test_a_long_text_of_markup_is_cut_to_its_escaped_prefix() -> None:
+    # 100 KiB of markup cut to 4 KiB: the result is the prefix, escaped, and nothing past it.
+    text = '<a href="x">y</a> & ' * 5000
+    cut = fit_escaped(text, 4096, SLACK, Unit.UTF8)
+    assert measure(cut, Unit.UTF8) <= 4096
+    assert cut.startswith('&lt;a href="x"&gt;y&lt;/a&gt; &amp; ')
+
+
+def test_escapes_are_never_escaped_again_whatever_the_tables_order() -> None:
+    # "<" listed first: its "&lt;" must not become "&amp;lt;".
+    assert fit_escaped("a<&b", 50, {"<": "&lt;", "&": "&amp;"}) == "a&lt;&amp;b"
+    assert fit_escaped("*\\", 50, {"*": "\\*", "\\": "\\\\"}) == "\\*\\\\"
+
+
+def test_escapes_that_contain_each_other_are_applied_in_one_pass() -> None:
+    assert fit_escaped("ab", 50, {"a": "b", "b": "a"}) == "ba"
