@@ -44,12 +44,13 @@ if TYPE_CHECKING:
     )
     from .ids import SHOWN_ID_MAX, new_id, shown_id
     from .keys import (
+        ARQ_IN_PROGRESS_KEY_PREFIX,
         ARQ_JOB_KEY_PREFIX,
         CONFIG_ATTEMPTS_KEPT,
         CONFIG_CHANGE_LOG_MAX,
         EVENT_DEDUP_TTL,
+        LEASE,
         REJECTED_EVENTS_MAX,
-        RETRY_LEASE,
         RedisKeys,
     )
     from .records import (
@@ -73,6 +74,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "ARQ_IN_PROGRESS_KEY_PREFIX",
     "ARQ_JOB_KEY_PREFIX",
     "CONFIG_ATTEMPTS_KEPT",
     "CONFIG_CHANGE_LOG_MAX",
@@ -80,9 +82,9 @@ __all__ = [
     "DEFAULT_REDIS_URL",
     "ENCRYPTED_PREFIX",
     "EVENT_DEDUP_TTL",
+    "LEASE",
     "REDIS_DOWN_ERRORS",
     "REJECTED_EVENTS_MAX",
-    "RETRY_LEASE",
     "SHOWN_ID_MAX",
     "TENANT_RULE",
     "TOKEN_PREFIX",
@@ -169,12 +171,13 @@ _HOMES = {
     ),
     ".ids": ("SHOWN_ID_MAX", "new_id", "shown_id"),
     ".keys": (
+        "ARQ_IN_PROGRESS_KEY_PREFIX",
         "ARQ_JOB_KEY_PREFIX",
         "CONFIG_ATTEMPTS_KEPT",
         "CONFIG_CHANGE_LOG_MAX",
         "EVENT_DEDUP_TTL",
+        "LEASE",
         "REJECTED_EVENTS_MAX",
-        "RETRY_LEASE",
         "RedisKeys",
     ),
     ".records": (

@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "ARQ_IN_PROGRESS_KEY_PREFIX",
     "ARQ_JOB_KEY_PREFIX",
     "CONFIG_ATTEMPTS_KEPT",
     "CONFIG_CHANGE_LOG_MAX",
     "EVENT_DEDUP_TTL",
     "HEARTBEAT_TTL_BEATS",
+    "LEASE",
     "REJECTED_EVENTS_MAX",
-    "RETRY_LEASE",
     "RedisKeys",
 ]
 
@@ -34,9 +35,10 @@ CONFIG_ATTEMPTS_KEPT = 100
 #: (the default of ``Settings.event_dedup_ttl``).
 EVENT_DEDUP_TTL = 24 * 3600
 
-#: Seconds a worker holds a due retry it took; if it dies, another takes the retry after this
-#: (the default of ``Settings.retry_lease``).
-RETRY_LEASE = 45
+#: Seconds a worker's hold on what it runs (a queue job, a retry it took, an attempt
+#: finishing in the background) lasts unless renewed; it renews every quarter of it, so a
+#: worker that dies lets go within it (the default of ``Settings.lease``).
+LEASE = 10
 
 #: A worker's heartbeat outlives its last beat by this many heartbeat intervals
 #: (``Settings.heartbeat_interval``): a worker that stops beating is gone after it.
@@ -44,10 +46,11 @@ HEARTBEAT_TTL_BEATS = 3
 
 #: arq's own keys are not prefixed: ``arq:job:<job id>`` holds a queued job
 #: (its TTL is ``Settings.queue_retention``), ``arq:in-progress:<job id>``
-#: marks one a worker has taken (TTL: the job timeout plus 10 s) and
+#: marks one a worker has taken (TTL: the lease, renewed while the job runs) and
 #: ``arq:retry:<job id>`` counts its tries. The queue itself, a sorted set of
 #: job ids scored by due time in ms, is ``Settings.effective_queue_name``.
 ARQ_JOB_KEY_PREFIX = "arq:job:"
+ARQ_IN_PROGRESS_KEY_PREFIX = "arq:in-progress:"
 
 
 @dataclass(frozen=True, slots=True)

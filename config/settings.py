@@ -15,7 +15,7 @@ from pydantic_settings import NoDecode, SettingsConfigDict
 
 from .errors import SettingsError
 from .field_errors import field_errors
-from .keys import EVENT_DEDUP_TTL, RETRY_LEASE
+from .keys import EVENT_DEDUP_TTL, LEASE
 from .web_settings import WebSettings
 
 __all__ = ["DEFAULT_REDIS_URL", "Settings", "load_settings"]
@@ -131,12 +131,6 @@ class Settings(WebSettings):
         description="Seconds a queue job may take beyond the handler timeout (decoding, "
         "recording) before it is handed back to run again.",
     )
-    in_progress_margin: float = Field(
-        default=10.0,
-        gt=0,
-        description="Seconds arq's in-progress mark of a job outlasts the job's time limit: a "
-        "job whose worker died runs again when it expires (handler timeout + both margins).",
-    )
     event_dedup_ttl: int = Field(
         default=EVENT_DEDUP_TTL,
         ge=1,
@@ -173,11 +167,12 @@ class Settings(WebSettings):
         gt=0,
         description="The longest a receiver's Retry-After may push a retry, in seconds.",
     )
-    retry_lease: float = Field(
-        default=RETRY_LEASE,
+    lease: float = Field(
+        default=LEASE,
         gt=0,
-        description="Seconds a worker holds a due retry it took; if it dies, another worker "
-        "takes the retry after this.",
+        description="Seconds a worker's hold on a queue job, a retry it took or an attempt "
+        "finishing in the background lasts unless renewed (every quarter of it, while the "
+        "worker runs it): a worker that dies lets another take its work after this.",
     )
     retry_concurrency: int = Field(
         default=16,

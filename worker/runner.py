@@ -209,9 +209,9 @@ class WorkerRunner:
             job_serializer=serialize_job,
             job_deserializer=pool.job_deserializer,
         )
-        # arq fixes its in-progress mark at the job timeout + 10 s; ours is tuning (a test's
-        # second worker then takes a dead worker's jobs in seconds, not 21).
-        worker.in_progress_timeout_s = tuning.in_progress_ttl
+        # arq fixes its in-progress mark at the job timeout + 10 s; ours is the lease, renewed
+        # while the job runs (``Leases``): a dead worker's jobs run again within one.
+        worker.in_progress_timeout_s = tuning.lease
         self._load = lambda: WorkerLoad(
             jobs_in_flight=sum(1 for task in worker.tasks.values() if not task.done()),
             retries_in_flight=lane.in_flight,
@@ -233,12 +233,19 @@ class WorkerRunner:
         arq_main = asyncio.ensure_future(worker.async_run())
         retries = asyncio.ensure_future(lane.run(stop))
         beats = asyncio.ensure_future(self.heartbeats.run(redis, stop))
+        # Renewed until the last job and attempt has ended, the drain after ``stop`` too.
+        let_go = asyncio.Event()
+        leases = asyncio.ensure_future(
+            engine.leases.run(
+                let_go, jobs=lambda: [i for i, task in worker.tasks.items() if not task.done()]
+            )
+        )
         stopping = asyncio.ensure_future(stop.wait())
         try:
             await asyncio.wait(
-                {arq_main, retries, beats, stopping}, return_when=asyncio.FIRST_COMPLETED
+                {arq_main, retries, beats, leases, stopping}, return_when=asyncio.FIRST_COMPLETED
             )
-            for part in (arq_main, retries, beats):
+            for part in (arq_main, retries, beats, leases):
                 if part.done():
                     part.result()  # the error that ended it (Redis lost), raised for run()
             if not stop.is_set():
@@ -263,6 +270,8 @@ class WorkerRunner:
             stopping.cancel()
             await _cancel_and_wait([*worker.tasks.values(), arq_main, retries, beats])
             await lane.drain(0)
+            let_go.set()
+            await _cancel_and_wait([leases])
         with contextlib.suppress(*REDIS_DOWN_ERRORS):
             await pool.delete(worker.health_check_key)
         await self.heartbeats.remove(redis)

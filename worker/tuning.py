@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from switchboard.config import EVENT_DEDUP_TTL, Settings
+from switchboard.config import EVENT_DEDUP_TTL, LEASE, Settings
 
 __all__ = ["WorkerTuning"]
 
@@ -21,9 +21,9 @@ class WorkerTuning:
     handler_timeout: float = 30.0
     #: A job's time limit beyond the handler timeout: decoding, recording, arq's own writes.
     job_timeout_margin: float = 10.0
-    #: How much longer than the job timeout arq's in-progress mark lasts. A job whose
-    #: worker died runs again once it expires: handler timeout + both margins (50 s).
-    in_progress_margin: float = 10.0
+    #: How long arq's in-progress mark of a running job lasts unless renewed (the worker
+    #: renews it every quarter of it): a job whose worker died runs again once it expires.
+    lease: float = float(LEASE)
     #: Seconds a stopping worker gives what is in flight.
     shutdown_grace: float = 25.0
     #: Seconds before a job interrupted by Redis (or out of time) runs again.
@@ -46,10 +46,6 @@ class WorkerTuning:
         arq's limit, which would fail the job (and drop its events)."""
         return self.handler_timeout + self.job_timeout_margin / 2
 
-    @property
-    def in_progress_ttl(self) -> float:
-        return self.job_timeout + self.in_progress_margin
-
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerTuning:
         return cls(
@@ -57,7 +53,7 @@ class WorkerTuning:
             poll_interval=settings.queue_poll_interval,
             handler_timeout=settings.handler_timeout,
             job_timeout_margin=settings.job_timeout_margin,
-            in_progress_margin=settings.in_progress_margin,
+            lease=settings.lease,
             shutdown_grace=settings.shutdown_grace,
             event_dedup_ttl=settings.event_dedup_ttl,
         )

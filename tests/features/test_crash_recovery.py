@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import socket
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -32,13 +34,11 @@ from switchboard.worker.jobs import EventDeduplicator
 EVENTS = 300
 
 #: A worker whose jobs and retries another worker takes over within seconds once it dies
-#: (or loses Redis): arq's in-progress mark lasts the handler timeout + both margins (2 s
-#: here, 50 s by default), and a retry it claimed comes due again after its lease.
+#: (or loses Redis): its holds on them last a lease (2 s here, 10 s by default).
 QUICK_RECOVERY = {
     "SWITCHBOARD_HANDLER_TIMEOUT": "1",
     "SWITCHBOARD_JOB_TIMEOUT_MARGIN": "0.5",
-    "SWITCHBOARD_IN_PROGRESS_MARGIN": "0.5",
-    "SWITCHBOARD_RETRY_LEASE": "2",
+    "SWITCHBOARD_LEASE": "2",
 }
 
 
@@ -88,6 +88,66 @@ async def test_sigkill_mid_burst_loses_nothing(
     for request in sink.received:
         delivery_ids[request.json["id"]].add(request.headers["webhook-id"])
     assert all(len(seen) == 1 for seen in delivery_ids.values())
+
+
+@pytest.mark.slow
+async def test_a_killed_workers_attempt_goes_on_elsewhere_within_15_s_by_default(
+    settings: Settings, store: ConfigStore, keys: RedisKeys, redis_url: str, tmp_path: Path
+) -> None:
+    """With the default lease (10 s): while its worker lives, an attempt in the background
+    stays its own however long it lasts (renewed, never taken by the healthy worker
+    beside it); once the worker is SIGKILLed, the other sends it within 15 s."""
+    raw_redis = redis.Redis.from_url(redis_url)
+    env = {"REDIS_URL": redis_url, "SWITCHBOARD_KEY_PREFIX": "sbtest"}
+    async with RecordingSink() as sink:
+        gate = sink.on("/hang", gate=asyncio.Event()).gate
+        assert gate is not None
+        config = await add_webhook(store, "hang", sink.url("/hang"))
+        first = WorkerProcess(env, tmp_path / "first.log")
+        second: WorkerProcess | None = None
+        try:
+            await first.wait_for_log("worker started")
+            async with EventClient(settings) as client:
+                event_id = await client.emit("review.published", {"n": 1})
+            the_id = delivery_id(event_id, config.id)
+            await wait_for(lambda: sink.arrived == 1, what="the attempt at the endpoint")
+            held = await wait_for(
+                lambda: _score(raw_redis, keys.retries, the_id), what="the safety net's hold"
+            )
+            second = WorkerProcess(env, tmp_path / "second.log")
+            await second.wait_for_log("worker started")
+            # Two renewals (a lease and a half of time): past the first hold's end, and the
+            # second worker has had every chance to take the delivery and did not.
+            renewed = await wait_for(
+                lambda: _score(raw_redis, keys.retries, the_id, above=held + 5_000),
+                timeout=15,
+                what="the hold renewed twice",
+            )
+            assert renewed > time.time() * 1000  # never came due
+            assert sink.arrived == 1
+            first.signal(signal.SIGKILL)
+            killed = time.monotonic()
+            assert await first.wait_exit() == -signal.SIGKILL
+            gate.set()
+            await wait_for(
+                lambda: b'"delivered"' in (raw_redis.get(keys.delivery(the_id)) or b""),
+                timeout=20,
+                what="the delivery sent by the second worker",
+            )
+            taken_over_in = time.monotonic() - killed
+        finally:
+            first.kill()
+            if second is not None:
+                second.kill()
+    assert taken_over_in < 15
+    assert sink.arrived == 2  # the killed worker's attempt, and the second's
+    # Answered: the second's, and the first's too if its handler outlived the connection.
+    assert {r.headers["webhook-id"] for r in sink.received} == {the_id}
+
+
+def _score(client: redis.Redis, key: str, member: str, above: float = 0) -> float | None:
+    score = client.zscore(key, member)
+    return score if score is not None and score > above else None
 
 
 async def test_an_event_id_emitted_twice_is_dispatched_once(

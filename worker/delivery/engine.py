@@ -56,6 +56,7 @@ from .group_commit import GroupCommit
 from .handoff import HandOff
 from .health import EndpointHealth
 from .internal_events import InternalEvents
+from .leases import Leases
 from .rate_limit import RateLimiter
 from .records import DeliveryRecord
 from .repository import DeliveryLog
@@ -116,7 +117,9 @@ class DeliveryEngine:
             rng=rng,
         )
         #: First attempts finishing in the background (a slow endpoint's, an interrupted one's).
-        self._handoff = HandOff(tuning, self._conclusion, self._end)
+        #: This worker's holds on deliveries, renewed while it runs them.
+        self.leases = Leases(redis, log.keys, tuning.lease, clock=clock)
+        self._handoff = HandOff(self.leases, self._conclusion, self._end)
         #: The retry lane: retries wait here, never in front of first attempts.
         self.retry_lane = Slots(tuning.retries.concurrency)
         #: First attempts in progress: in a backlog, the rest wait here, before they cost a

@@ -2,8 +2,8 @@
 
 * **Slow** (``slow``): an attempt on the wire longer than the inline budget finishes in
   the background, holding no job slot. Its delivery is first scheduled as a retry a
-  little after the attempt must have ended, so that it is sent again should this
-  worker die before recording it.
+  lease from now, and the lease renewed while the attempt lasts (``leases.py``), so
+  that it is sent again should this worker die before recording it.
 * **Interrupted** (``interrupted``): the task that asked for the delivery is cancelled
   (its handler ran out of time, or its job is being stopped) while the delivery waits
   for admission, a gate or its answer. Nothing of the handler will record it, and a
@@ -26,9 +26,9 @@ from switchboard.integrations import DeliveryResult, IntegrationConfig
 from ..logs import fields
 from .conclusion import Conclusion
 from .exchange import Exchange
+from .leases import Leases
 from .records import DeliveryRecord
 from .tasks import TaskSet
-from .tuning import DeliveryTuning
 from .vocabulary import Wait, WaitReason
 
 __all__ = ["HandOff"]
@@ -39,8 +39,8 @@ Ending = Callable[[DeliveryRecord, IntegrationConfig, Exchange | Wait], Awaitabl
 
 
 class HandOff:
-    def __init__(self, tuning: DeliveryTuning, conclusion: Conclusion, end: Ending) -> None:
-        self._tuning = tuning
+    def __init__(self, leases: Leases, conclusion: Conclusion, end: Ending) -> None:
+        self._leases = leases
         self._conclusion = conclusion
         self._end = end
         #: First attempts finishing in the background.
@@ -53,7 +53,7 @@ class HandOff:
         attempt: asyncio.Future[Exchange | Wait],
     ) -> DeliveryResult:
         """Schedule the safety net, then let ``attempt`` finish in the background."""
-        scheduled = await self._conclusion.schedule(record, self._safety_net())
+        scheduled = await self._held(record)
         self.tasks.start(self._finish(scheduled, config, attempt))
         return scheduled.result()
 
@@ -77,7 +77,7 @@ class HandOff:
                 now = Wait(seconds=0.0, reason=WaitReason.INTERRUPTED)
                 await self._conclusion.schedule(record, now)
                 return
-            scheduled = await self._conclusion.schedule(record, self._safety_net())
+            scheduled = await self._held(record)
         except Exception:  # Redis is away: the job runs again, and sends it then
             if attempt is not None:
                 attempt.cancel()
@@ -95,12 +95,15 @@ class HandOff:
             await self._end(record, config, await attempt)
         except Exception:  # the safety net (a scheduled retry) sends it again
             logger.exception("recording a delivery failed", extra=fields(delivery_id=record.id))
+        finally:
+            self._leases.let_go(record.id)
 
-    def _safety_net(self) -> Wait:
-        tuning = self._tuning
-        seconds = (
-            tuning.timeouts.total
-            + tuning.limits.queue_wait_max
-            + tuning.first_attempts.safety_net_margin
-        )
-        return Wait(seconds=seconds, reason=WaitReason.ATTEMPT_IN_PROGRESS)
+    async def _held(self, record: DeliveryRecord) -> DeliveryRecord:
+        """``record`` scheduled as a retry at the end of a lease this worker holds: the
+        safety net, should it die before recording the attempt."""
+        wait = Wait(seconds=self._leases.lease, reason=WaitReason.ATTEMPT_IN_PROGRESS)
+        scheduled = await self._conclusion.schedule(record, wait)
+        assert scheduled.next_attempt_at is not None  # schedule() sets it
+        # The retries set's score, as the record's write computed it (``repository.py``).
+        self._leases.hold(record.id, int(scheduled.next_attempt_at * 1000))
+        return scheduled

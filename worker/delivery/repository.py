@@ -19,14 +19,13 @@ from typing import Any, Final, cast
 import orjson
 from redis.asyncio.client import Pipeline
 
-from switchboard.config import CONFIG_ATTEMPTS_KEPT, Redis, RedisKeys, SecretBox
+from switchboard.config import CONFIG_ATTEMPTS_KEPT, LEASE, Redis, RedisKeys, SecretBox
 from switchboard.config.errors import InvalidArgumentError
 
 from ..metric_names import DELIVERIES, latency_bucket
 from .records import Attempt, DeliveryRecord
 from .repository_scripts import CLAIM_SCRIPT, WRITE_SCRIPT
 from .sealing import RequestSealer
-from .tuning import RetryTuning
 from .vocabulary import DeliveryStatus, HealthChange
 
 __all__ = ["DeliveryLog"]
@@ -162,10 +161,12 @@ class DeliveryLog:
             recent,
         )
 
-    async def claim_due(self, limit: int, lease: float = RetryTuning().lease) -> list[str]:
-        """Up to ``limit`` due retries, each held for ``lease`` seconds by the caller."""
+    async def claim_due(self, limit: int, hold_until_ms: int | None = None) -> list[str]:
+        """Up to ``limit`` due retries, each held by the caller until ``hold_until_ms`` (by
+        default a lease from now), when it falls due again unless renewed (``leases.py``)."""
         now_ms = int(self._clock() * 1000)
-        ids = await self._claim(keys=[self._keys.retries], args=[now_ms, int(lease * 1000), limit])
+        until_ms = hold_until_ms if hold_until_ms is not None else now_ms + LEASE * 1000
+        ids = await self._claim(keys=[self._keys.retries], args=[now_ms, until_ms, limit])
         return [raw.decode() for raw in ids]
 
     async def reseal(self, secrets: SecretBox) -> int:

@@ -5,15 +5,30 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["CLAIM_SCRIPT", "WRITE_SCRIPT"]
+__all__ = ["CLAIM_SCRIPT", "RENEW_SCRIPT", "WRITE_SCRIPT"]
 
-#: Claim due retries: push each one's score a lease ahead, so a worker that dies
-#: holding it only delays it. KEYS[1] retries; ARGV now (ms), lease (ms), limit.
+#: Claim due retries: push each one's score to the end of the claimer's lease, so a
+#: worker that dies holding it only delays it. KEYS[1] retries; ARGV now (ms), held until
+#: (ms), limit.
 CLAIM_SCRIPT: Final = """
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
-local until_ms = tonumber(ARGV[1]) + tonumber(ARGV[2])
-for _, id in ipairs(due) do redis.call('ZADD', KEYS[1], until_ms, id) end
+for _, id in ipairs(due) do redis.call('ZADD', KEYS[1], ARGV[2], id) end
 return due
+"""
+
+#: Renew a worker's holds on deliveries: each one still scored at the end of its hold
+#: (nothing rescheduled or removed it since) is pushed to the new end; returns those.
+#: KEYS[1] retries; ARGV the new end (ms), then pairs of delivery id, end of its hold (ms).
+RENEW_SCRIPT: Final = """
+local renewed = {}
+for i = 2, #ARGV, 2 do
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if score and tonumber(score) == tonumber(ARGV[i + 1]) then
+    redis.call('ZADD', KEYS[1], ARGV[1], ARGV[i])
+    renewed[#renewed + 1] = ARGV[i]
+  end
+end
+return renewed
 """
 
 #: Write a delivery record and everything around it (see ``DeliveryLog.write``).

@@ -3,10 +3,11 @@
 Due retries live in one sorted set (``RedisKeys.retries``, scored by due
 time), shared by every worker. A worker claims up to as many as its lane has
 room for (``RetryTuning.concurrency``) with one script call that pushes
-their scores a lease ahead (``RetryTuning.lease``): if the worker dies holding
-them, they fall due again then, and another worker sends them, with the same
-delivery id. The lane is separate from the queue's job slots, so a backlog of
-retries never holds up first attempts.
+their scores a lease ahead, and renews the lease while it runs them
+(``leases.py``): if the worker dies holding them, they fall due again within a
+lease, and another worker sends them, with the same delivery id. The lane is
+separate from the queue's job slots, so a backlog of retries never holds up first
+attempts.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ logger = logging.getLogger("switchboard.worker.delivery")
 
 
 class RetryLane:
-    """Claims due retries (each held for ``RetryTuning.lease``) and runs them, at most
+    """Claims due retries (each held for a lease, ``Leases``) and runs them, at most
     ``concurrency`` at once, looking again every ``poll_interval`` when none is due."""
 
     def __init__(self, engine: DeliveryEngine, log: DeliveryLog, tuning: RetryTuning) -> None:
@@ -47,8 +48,11 @@ class RetryLane:
                 # The lane is full: go on as soon as one retry ends, not a poll later.
                 await self._running.one_ends(within=self._tuning.poll_interval)
                 continue
-            claimed = await self._log.claim_due(room, self._tuning.lease)
+            leases = self._engine.leases
+            until_ms = leases.until_ms()
+            claimed = await self._log.claim_due(room, until_ms)
             for the_id in claimed:
+                leases.hold(the_id, until_ms)
                 self._running.start(self._retry(the_id))
             if len(claimed) < room:  # nothing more is due: look again in a moment
                 with contextlib.suppress(TimeoutError):
@@ -74,3 +78,5 @@ class RetryLane:
             )
         except Exception:
             logger.exception("retry failed", extra=fields(delivery_id=the_id))
+        finally:
+            self._engine.leases.let_go(the_id)

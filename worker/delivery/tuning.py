@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from switchboard.config import Settings
+from switchboard.config import LEASE, Settings
 
 __all__ = [
     "CircuitTuning",
@@ -68,10 +68,6 @@ class FirstAttemptTuning:
     host_busy_delay: float = 1.0
     #: A retry whose configuration this worker does not know (yet) is handed back for this.
     unknown_config_delay: float = 5.0
-    #: An attempt handed to the background is scheduled again this long after it must have
-    #: ended (the HTTP timeout, plus the longest slot wait): the safety net should this
-    #: worker die before recording it.
-    safety_net_margin: float = 5.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,8 +86,6 @@ class RetryTuning:
     concurrency: int = 16
     #: How often an idle lane looks for due retries.
     poll_interval: float = 0.25
-    #: How long a worker holds a due retry it claimed; if it dies, another takes it then.
-    lease: float = 45.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -124,6 +118,10 @@ class DeliveryTuning:
     health: HealthTuning = field(default_factory=HealthTuning)
     #: Seconds delivery records and their attempt logs are kept.
     retention: float = 7 * 24 * 3600.0
+    #: How long this worker's hold on a delivery (a retry it claimed, a first attempt
+    #: finishing in the background) lasts unless renewed (``leases.py``): if it dies, the
+    #: delivery falls due then and another worker sends it.
+    lease: float = float(LEASE)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DeliveryTuning:
@@ -142,7 +140,6 @@ class DeliveryTuning:
                 jitter=settings.retry_jitter,
                 retry_after_max=settings.retry_after_max,
                 concurrency=settings.retry_concurrency,
-                lease=settings.retry_lease,
             ),
             circuit=CircuitTuning(
                 failures=settings.circuit_breaker_failures,
@@ -153,4 +150,5 @@ class DeliveryTuning:
                 min_failures=settings.health_min_failures,
             ),
             retention=settings.delivery_retention,
+            lease=settings.lease,
         )

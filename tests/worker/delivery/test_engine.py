@@ -56,7 +56,6 @@ from switchboard.worker.delivery import (
     DeliveryRecord,
     DeliveryStatus,
     FirstAttemptTuning,
-    HttpLimits,
     RetryLane,
     RetryTuning,
     WaitReason,
@@ -65,7 +64,6 @@ from switchboard.worker.dispatcher import CURRENT_DISPATCH, DispatchContext
 from switchboard.worker.queue import DISPATCH_JOB
 
 #: The defaults the engine runs with here (``DeliveryTuning.from_settings``).
-QUEUE_WAIT_MAX = HttpLimits().queue_wait_max
 INLINE_ATTEMPT_BUDGET = FirstAttemptTuning().inline_budget
 UNKNOWN_CONFIG_DELAY = FirstAttemptTuning().unknown_config_delay
 
@@ -1162,7 +1160,8 @@ async def test_a_slow_first_attempt_finishes_in_the_background(
     rig: Rig, sink: RecordingSink
 ) -> None:
     """Past INLINE_ATTEMPT_BUDGET the handler (and its job) goes on; the attempt is recorded
-    when it ends, and a safety-net retry covers a worker dying before that."""
+    when it ends, and a safety-net retry a lease away, held by this worker while the
+    attempt lasts, covers a worker dying before that."""
     gate = sink.on("/slow", gate=asyncio.Event()).gate
     assert gate is not None
     config_id = await rig.add(SenderIntegration)
@@ -1171,9 +1170,10 @@ async def test_a_slow_first_attempt_finishes_in_the_background(
     assert time.monotonic() - started < INLINE_ATTEMPT_BUDGET + 1
     assert result.outcome is DeliveryOutcome.RETRYING
     assert result.attempt == 0
-    net = rig.clock.now + rig.settings.http_timeout + QUEUE_WAIT_MAX + 5
+    net = rig.clock.now + rig.settings.lease
     assert await rig.due_at(result.delivery_id) == pytest.approx(net, abs=0.01)
     assert (await rig.record(result.delivery_id)).waiting_for == "attempt in progress"
+    assert rig.engine.leases.held == 1
     gate.set()
 
     async def delivered() -> bool:
@@ -1182,6 +1182,7 @@ async def test_a_slow_first_attempt_finishes_in_the_background(
     await wait_for_async(delivered, what="the background attempt to be recorded")
     assert await rig.due_at(result.delivery_id) is None
     assert len((await rig.record(result.delivery_id)).attempts) == 1
+    assert rig.engine.leases.held == 0  # let go once recorded
 
 
 # -- 16. circuit breakers ------------------------------------------------------------------
