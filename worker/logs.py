@@ -37,10 +37,15 @@ def _fields_of(record: logging.LogRecord) -> dict[str, Any]:
 
 
 class TextFormatter(logging.Formatter):
-    """``2026-11-24 10:00:00,123 INFO event dispatched event_id=evt_x handlers=2``."""
+    """``2026-11-24 10:00:00,123 INFO event dispatched event_id=evt_x handlers=2``.
 
-    def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(message)s")
+    ``process``: which of a supervisor's processes writes the line (``worker-2``), after
+    the level, so that their one stream reads apart.
+    """
+
+    def __init__(self, process: str | None = None) -> None:
+        label = f" {process}" if process else ""
+        super().__init__(f"%(asctime)s %(levelname)s{label} %(message)s")
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
         line = super().formatMessage(record)
@@ -59,12 +64,17 @@ def _text(value: Any) -> str:
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object a line, for log shippers."""
+    """One JSON object a line, for log shippers (``process``: as ``TextFormatter``'s)."""
+
+    def __init__(self, process: str | None = None) -> None:
+        super().__init__()
+        self._process = {"process": process} if process else {}
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname.lower(),
+            **self._process,
             "logger": record.name,
             "message": record.getMessage(),
             **_fields_of(record),
@@ -74,10 +84,12 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
-def configure_logging(settings: Settings) -> None:
-    """Send Switchboard's logs to stderr in the configured format and level."""
+def configure_logging(settings: Settings, process: str | None = None) -> None:
+    """Send Switchboard's logs to stderr in the configured format and level; ``process``
+    names the process in each line (a supervisor's, ``supervisor.py``)."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter())
+    formatter = JsonFormatter if settings.log_format == "json" else TextFormatter
+    handler.setFormatter(formatter(process))
     root = logging.getLogger()
     for existing in root.handlers[:]:
         root.removeHandler(existing)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
+import sys
 
 import click
 
@@ -12,6 +14,7 @@ from switchboard.integrations import IntegrationManager
 
 from ..logs import configure_logging
 from ..runner import WorkerRunner
+from ..supervisor import Supervisor, SupervisorTuning, follow_supervisor
 from .common import run, stop_on_signals
 
 __all__ = ["serve_worker", "worker"]
@@ -40,17 +43,66 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 10)
 
 
+class _Processes(click.ParamType):  # type: ignore[type-arg]  # generic in new clicks, not 8.1
+    """A number of processes, at least 1, or ``auto``: one a CPU this process may use."""
+
+    name = "N|auto"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().lower()
+        if text == "auto":
+            return (
+                len(os.sched_getaffinity(0))
+                if hasattr(os, "sched_getaffinity")
+                else (os.cpu_count() or 1)
+            )
+        try:
+            number = int(text)
+        except ValueError:
+            self.fail(f"{value!r} is neither a number nor 'auto'", param, ctx)
+        if number < 1:
+            self.fail(f"{number} is fewer than 1", param, ctx)
+        return number
+
+
 @click.command()
-def worker() -> None:
+@click.option(
+    "--processes",
+    type=_Processes(),
+    default="1",
+    show_default=True,
+    help="Worker processes to run under one supervisor (auto: one a CPU).",
+)
+@click.option("--process-name", hidden=True, help="Set by the supervisor for its children.")
+def worker(processes: int, process_name: str | None) -> None:
     """Run a worker: deliver queued events until SIGTERM or Ctrl-C (which drain first).
 
     Run as many as you like, on as many machines, against one Redis: each
-    event is dispatched by one of them.
+    event is dispatched by one of them. --processes runs several on this
+    machine, one a core, restarted if they crash.
     """
+    if processes > 1 and process_name is None:
+        run(lambda settings: _supervise(settings, processes))
+        return
 
     async def main(settings: Settings) -> None:
-        configure_logging(settings)
+        configure_logging(settings, process_name)
+        if process_name is not None:
+            follow_supervisor(os.getppid())
         with stop_on_signals() as stop:
             await serve_worker(settings, stop)
 
     run(main)
+
+
+async def _supervise(settings: Settings, processes: int) -> None:
+    configure_logging(settings, "supervisor")
+    supervisor = Supervisor(SupervisorTuning.from_settings(settings, processes))
+    with stop_on_signals() as stop:
+        code = await supervisor.run(stop)
+    if code:
+        sys.exit(code)
