@@ -15,6 +15,7 @@ from pydantic_settings import NoDecode, SettingsConfigDict
 
 from .errors import SettingsError
 from .field_errors import field_errors
+from .http_settings import HttpSettings
 from .keys import EVENT_DEDUP_TTL, LEASE
 from .web_settings import WebSettings
 
@@ -23,7 +24,7 @@ __all__ = ["DEFAULT_REDIS_URL", "Settings", "load_settings"]
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 
 
-class Settings(WebSettings):
+class Settings(HttpSettings, WebSettings):
     """Everything an operator can set. Environment prefix ``SWITCHBOARD_``, plus ``REDIS_URL``.
 
     The web app's own (its tokens, its sessions, what a tenant may ask of it) are declared
@@ -207,27 +208,6 @@ class Settings(WebSettings):
         gt=0,
         description="Seconds an opened circuit stays open before one delivery probes the "
         "endpoint; doubled after each failed probe, up to 5 minutes.",
-    )
-    http_connect_timeout: float = Field(
-        default=5.0, gt=0, description="Seconds to connect to an endpoint."
-    )
-    http_timeout: float = Field(
-        default=15.0,
-        gt=0,
-        description="Seconds one outbound request may take in all (connect, send, answer).",
-    )
-    http_max_connections: int = Field(
-        default=256, ge=1, description="Outbound requests one worker makes at once."
-    )
-    http_max_connections_per_host: int = Field(
-        default=10, ge=1, description="Outbound requests one worker makes at once to one host."
-    )
-    http_max_connections_per_tenant: int = Field(
-        default=0,
-        ge=0,
-        description="Outbound requests one worker makes at once for one tenant's "
-        "configurations, so that one tenant's slow endpoints leave the rest for the others; "
-        "0: half of SWITCHBOARD_HTTP_MAX_CONNECTIONS.",
     )
     allow_cidrs: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = Field(
         default=(),

@@ -15,13 +15,14 @@ scripted answer. Refused requests are recorded too.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Self
 
 import orjson
 from aiohttp import web
+from multidict import CIMultiDict
 
 from .waiting import DEFAULT_TIMEOUT, wait_for
 
@@ -34,8 +35,9 @@ class Received:
 
     path: str
     method: str
-    #: Header names as sent; a repeated header keeps its last value (``all_of`` has all).
-    headers: dict[str, str]
+    #: Looked up in any case, as HTTP means them (``headers["webhook-id"]`` finds
+    #: ``Webhook-Id``); a repeated header keeps its last value (``all_of`` has all).
+    headers: Mapping[str, str]
     body: bytes
     #: When it was answered (the loop's monotonic clock).
     at: float = 0.0
@@ -43,6 +45,21 @@ class Received:
     header_lines: tuple[tuple[str, str], ...] = ()
     #: The query string's parameters.
     query: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    async def of(cls, request: web.Request) -> Received:
+        """What ``request`` carried (its body read)."""
+        headers: CIMultiDict[str] = CIMultiDict()
+        for name, value in request.headers.items():
+            headers[name] = value  # replaces: the last value stays
+        return cls(
+            path=request.path,
+            method=request.method,
+            headers=headers,
+            body=await request.read(),
+            header_lines=tuple(request.headers.items()),
+            query=dict(request.query),
+        )
 
     @property
     def json(self) -> Any:
@@ -133,14 +150,7 @@ class RecordingSink:
 
     async def _handle(self, request: web.Request) -> web.Response:
         self.arrived += 1
-        received = Received(
-            path=request.path,
-            method=request.method,
-            headers=dict(request.headers),
-            body=await request.read(),
-            header_lines=tuple(request.headers.items()),
-            query=dict(request.query),
-        )
+        received = await Received.of(request)
         check = self._validators.get(request.path)
         # A refused request leaves the script where it was: the service never got to it.
         answer = (check(received) if check else None) or self._answer_for(request.path)

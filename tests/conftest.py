@@ -62,3 +62,12 @@ async def redis_client(settings: Settings) -> AsyncIterator[Redis]:
 @pytest.fixture
 def store(redis_client: Redis, settings: Settings) -> ConfigStore:
     return ConfigStore.for_settings(redis_client, settings)
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """Runs inside this process load installed plugins afresh: pyreqwest's cannot load a
+    second time (its Rust extension's submodules are gone once pytester restores
+    ``sys.modules``), and no test here uses it (pyproject.toml disables it too)."""
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:pyreqwest")
+    return pytester

@@ -222,18 +222,6 @@ def test_a_public_call_refuses_a_value_with_a_switchboard_error_that_is_a_value_
     assert isinstance(caught.value, ValueError)
 
 
-async def test_an_unopened_transport_refuses_with_a_usage_error() -> None:
-    from switchboard.config import Settings
-    from switchboard.integrations import DeliveryRequest
-    from switchboard.worker.delivery import AddressPolicy, DeliveryTuning
-    from switchboard.worker.delivery.transport import HttpTransport
-
-    transport = HttpTransport(DeliveryTuning.from_settings(Settings()).timeouts, AddressPolicy())
-    with pytest.raises(errors.UsageError, match="async with") as caught:
-        await transport.send("x", DeliveryRequest("http://x/"), {})
-    assert isinstance(caught.value, RuntimeError)
-
-
 def _imported_modules(path: Path) -> set[str]:
     tree = ast.parse(path.read_text())
     found = set()

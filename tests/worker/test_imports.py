@@ -34,8 +34,9 @@ NOT_TO_EMIT = (
 #: What the producer needs from its dependencies: the floor of what emitting costs.
 PRODUCER_DEPENDENCIES = "import orjson, pydantic, pydantic_settings, redis, redis.asyncio"
 #: Switchboard's own modules on the producer's path: the producer, the queue's encoder,
-#: the event envelope, settings, the connection, errors, keys, ids, and the packages.
-OWN_MODULES_MAX = 20
+#: the event envelope, settings (and their HTTP part), the connection, errors, keys, ids,
+#: and the packages.
+OWN_MODULES_MAX = 21
 
 
 #: ``switchboard --help``, in-process (the console script's ``main``).

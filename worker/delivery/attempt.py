@@ -31,7 +31,7 @@ from .log_line import log_delivery
 from .signatures import standard_headers
 from .slots import Slots
 from .ssrf import AddressPolicy
-from .transport import HttpTransport
+from .transport import TransportParts, open_transport
 from .tuning import DeliveryTuning
 from .vocabulary import ErrorClass, Wait
 
@@ -52,7 +52,15 @@ class Attempter:
     ) -> None:
         self._policy = policy
         self._clock = clock
-        self._transport = HttpTransport(tuning.timeouts, policy)
+        self._transport = open_transport(
+            tuning.client.client,
+            TransportParts(
+                timeouts=tuning.timeouts,
+                policy=policy,
+                idle_per_host=tuning.limits.per_host,
+                ca_bundle=tuning.client.ca_bundle,
+            ),
+        )
         self._hosts = HostSlots(
             tuning.limits,
             min_wait=tuning.first_attempts.host_busy_delay,

@@ -9,6 +9,8 @@ one instead of waiting out a long one, and nothing hides in a module constant.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
 
 from switchboard.config import LEASE, Settings
 
@@ -17,6 +19,8 @@ __all__ = [
     "DeliveryTuning",
     "FirstAttemptTuning",
     "HealthTuning",
+    "HttpClient",
+    "HttpClientTuning",
     "HttpLimits",
     "HttpTimeouts",
     "RetryTuning",
@@ -29,6 +33,19 @@ class HttpTimeouts:
 
     connect: float = 5.0
     total: float = 15.0
+
+
+#: The clients a transport can be (``transport.py``).
+HttpClient = Literal["reqwest", "aiohttp"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HttpClientTuning:
+    """Which client sends (``SWITCHBOARD_HTTP_CLIENT``), and the certificate authorities it
+    trusts besides the system's (``SWITCHBOARD_HTTP_CA_BUNDLE``)."""
+
+    client: HttpClient = "reqwest"
+    ca_bundle: Path | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,6 +128,7 @@ class HealthTuning:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeliveryTuning:
     timeouts: HttpTimeouts = field(default_factory=HttpTimeouts)
+    client: HttpClientTuning = field(default_factory=HttpClientTuning)
     limits: HttpLimits = field(default_factory=HttpLimits)
     first_attempts: FirstAttemptTuning = field(default_factory=FirstAttemptTuning)
     retries: RetryTuning = field(default_factory=RetryTuning)
@@ -129,6 +147,7 @@ class DeliveryTuning:
             timeouts=HttpTimeouts(
                 connect=settings.http_connect_timeout, total=settings.http_timeout
             ),
+            client=HttpClientTuning(client=settings.http_client, ca_bundle=settings.http_ca_bundle),
             limits=HttpLimits(
                 connections=settings.http_max_connections,
                 per_host=settings.http_max_connections_per_host,

@@ -133,14 +133,7 @@ class Homeserver(RecordingSink):
 
     async def _handle(self, request: web.Request) -> web.Response:
         self.arrived += 1
-        received = Received(
-            path=request.path,
-            method=request.method,
-            headers=dict(request.headers),
-            body=await request.read(),
-            header_lines=tuple(request.headers.items()),
-            query=dict(request.query),
-        )
+        received = await Received.of(request)
         answer = self.judge(received) or self._send(received)
         self.received.append(received)
         return web.Response(status=answer.status, body=answer.body, headers=answer.headers)
