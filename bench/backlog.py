@@ -22,6 +22,7 @@ from .harness import (
     emit_backlog,
     percentile,
     private_redis,
+    process_cpu_seconds,
     settings_for,
     sink_process,
     webhook_admin,
@@ -64,9 +65,12 @@ async def switchboard_backlog(
             workers = Workers(worker_env(redis_server.url), 1, Path(logs))
             try:
                 await workers.started()
-                started = time.monotonic()
+                pid = workers.processes[0].pid
+                started, cpu = time.monotonic(), process_cpu_seconds(pid)
                 deliveries = events * healthy
                 finished = await sink.wait_count(deliveries, timeout=600)
+                # The worker's own CPU (its threads: pyreqwest's runtime too) for the backlog.
+                cpu = process_cpu_seconds(pid) - cpu
                 elapsed = finished - started
                 latency: dict[str, Any] = {}
                 if latency_seconds:
@@ -85,6 +89,7 @@ async def switchboard_backlog(
         "events_per_second": events / elapsed,
         "deliveries_per_second": deliveries / elapsed,
         "peak_rss_mb": rss,
+        "worker_cpu_ms_per_delivery": cpu * 1000 / deliveries,
         **latency,
     }
 

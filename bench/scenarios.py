@@ -11,7 +11,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,30 +91,78 @@ CEILING_RUNS = 3
 
 
 async def http_ceiling(scale: Scale) -> dict[str, Any]:
-    """A bare aiohttp client posting the same payload to a sink, no queue: nginx where it
-    is installed, else ``bench.sink``."""
+    """Bare clients posting the same payload to a sink, no queue, at the same concurrency:
+    aiohttp's, then pyreqwest's (Switchboard's two transports, ``transport.py``). nginx
+    where it is installed, else ``bench.sink``."""
     body = orjson.dumps({"id": "evt", "type": "review.published", "data": PAYLOAD})
-    runs = []
     nginx = nginx_version()
     async with nginx_sink() if nginx else sink_process() as sink:
+        url = sink.url("/ceiling")
+        aiohttp_runs = await _ceiling_runs(_aiohttp_posts(url, body), scale.http_requests)
+        reqwest_runs = await _ceiling_runs(_reqwest_posts(url, body), scale.http_requests)
+    return {
+        "requests": scale.http_requests,
+        "sink": nginx or "bench.sink",
+        "runs_per_second": aiohttp_runs,
+        "per_second": max(aiohttp_runs),
+        "reqwest_runs_per_second": reqwest_runs,
+        "reqwest_per_second": max(reqwest_runs),
+    }
+
+
+Posts = Callable[[int], Awaitable[None]]
+Poster = Callable[[], AbstractAsyncContextManager[Posts]]
+
+
+async def _ceiling_runs(posts: Poster, n: int) -> list[float]:
+    runs = []
+    async with posts() as post:
+        for _ in range(CEILING_RUNS):
+            started = time.perf_counter()
+            await post(n)
+            runs.append(n / (time.perf_counter() - started))
+    return runs
+
+
+def _aiohttp_posts(url: str, body: bytes) -> Poster:
+    @asynccontextmanager
+    async def posts() -> AsyncIterator[Posts]:
         connector = aiohttp.TCPConnector(limit=CONCURRENCY)
         async with aiohttp.ClientSession(connector=connector) as session:
             slots = asyncio.Semaphore(CONCURRENCY)
 
-            async def post() -> None:
-                async with slots, session.post(sink.url("/ceiling"), data=body) as response:
+            async def one() -> None:
+                async with slots, session.post(url, data=body) as response:
                     await response.read()
 
-            for _ in range(CEILING_RUNS):
-                started = time.perf_counter()
-                await asyncio.gather(*(post() for _ in range(scale.http_requests)))
-                runs.append(scale.http_requests / (time.perf_counter() - started))
-    return {
-        "requests": scale.http_requests,
-        "sink": nginx or "bench.sink",
-        "runs_per_second": runs,
-        "per_second": max(runs),
-    }
+            async def post(n: int) -> None:
+                await asyncio.gather(*(one() for _ in range(n)))
+
+            yield post
+
+    return posts
+
+
+def _reqwest_posts(url: str, body: bytes) -> Poster:
+    @asynccontextmanager
+    async def posts() -> AsyncIterator[Posts]:
+        from pyreqwest.client import ClientBuilder
+
+        async with ClientBuilder().no_proxy().build() as client:
+            slots = asyncio.Semaphore(CONCURRENCY)
+
+            async def one() -> None:
+                async with slots:
+                    request = client.post(url).body_bytes(body).build_streamed()
+                    async with request as response:
+                        await response.body_reader.read(4096)
+
+            async def post(n: int) -> None:
+                await asyncio.gather(*(one() for _ in range(n)))
+
+            yield post
+
+    return posts
 
 
 async def queue_ceiling(scale: Scale) -> dict[str, Any]:

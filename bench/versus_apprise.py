@@ -25,7 +25,6 @@ worker's (read from ``/proc``) and the emitting process's, while the messages we
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import tempfile
@@ -45,6 +44,7 @@ from .harness import (
     SinkProcess,
     Workers,
     private_redis,
+    process_cpu_seconds,
     settings_for,
     sink_process,
     worker_env,
@@ -58,7 +58,6 @@ AS_SHIPPED_MODES = ("notify", "async_notify")
 ROOM = "!bench:localhost"
 #: Out of the way of the fallback's Slack default of 1 a second: a rate no run reaches.
 UNTHROTTLED = 1_000_000.0
-_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def apprise_url(service: str, sink: SinkProcess) -> str:
@@ -119,12 +118,6 @@ def _configuration(service: str, sink: SinkProcess, real: bool) -> dict[str, Any
     return {"integration_id": f"switchboard.{service}", "settings": settings}
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU of process ``pid`` so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS
-
-
 async def _switchboard_run(
     service: str, sink: SinkProcess, count: int, manager: IntegrationManager
 ) -> dict[str, Any]:
@@ -144,13 +137,13 @@ async def _switchboard_run(
             await workers.started()
             await sink.get("reset")
             async with EventClient(settings) as client:
-                worker_cpu = _cpu_seconds(workers.processes[0].pid)
+                worker_cpu = process_cpu_seconds(workers.processes[0].pid)
                 started, emit_cpu = time.monotonic(), time.process_time()
                 event = {"title": TITLE, "text": BODY}
                 await asyncio.gather(*(client.emit("bench.message", event) for _ in range(count)))
                 emit_cpu = time.process_time() - emit_cpu
                 finished = await sink.wait_count(count, timeout=300)
-                worker_cpu = _cpu_seconds(workers.processes[0].pid) - worker_cpu
+                worker_cpu = process_cpu_seconds(workers.processes[0].pid) - worker_cpu
             stats = await sink.get("stats")
         finally:
             workers.stop()

@@ -64,15 +64,18 @@ def test_the_smoke_run_writes_json_markdown_and_a_chart(tmp_path: Path) -> None:
         integration = runs["switchboard"]["integration"]
         assert integration == ("switchboard.slack" if runs["switchboard"]["fallback"]
                                else f"switchboard.{service}")  # fmt: skip
-    assert len(results["targets"]) == 14
+    assert len(results["targets"]) == 17
     markdown = (tmp_path / "latest.md").read_text()
     for target in results["targets"]:
+        row = f"| {target['what']} | {target['measured']:,.2f} | {target['target']} |"
+        if target["target"] == "stated":  # a figure to state, no bound
+            assert f"{row} — |" in markdown
+            continue
         # Each target's "met" is what its measure says against its bound, here and in the table.
         op, bound = target["target"].split()
-        assert op in {"≥", "<"}, target
-        met = target["measured"] >= float(bound) if op == "≥" else target["measured"] < float(bound)
+        measured, limit = target["measured"], float(bound)
+        met = {"≥": measured >= limit, "≤": measured <= limit, "<": measured < limit}[op]
         assert target["met"] is met, target
-        row = f"| {target['what']} | {target['measured']:,.2f} | {target['target']} |"
         assert f"{row} {'yes' if met else '**no**'} |" in markdown
     assert len(results["drain"]["slices_per_second"]) == 10
     assert results["drain"]["peak_rss_mb"] > 0
@@ -81,6 +84,9 @@ def test_the_smoke_run_writes_json_markdown_and_a_chart(tmp_path: Path) -> None:
     assert configs["redis_commands_per_event"] > 0
     assert configs["change_propagation_ms"] > 0
     assert results["scale_out"]["two_vs_one"] > 0
+    ceiling = results["http_ceiling"]
+    assert ceiling["reqwest_per_second"] == max(ceiling["reqwest_runs_per_second"]) > 0
+    assert results["fanout_10"]["worker_cpu_ms_per_delivery"] > 0
     assert "| target | measured | wanted | met |" in markdown
     assert "| Matrix | Apprise `await async_notify()`, one after another |" in markdown
     assert f"sink: {sink} for the HTTP ceiling" in markdown

@@ -72,7 +72,8 @@ def run(main: Callable[[Settings], Coroutine[Any, Any, T]], *, find_dev_redis: b
     choice: RedisChoice | None = None
     try:
         choice = choose_redis(load_settings(), find_dev=find_dev_redis)
-        return asyncio.run(main(choice.settings))
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            return runner.run(main(choice.settings))
     except ConfigValidationError as exc:
         click.echo("error: invalid input", err=True)
         for field, reason in exc.errors.items():
@@ -92,6 +93,17 @@ def run(main: Callable[[Settings], Coroutine[Any, Any, T]], *, find_dev_redis: b
     except OSError as exc:  # a file, not Redis (redis-py wraps socket errors in its own)
         where = f": {exc.filename}" if exc.filename else ""
         fail(f"{exc.strerror or type(exc).__name__}{where}")
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop where it is installed (Linux, macOS): libuv's loop, written in C, makes
+    every callback cheaper, and pyreqwest's answers reach Python through it twice as fast
+    as through asyncio's own (bench/). ``None``: asyncio's."""
+    try:
+        import uvloop
+    except ImportError:  # Windows: no uvloop
+        return None
+    return uvloop.new_event_loop
 
 
 def _redis_unavailable(exc: RedisUnavailableError, choice: RedisChoice | None) -> NoReturn:
