@@ -16,12 +16,12 @@ __all__ = ["HttpSettings"]
 class HttpSettings(BaseSettings):
     """Outbound HTTP's part of ``Settings`` (never made on its own: ``Settings`` is)."""
 
-    http_client: Literal["reqwest", "aiohttp"] = Field(
-        default="reqwest",
-        description="The client that sends deliveries: `reqwest` (pyreqwest: Rust's reqwest "
-        "and hyper, half the CPU a request) or `aiohttp`. Both keep every guarantee: the "
-        "SSRF guard's addresses only, no redirects, the timeouts, the capped read "
-        "(docs/delivery.md).",
+    http_client: Literal["aiohttp", "reqwest"] = Field(
+        default="aiohttp",
+        description="The client that sends deliveries: `aiohttp`, or `reqwest` (pyreqwest: "
+        "Rust's reqwest and hyper; twice aiohttp's rate from an idle process, slower inside "
+        "a busy worker, docs/performance.md). Both keep every guarantee: the SSRF guard's "
+        "addresses only, no redirects, the timeouts, the capped read (docs/delivery.md).",
     )
     http_connect_timeout: float = Field(
         default=5.0, gt=0, description="Seconds to connect to an endpoint."

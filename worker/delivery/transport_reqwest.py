@@ -109,8 +109,11 @@ class ReqwestTransport:
         streamed = builder.headers(dict(headers)).body_bytes(request.body).build_streamed()
         try:
             async with streamed as answer:
-                body = await _read_limited(answer.body_reader, RESPONSE_BODY_LIMIT)
-                response = DeliveryResponse(answer.status, _headers(answer), body)
+                headers = _headers(answer)
+                body = await _read_limited(
+                    answer.body_reader, _expected(headers, RESPONSE_BODY_LIMIT)
+                )
+                response = DeliveryResponse(answer.status, headers, body)
         except reqwest_errors.RequestTimeoutError:
             return timed_out(host, self._parts.timeouts, started)
         except reqwest_errors.ConnectError as exc:
@@ -193,6 +196,10 @@ def _ip_literal(host: str) -> str | None:
 def _headers(answer: Response) -> CIMultiDict[str]:
     """The answer's headers; one whose value is not text (a byte past ASCII, which
     pyreqwest will not turn into a str) is left out, as no reader here could use it."""
+    try:
+        return CIMultiDict(answer.headers.items())
+    except ValueError:  # one of them is not text: the slow way, header by header
+        pass
     headers: CIMultiDict[str] = CIMultiDict()
     for name in dict.fromkeys(answer.headers.keys()):
         try:
@@ -202,6 +209,15 @@ def _headers(answer: Response) -> CIMultiDict[str]:
         for value in values:
             headers.add(name, value)
     return headers
+
+
+def _expected(headers: CIMultiDict[str], limit: int) -> int:
+    """How much of the body to read: its Content-Length when that is less than ``limit``,
+    so that a short body takes one read, not a second one to find its end."""
+    try:
+        return min(limit, int(headers.get("Content-Length", limit)))
+    except ValueError:
+        return limit
 
 
 async def _read_limited(reader: ResponseBodyReader, limit: int) -> bytes:
