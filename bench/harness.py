@@ -149,20 +149,24 @@ async def sink_process(module: str = "bench.sink") -> AsyncIterator[SinkProcess]
 
 
 class Workers:
-    """``switchboard worker`` processes, their logs in a temporary file each."""
+    """``switchboard worker`` processes, their logs in a temporary file each; with
+    ``processes`` above 1, each is a supervisor of that many (``--processes``)."""
 
-    def __init__(self, env: dict[str, str], count: int, log_dir: Path) -> None:
+    def __init__(self, env: dict[str, str], count: int, log_dir: Path, processes: int = 1) -> None:
         self.logs = [log_dir / f"worker-{n}.log" for n in range(count)]
+        self._each = processes
+        argv = [SWITCHBOARD, "worker", "--processes", str(processes)]
         self.processes = [
-            subprocess.Popen(
-                [SWITCHBOARD, "worker"], env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
-            )
+            subprocess.Popen(argv, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
             for log in self.logs
         ]
 
     async def started(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
-        while not all("worker started" in log.read_text(errors="replace") for log in self.logs):
+        while not all(
+            log.read_text(errors="replace").count("worker started") >= self._each
+            for log in self.logs
+        ):
             if time.monotonic() > deadline:
                 raise TimeoutError("the workers did not start")
             await asyncio.sleep(0.02)  # polling the workers' logs

@@ -197,7 +197,9 @@ def _scale_text(results: dict[str, Any]) -> str:
         f"(including one delivery). Two worker processes against one: "
         f"{out['two_workers_events_per_second']:,.0f} against "
         f"{out['one_worker_events_per_second']:,.0f} events/s ({out['two_vs_one']:.2f} times, "
-        "on 2 cores shared with Redis, the sink and the benchmark)."
+        "on 2 cores shared with Redis, the sink and the benchmark); `--processes 2` (one "
+        f"supervisor): {out['processes_2_events_per_second']:,.0f} events/s "
+        f"({out['processes_2_vs_1']:.2f} times one)."
     )
 
 

@@ -38,9 +38,12 @@ TENANT = "acme"
 
 
 @contextlib.asynccontextmanager
-async def _backlog_workers(events: int, count: int) -> AsyncIterator[tuple[Workers, Any]]:
+async def _backlog_workers(
+    events: int, count: int, processes: int = 1
+) -> AsyncIterator[tuple[Workers, Any]]:
     """A private Redis and sink, one webhook configuration, a backlog of ``events`` queued,
-    and ``count`` worker processes started on it: (workers, sink)."""
+    and ``count`` worker processes started on it (each a supervisor of ``processes``):
+    (workers, sink)."""
     with private_redis() as redis_server, tempfile.TemporaryDirectory() as logs:
         settings = settings_for(redis_server.url)
         async with sink_process() as sink:
@@ -50,7 +53,7 @@ async def _backlog_workers(events: int, count: int) -> AsyncIterator[tuple[Worke
                     "switchboard.webhook", name="backlog", settings={"url": sink.url("/in")}
                 )
             await emit_backlog(settings, events)
-            workers = Workers(worker_env(redis_server.url), count, Path(logs))
+            workers = Workers(worker_env(redis_server.url), count, Path(logs), processes)
             try:
                 await workers.started()
                 yield workers, sink
@@ -193,15 +196,18 @@ async def _propagation_ms(
 
 
 async def scale_out(events: int) -> dict[str, Any]:
-    """The same backlog (fan-out 1) drained by one worker process, then by two."""
+    """The same backlog (fan-out 1) drained by one worker process, by two started apart,
+    and by ``switchboard worker --processes 2`` (one supervisor, two children)."""
     rates = {}
-    for count in (1, 2):
-        async with _backlog_workers(events, count) as (_, sink):
+    for key, count, processes in (("one", 1, 1), ("two", 2, 1), ("supervised", 1, 2)):
+        async with _backlog_workers(events, count, processes) as (_, sink):
             started = time.monotonic()
-            rates[count] = events / (await sink.wait_count(events, timeout=900) - started)
+            rates[key] = events / (await sink.wait_count(events, timeout=900) - started)
     return {
         "events": events,
-        "one_worker_events_per_second": rates[1],
-        "two_workers_events_per_second": rates[2],
-        "two_vs_one": rates[2] / rates[1],
+        "one_worker_events_per_second": rates["one"],
+        "two_workers_events_per_second": rates["two"],
+        "two_vs_one": rates["two"] / rates["one"],
+        "processes_2_events_per_second": rates["supervised"],
+        "processes_2_vs_1": rates["supervised"] / rates["one"],
     }

@@ -84,6 +84,7 @@ def test_the_smoke_run_writes_json_markdown_and_a_chart(tmp_path: Path) -> None:
     assert configs["redis_commands_per_event"] > 0
     assert configs["change_propagation_ms"] > 0
     assert results["scale_out"]["two_vs_one"] > 0
+    assert results["scale_out"]["processes_2_vs_1"] > 0
     ceiling = results["http_ceiling"]
     assert ceiling["reqwest_per_second"] == max(ceiling["reqwest_runs_per_second"]) > 0
     assert results["fanout_10"]["worker_cpu_ms_per_delivery"] > 0
