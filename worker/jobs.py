@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import orjson
 from arq import Retry
+from arq.worker import Worker as ArqWorker
 from pydantic import ValidationError
 
 from switchboard.config import (
@@ -33,7 +34,16 @@ from .metric_names import EVENTS_DISPATCHED
 from .queue import oversize
 from .rejected import RejectedEvent, RejectedEventLog
 
-__all__ = ["SERVICES", "EventDeduplicator", "JobServices", "JobTally", "dispatch_job", "reject_job"]
+__all__ = [
+    "SERVICES",
+    "EventDeduplicator",
+    "JobServices",
+    "JobTally",
+    "dispatch_job",
+    "drain_jobs",
+    "reject_job",
+    "running_jobs",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -225,3 +235,25 @@ async def _record(services: JobServices, rejected: list[RejectedEvent]) -> None:
             extra=fields(event_id=entry.event_id, job_id=entry.job_id, reason=entry.reason),
         )
     await services.rejected.record(rejected)
+
+
+def running_jobs(worker: ArqWorker) -> dict[str, asyncio.Task[Any]]:
+    """The jobs ``worker`` is running now, by job id."""
+    return {job_id: task for job_id, task in worker.tasks.items() if not task.done()}
+
+
+async def drain_jobs(worker: ArqWorker, grace: float) -> None:
+    """Let the jobs in flight finish within ``grace`` seconds (``allow_pick_jobs`` is
+    already off); the rest go back to the queue when they are cancelled."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    # A poll under way when the flag was set may still start jobs: look again until none run.
+    while in_flight := list(running_jobs(worker).values()):
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            logger.warning(
+                "grace period over: jobs handed back to the queue",
+                extra=fields(jobs=len(in_flight)),
+            )
+            return
+        await asyncio.wait(in_flight, timeout=remaining)

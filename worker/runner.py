@@ -12,8 +12,9 @@
            └─ Redis lost: log it, tear down, retry with backoff (0.5 s doubling to 5 s)
 
 Jobs handed back (grace over, or Redis lost) stay in the queue: arq runs
-them again once their in-progress mark expires, so an accepted event is
-never dropped, at the cost of running some deliveries twice.
+them again once their in-progress mark, renewed while they run
+(delivery.Leases), expires, so an accepted event is never dropped, at the
+cost of running some deliveries twice.
 """
 
 from __future__ import annotations
@@ -55,7 +56,15 @@ from .delivery import (
 )
 from .dispatcher import Dispatcher
 from .heartbeat import HeartbeatWriter, WorkerLoad
-from .jobs import SERVICES, EventDeduplicator, JobServices, dispatch_job, reject_job
+from .jobs import (
+    SERVICES,
+    EventDeduplicator,
+    JobServices,
+    dispatch_job,
+    drain_jobs,
+    reject_job,
+    running_jobs,
+)
 from .logs import fields
 from .queue import DISPATCH_JOB, REJECT_JOB, JobDecoder, serialize_job
 from .rejected import RejectedEventLog
@@ -213,7 +222,7 @@ class WorkerRunner:
         # while the job runs (``Leases``): a dead worker's jobs run again within one.
         worker.in_progress_timeout_s = tuning.lease
         self._load = lambda: WorkerLoad(
-            jobs_in_flight=sum(1 for task in worker.tasks.values() if not task.done()),
+            jobs_in_flight=len(running_jobs(worker)),
             retries_in_flight=lane.in_flight,
             attempts_in_background=engine.in_background,
             events_done=services.tally.events,
@@ -233,12 +242,9 @@ class WorkerRunner:
         arq_main = asyncio.ensure_future(worker.async_run())
         retries = asyncio.ensure_future(lane.run(stop))
         beats = asyncio.ensure_future(self.heartbeats.run(redis, stop))
-        # Renewed until the last job and attempt has ended, the drain after ``stop`` too.
-        let_go = asyncio.Event()
+        # Renewed until cancelled, after the drain: what is in flight stays this worker's.
         leases = asyncio.ensure_future(
-            engine.leases.run(
-                let_go, jobs=lambda: [i for i, task in worker.tasks.items() if not task.done()]
-            )
+            engine.leases.run(asyncio.Event(), jobs=lambda: running_jobs(worker))
         )
         stopping = asyncio.ensure_future(stop.wait())
         try:
@@ -263,15 +269,13 @@ class WorkerRunner:
                 ),
             )
             _, retried, background = await asyncio.gather(
-                self._drain(worker), lane.drain(grace), engine.drain(grace)
+                drain_jobs(worker, grace), lane.drain(grace), engine.drain(grace)
             )
             waited, cut_short = retried[0] + background[0], retried[1] + background[1]
         finally:
             stopping.cancel()
-            await _cancel_and_wait([*worker.tasks.values(), arq_main, retries, beats])
+            await _cancel_and_wait([*worker.tasks.values(), arq_main, retries, beats, leases])
             await lane.drain(0)
-            let_go.set()
-            await _cancel_and_wait([leases])
         with contextlib.suppress(*REDIS_DOWN_ERRORS):
             await pool.delete(worker.health_check_key)
         await self.heartbeats.remove(redis)
@@ -284,22 +288,6 @@ class WorkerRunner:
                 attempts_cut_short=cut_short,
             ),
         )
-
-    async def _drain(self, worker: Worker) -> None:
-        """Let the jobs in flight finish within ``shutdown_grace`` seconds (``allow_pick_jobs``
-        is already off)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._tuning.shutdown_grace
-        # A poll under way when the flag was set may still start jobs: look again until none run.
-        while in_flight := [task for task in worker.tasks.values() if not task.done()]:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                logger.warning(
-                    "grace period over: jobs handed back to the queue",
-                    extra=fields(jobs=len(in_flight)),
-                )
-                return
-            await asyncio.wait(in_flight, timeout=remaining)
 
 
 async def _cancel_and_wait(tasks: Sequence[asyncio.Future[Any]]) -> None:
