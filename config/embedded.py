@@ -31,7 +31,7 @@ from types import TracebackType
 
 from .errors import EmbeddedRedisError
 
-__all__ = ["EmbeddedRedis", "find_redis_server"]
+__all__ = ["EmbeddedRedis", "find_redis_server", "stopped_with_parent"]
 
 _START_TIMEOUT = 10.0
 _PORT_ATTEMPTS = 5
@@ -70,7 +70,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _stopped_with_parent() -> Callable[[], None] | None:
+def stopped_with_parent() -> Callable[[], None] | None:
     """On Linux, a ``preexec_fn`` that has the kernel SIGTERM the child when its parent dies.
 
     Linux ties that signal to the parent's *thread*: whoever starts a server from a
@@ -173,7 +173,7 @@ class EmbeddedRedis:
             directory = self._data_dir
             persistence = ["--save", "", "--appendonly", "yes", "--appendfsync", "everysec"]
         last_output = ""
-        stopped_with_parent = _stopped_with_parent()
+        with_parent = stopped_with_parent()
         for _ in range(_PORT_ATTEMPTS):
             port = self._requested_port or _free_port()
             log_path = directory / "redis.log"
@@ -195,7 +195,7 @@ class EmbeddedRedis:
                 # its worker first and stops this server last, not the server at once.
                 start_new_session=True,
                 # Stopped by the kernel if we die without stopping it (Linux).
-                preexec_fn=stopped_with_parent,
+                preexec_fn=with_parent,
                 pass_fds=() if self._lock_fd is None else (self._lock_fd,),
             )
             deadline = time.monotonic() + _START_TIMEOUT

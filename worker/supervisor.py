@@ -16,8 +16,9 @@ watches them and stops them:
 * SIGTERM or SIGINT is passed on to every child as SIGTERM, and each drains as a
   worker does (``SWITCHBOARD_SHUTDOWN_GRACE``); one that outlasts ``stop_timeout`` is
   killed;
-* a child is told by the kernel (Linux ``PR_SET_PDEATHSIG``) when the supervisor dies,
-  and drains as on SIGTERM, so no orphan keeps working unsupervised.
+* a child is told by the kernel (Linux ``PR_SET_PDEATHSIG``, set between fork and exec
+  as for ``switchboard dev``'s Redis) when the supervisor dies, and drains as on
+  SIGTERM, so no orphan keeps working unsupervised.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from switchboard.config import Settings
+from switchboard.config.embedded import stopped_with_parent
 
 from .logs import fields
 
@@ -153,7 +155,10 @@ class Supervisor:
             delay = min(delay * 2, self._tuning.restart_max)
 
     async def _run_child(self, name: str) -> int:
-        child = await asyncio.create_subprocess_exec(*self._command(name))
+        # The kernel SIGTERMs the child (it drains) should the supervisor die.
+        child = await asyncio.create_subprocess_exec(
+            *self._command(name), preexec_fn=stopped_with_parent()
+        )
         self._children[name] = child
         try:
             logger.info("worker process started", extra=fields(process=name, pid=child.pid))
@@ -175,20 +180,3 @@ def _described(code: int) -> str:
         with contextlib.suppress(ValueError):
             return signal.Signals(-code).name
     return str(code)
-
-
-#: Linux's prctl option: the signal a process gets when its parent dies.
-_PR_SET_PDEATHSIG = 1
-
-
-def follow_supervisor(supervisor_pid: int) -> None:
-    """In a child: be sent SIGTERM (and so drain) when the supervisor dies. Linux only;
-    elsewhere a child outlives a killed supervisor until it is stopped."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes  # only where prctl exists
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != supervisor_pid:  # it died before prctl took effect
-        os.kill(os.getpid(), signal.SIGTERM)

@@ -14,7 +14,7 @@ from switchboard.integrations import IntegrationManager
 
 from ..logs import configure_logging
 from ..runner import WorkerRunner
-from ..supervisor import Supervisor, SupervisorTuning, follow_supervisor
+from ..supervisor import Supervisor, SupervisorTuning
 from .common import run, stop_on_signals
 
 __all__ = ["serve_worker", "worker"]
@@ -91,8 +91,6 @@ def worker(processes: int, process_name: str | None) -> None:
 
     async def main(settings: Settings) -> None:
         configure_logging(settings, process_name)
-        if process_name is not None:
-            follow_supervisor(os.getppid())
         with stop_on_signals() as stop:
             await serve_worker(settings, stop)
 

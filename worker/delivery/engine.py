@@ -116,9 +116,9 @@ class DeliveryEngine:
             clock=clock,
             rng=rng,
         )
-        #: First attempts finishing in the background (a slow endpoint's, an interrupted one's).
         #: This worker's holds on deliveries, renewed while it runs them.
         self.leases = Leases(redis, log.keys, tuning.lease, clock=clock)
+        #: First attempts finishing in the background (a slow endpoint's, an interrupted one's).
         self._handoff = HandOff(self.leases, self._conclusion, self._end)
         #: The retry lane: retries wait here, never in front of first attempts.
         self.retry_lane = Slots(tuning.retries.concurrency)
