@@ -43,6 +43,7 @@ from switchboard.config import (
     open_redis,
     redact_url,
 )
+from switchboard.config.packing import pack_with_hiredis
 from switchboard.config.pipelines import SafePipeline, safe_pipeline
 from switchboard.integrations import IntegrationManager
 
@@ -181,10 +182,12 @@ class WorkerRunner:
     @contextlib.asynccontextmanager
     async def _arq_pool(self) -> AsyncIterator[ArqRedis]:
         settings = self._settings
-        pool = ArqPool.from_url(
-            settings.effective_redis_url,
-            socket_connect_timeout=settings.redis_connect_timeout,
-            health_check_interval=30,
+        pool = pack_with_hiredis(
+            ArqPool.from_url(
+                settings.effective_redis_url,
+                socket_connect_timeout=settings.redis_connect_timeout,
+                health_check_interval=30,
+            )
         )
         pool.job_serializer = serialize_job
         pool.job_deserializer = JobDecoder(settings)
