@@ -37,6 +37,15 @@ def test_text_lines_are_key_value_and_leave_out_missing_values() -> None:
     assert "tenant" not in line
 
 
+@pytest.mark.parametrize("created", [0.0, 1.9995, 1_764_000_000.123, 1_764_000_000.9999])
+def test_text_lines_are_stamped_as_logging_stamps_them(created: float) -> None:
+    formatter, logging_own = TextFormatter(), logging.Formatter("%(asctime)s")
+    for moment in (created, created + 1, created):  # the cached second, a new one, back
+        record = _record("m")
+        record.created, record.msecs = moment, float(int((moment - int(moment)) * 1000))
+        assert formatter.formatTime(record) == logging_own.formatTime(record)
+
+
 def test_json_lines_carry_the_fields_and_the_exception() -> None:
     try:
         raise RuntimeError("boom")

@@ -161,7 +161,7 @@ class DeliveryEngine:
             existing = await self._log.get(the_id)
             if existing is not None and existing.status is not DeliveryStatus.PENDING:
                 return existing.result()  # made before this job was interrupted
-        record = self._new_record(config, event, request, dispatch)
+        record = self._new_record(config, event, request, dispatch, the_id=the_id)
         try:
             wait = await self._gates.check(config, record.created_at)
         except asyncio.CancelledError:
@@ -201,10 +201,12 @@ class DeliveryEngine:
         event: Event,
         request: DeliveryRequest,
         dispatch: DispatchContext,
+        *,
+        the_id: str | None = None,
     ) -> DeliveryRecord:
         now = self._clock()
         return DeliveryRecord(
-            id=delivery_id(event.id, config.id, request.key),
+            id=the_id or delivery_id(event.id, config.id, request.key),
             event_id=event.id,
             event_type=event.type,
             tenant=event.tenant,
