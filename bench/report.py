@@ -2,83 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-__all__ = ["targets", "write_reports"]
+from .targets import FAILURES, SERVICES, targets
+
+__all__ = ["HISTORY_KEPT", "write_reports"]
 
 
-def targets(results: dict[str, Any]) -> list[tuple[str, float, str, bool]]:
-    """(what, measured, target, met) for each target of the issue that this run measures."""
-    f1, f10 = results["fanout_1"], results["fanout_10"]
-    http = results["http_ceiling"]["per_second"]
-    queue = results["queue_ceiling"]["per_second"]
-    naive = results["naive"]["per_second"]
-    sync = results["sync"]
-    rows = [
-        ("fan-out 10 deliveries/s ÷ HTTP ceiling", f10["deliveries_per_second"] / http, "≥ 0.6"),
-        ("fan-out 10 deliveries/s ÷ naive design", f10["deliveries_per_second"] / naive, "≥ 5"),
-        (
-            "fan-out 10 deliveries/s ÷ bare pyreqwest ceiling",
-            f10["deliveries_per_second"] / results["http_ceiling"]["reqwest_per_second"],
-            "stated",
-        ),
-        ("worker CPU per delivery at fan-out 10 (ms)", f10["worker_cpu_ms_per_delivery"], "≤ 0.15"),
-        ("fan-out 1 events/s ÷ raw arq no-op jobs/s", f1["events_per_second"] / queue, "≥ 1.0"),
-        ("p99 emit-to-delivery at half load, fan-out 1 (ms)", f1["latency_p99_ms"], "< 50"),
-        ("p99 emit-to-delivery at half load, fan-out 10 (ms)", f10["latency_p99_ms"], "< 50"),
-        (
-            "sync design ÷ Switchboard, time to 10 slow endpoints",
-            sync["sync_median_ms"] / sync["switchboard_median_ms"],
-            "≥ 5",
-        ),
-        *(
-            (
-                f"the healthy 9 of 10 with one endpoint {label}, ÷ the same 9 all healthy",
-                results[key]["healthy_vs_all_healthy"],
-                "≥ 0.9",
-            )
-            for key, label in _FAILURES
-            if key in results
-        ),
-        *_scale_rows(results),
-        *_apprise_rows(results),
-    ]
-    out = []
-    for what, value, target in rows:
-        out.append((what, value, target, _met(value, target)))
-    return out
-
-
-def _met(value: float, target: str) -> bool:
-    """Whether ``value`` meets ``target`` (``"≥ 0.6"``, ``"< 50"``; ``"stated"``: a figure
-    the issue asks to state, with no bound)."""
-    if target == "stated":
-        return True
-    op, bound = target.split(" ")
-    return {"≥": value >= float(bound), "≤": value <= float(bound), "<": value < float(bound)}[op]
-
-
-_FAILURES = (("one_failing", "answering 500"), ("one_hanging", "hanging"))
-
-
-def _scale_rows(results: dict[str, Any]) -> list[tuple[str, float, str]]:
-    drain, configs = results["drain"], results["many_configs"]
-    events, count = f"{drain['events']:,}", f"{configs['configs']:,}"
-    return [
-        (f"draining {events} events: peak worker RSS (MB)", drain["peak_rss_mb"], "< 250"),
-        (f"draining {events} events: last slice ÷ first", drain["last_slice_vs_first"], "≥ 0.9"),
-        (
-            f"Redis commands per event added by {count} configurations",
-            configs["redis_commands_per_event"] - configs["redis_commands_per_event_one_config"],
-            "< 1",
-        ),
-    ]
-
-
-_SERVICES = (("mattermost", "Mattermost"), ("matrix", "Matrix"))
 _SENDERS = (
     ("apprise_notify", "Apprise `notify()`, one after another"),
     ("apprise_async_notify", "Apprise `await async_notify()`, one after another"),
@@ -86,23 +20,6 @@ _SENDERS = (
     ("apprise_notify_as_shipped", "Apprise `notify()`, as shipped (its pacing on)"),
     ("apprise_async_notify_as_shipped", "Apprise `await async_notify()`, as shipped"),
 )
-
-
-def _apprise_rows(results: dict[str, Any]) -> list[tuple[str, float, str]]:
-    versus = results.get("versus_apprise")
-    if versus is None:
-        return []
-    rows = []
-    for key, label in _SERVICES:
-        runs = versus[key]
-        which = " (Switchboard by the Slack fallback)" if runs["switchboard"]["fallback"] else ""
-        rows += [
-            (f"{label}: Switchboard ÷ Apprise async_notify, messages/s, Apprise's pacing "
-             f"off{which}", runs["switchboard_vs_apprise_async_notify"], "≥ 10"),
-            (f"{label}: Switchboard ÷ Apprise async_notify, messages/s, Apprise as "
-             f"shipped{which}", runs["switchboard_vs_apprise_async_notify_as_shipped"], "≥ 10"),
-        ]  # fmt: skip
-    return rows
 
 
 def _apprise_table(results: dict[str, Any]) -> list[str]:
@@ -119,7 +36,7 @@ def _apprise_table(results: dict[str, Any]) -> list[str]:
         "| service | sender | messages/s | CPU ms per message | arrived / sent |",
         "|---|---|---:|---:|---:|",
     ]
-    for key, label in _SERVICES:
+    for key, label in SERVICES:
         runs = versus[key]
         board = runs["switchboard"]
         name = f"Switchboard (`{board['integration']}`"
@@ -133,7 +50,7 @@ def _apprise_table(results: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _markdown(results: dict[str, Any]) -> str:
+def _markdown(results: dict[str, Any], history: list[dict[str, Any]]) -> str:
     f1, f10 = results["fanout_1"], results["fanout_10"]
     naive = results["naive"]["per_second"]
     lines = [
@@ -150,12 +67,13 @@ def _markdown(results: dict[str, Any]) -> str:
         f"| Switchboard fan-out 10: deliveries | {f10['deliveries_per_second']:,.0f} |",
         f"| naive design (arq job + session per delivery) | {naive:,.0f} |",
         "",
-        "| target | measured | wanted | met |",
-        "|---|---:|---|---|",
+        "| target | measured | last full runs (count) | wanted | met |",
+        "|---|---:|---:|---|---|",
     ]
     for what, value, target, met in targets(results):
         shown = "—" if target == "stated" else ("yes" if met else "**no**")
-        lines.append(f"| {what} | {value:,.2f} | {target} | {shown} |")
+        spread = _range(what, value, history)
+        lines.append(f"| {what} | {value:,.2f} | {spread} | {target} | {shown} |")
     lines += [
         "",
         f"Latency at half load, fan-out 1: p50 {f1['latency_p50_ms']:.1f} ms, "
@@ -175,7 +93,7 @@ def _failure_latency(results: dict[str, Any]) -> str:
     parts = [
         f"with one endpoint {label}, p50 {results[key]['latency_p50_ms']:.1f} ms, "
         f"p99 {results[key]['latency_p99_ms']:.1f} ms"
-        for key, label in _FAILURES
+        for key, label in FAILURES
         if key in results
     ]
     return "; " + "; ".join(parts) if parts else ""
@@ -236,7 +154,14 @@ def _chart(results: dict[str, Any], path: Path) -> None:
     plt.close(figure)
 
 
+#: Full runs whose figures the Markdown table's range covers (this one included).
+HISTORY_KEPT = 3
+
+
 def write_reports(results: dict[str, Any], out: Path) -> list[Path]:
+    """``latest.json``, ``latest.md`` and ``latest.png`` in ``out``; a full run's figures
+    also go to ``out/history/`` (the last ``HISTORY_KEPT`` kept), and the table shows
+    each target's range over them."""
     out.mkdir(parents=True, exist_ok=True)
     chart = out / "latest.png"
     _chart(results, chart)
@@ -255,6 +180,31 @@ def write_reports(results: dict[str, Any], out: Path) -> list[Path]:
     ]
     json_path = out / "latest.json"
     json_path.write_bytes(orjson.dumps(slim, option=orjson.OPT_INDENT_2))
+    history = _history(slim, out / "history")
     markdown = out / "latest.md"
-    markdown.write_text(_markdown(results))
+    markdown.write_text(_markdown(results, history))
     return [json_path, markdown, chart]
+
+
+def _history(slim: dict[str, Any], folder: Path) -> list[dict[str, Any]]:
+    """The last ``HISTORY_KEPT`` full runs, this one included if it is one, oldest first."""
+    if slim["scale"] == "full":
+        folder.mkdir(exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
+        (folder / f"{stamp}.json").write_bytes(orjson.dumps(slim, option=orjson.OPT_INDENT_2))
+    runs = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    for old in runs[:-HISTORY_KEPT]:
+        old.unlink()
+    return [orjson.loads(path.read_bytes()) for path in runs[-HISTORY_KEPT:]]
+
+
+def _range(what: str, value: float, history: list[dict[str, Any]]) -> str:
+    """``what``'s lowest to highest over ``history`` (this run's ``value`` if it has none)."""
+    values = [
+        target["measured"]
+        for run in history
+        for target in run.get("targets", [])
+        if target["what"] == what
+    ] or [value]
+    low, high = min(values), max(values)
+    return f"{low:,.2f} to {high:,.2f} ({len(values)})"

@@ -6,13 +6,9 @@ Sizes come from a ``Scale``: ``full`` for the README's figures, ``smoke`` for CI
 
 from __future__ import annotations
 
-import asyncio
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,10 +19,10 @@ import orjson
 from switchboard.worker import EventClient
 
 from .backlog import configure_endpoints, switchboard_backlog
+from .ceilings import http_ceiling, naive_design, queue_ceiling
 from .failures import one_failing
 from .harness import (
     PAYLOAD,
-    ROOT,
     Workers,
     percentile,
     private_redis,
@@ -34,14 +30,15 @@ from .harness import (
     sink_process,
     worker_env,
 )
-from .nginx import nginx_sink, nginx_version
+from .paired import paired_rounds
+from .recovery import RECOVERY_EVENTS, sigkill_recovery
 from .scale import drain, many_configs, scale_out
 from .versus_apprise import versus_apprise
 
 __all__ = ["SCALES", "STEPS", "Scale", "run_all"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Scale:
     name: str
     http_requests: int
@@ -60,137 +57,53 @@ class Scale:
     #: Apprise as shipped, whose own pacing (2 a second for Matrix) sets its rate.
     compare_messages: int
     as_shipped_messages: int
+    #: Paired rounds of fan-out 10 and its yardsticks (``paired.py``), events in each.
+    paired_rounds: int = 3
+    paired_events: int = 5_000
+    #: ``SWITCHBOARD_LEASE`` in the SIGKILL recovery run (``None``: the default, whose
+    #: figure the README states; the smoke run shortens it to finish in seconds).
+    recovery_lease: float | None = None
 
 
 SCALES = {
     "full": Scale(
-        "full",
-        20_000,
-        10_000,
-        10_000,
-        10.0,
-        3_000,
-        20,
-        100_000,
-        10_000,
-        2_000,
-        20_000,
-        3_000,
-        3,
-        1_000,
-        40,
+        name="full",
+        http_requests=20_000,
+        noop_jobs=10_000,
+        backlog_events=10_000,
+        latency_seconds=10.0,
+        naive_deliveries=3_000,
+        sync_events=20,
+        drain_events=100_000,
+        configs=10_000,
+        lookup_events=2_000,
+        scale_out_events=20_000,
+        failure_events=3_000,
+        failure_rounds=3,
+        compare_messages=1_000,
+        as_shipped_messages=40,
     ),
-    "smoke": Scale("smoke", 300, 200, 200, 1.0, 100, 3, 500, 30, 50, 300, 50, 1, 20, 2),
+    "smoke": Scale(
+        name="smoke",
+        http_requests=300,
+        noop_jobs=200,
+        backlog_events=200,
+        latency_seconds=1.0,
+        naive_deliveries=100,
+        sync_events=3,
+        drain_events=500,
+        configs=30,
+        lookup_events=50,
+        scale_out_events=300,
+        failure_events=50,
+        failure_rounds=1,
+        compare_messages=20,
+        as_shipped_messages=2,
+        paired_rounds=1,
+        paired_events=50,
+        recovery_lease=2.0,
+    ),
 }
-CONCURRENCY = 64
-
-
-#: Each ceiling is measured this many times and the best run kept: a ceiling is what the
-#: machine can do, and a moment of noise from elsewhere on it must not lower it.
-CEILING_RUNS = 3
-
-
-async def http_ceiling(scale: Scale) -> dict[str, Any]:
-    """Bare clients posting the same payload to a sink, no queue, at the same concurrency:
-    aiohttp's, then pyreqwest's (Switchboard's two transports, ``transport.py``). nginx
-    where it is installed, else ``bench.sink``."""
-    body = orjson.dumps({"id": "evt", "type": "review.published", "data": PAYLOAD})
-    nginx = nginx_version()
-    async with nginx_sink() if nginx else sink_process() as sink:
-        url = sink.url("/ceiling")
-        aiohttp_runs = await _ceiling_runs(_aiohttp_posts(url, body), scale.http_requests)
-        reqwest_runs = await _ceiling_runs(_reqwest_posts(url, body), scale.http_requests)
-    return {
-        "requests": scale.http_requests,
-        "sink": nginx or "bench.sink",
-        "runs_per_second": aiohttp_runs,
-        "per_second": max(aiohttp_runs),
-        "reqwest_runs_per_second": reqwest_runs,
-        "reqwest_per_second": max(reqwest_runs),
-    }
-
-
-Posts = Callable[[int], Awaitable[None]]
-Poster = Callable[[], AbstractAsyncContextManager[Posts]]
-
-
-async def _ceiling_runs(posts: Poster, n: int) -> list[float]:
-    runs = []
-    async with posts() as post:
-        for _ in range(CEILING_RUNS):
-            started = time.perf_counter()
-            await post(n)
-            runs.append(n / (time.perf_counter() - started))
-    return runs
-
-
-def _aiohttp_posts(url: str, body: bytes) -> Poster:
-    @asynccontextmanager
-    async def posts() -> AsyncIterator[Posts]:
-        connector = aiohttp.TCPConnector(limit=CONCURRENCY)
-        async with aiohttp.ClientSession(connector=connector) as session:
-            slots = asyncio.Semaphore(CONCURRENCY)
-
-            async def one() -> None:
-                async with slots, session.post(url, data=body) as response:
-                    await response.read()
-
-            async def post(n: int) -> None:
-                await asyncio.gather(*(one() for _ in range(n)))
-
-            yield post
-
-    return posts
-
-
-def _reqwest_posts(url: str, body: bytes) -> Poster:
-    @asynccontextmanager
-    async def posts() -> AsyncIterator[Posts]:
-        from pyreqwest.client import ClientBuilder
-
-        async with ClientBuilder().no_proxy().build() as client:
-            slots = asyncio.Semaphore(CONCURRENCY)
-
-            async def one() -> None:
-                async with slots:
-                    request = client.post(url).body_bytes(body).build_streamed()
-                    async with request as response:
-                        await response.body_reader.read(4096)
-
-            async def post(n: int) -> None:
-                await asyncio.gather(*(one() for _ in range(n)))
-
-            yield post
-
-    return posts
-
-
-async def queue_ceiling(scale: Scale) -> dict[str, Any]:
-    """Raw arq no-op jobs per second through the same kind of Redis, one worker process."""
-    runs = []
-    for _ in range(CEILING_RUNS):
-        with private_redis() as redis_server:
-            out = subprocess.run(
-                [sys.executable, "-m", "bench.arq_jobs", "noop", redis_server.url,
-                 str(scale.noop_jobs)],
-                cwd=ROOT, capture_output=True, check=True,
-            )  # fmt: skip
-        runs.append(orjson.loads(out.stdout))
-    best: dict[str, Any] = max(runs, key=lambda run: run["per_second"])
-    return {**best, "runs_per_second": [run["per_second"] for run in runs]}
-
-
-async def naive_design(scale: Scale) -> dict[str, Any]:
-    """One arq job per delivery, each with a new aiohttp session: the usual glue."""
-    async with sink_process() as sink:
-        with private_redis() as redis_server:
-            out = subprocess.run(
-                [sys.executable, "-m", "bench.arq_jobs", "naive", redis_server.url,
-                 str(scale.naive_deliveries), sink.url("/naive")],
-                cwd=ROOT, capture_output=True, check=True,
-            )  # fmt: skip
-    result: dict[str, Any] = orjson.loads(out.stdout)
-    return result
 
 
 async def sync_design(scale: Scale) -> dict[str, Any]:
@@ -261,17 +174,27 @@ def _with_one(failing: str) -> Step:
 
 
 STEPS: tuple[tuple[str, Step], ...] = (
-    ("http_ceiling", lambda scale, _: http_ceiling(scale)),
-    ("queue_ceiling", lambda scale, _: queue_ceiling(scale)),
+    ("http_ceiling", lambda scale, _: http_ceiling(scale.http_requests)),
+    ("queue_ceiling", lambda scale, _: queue_ceiling(scale.noop_jobs)),
     ("fanout_1", _backlog(1)),
     ("fanout_10", _backlog(10)),
-    ("naive", lambda scale, _: naive_design(scale)),
+    ("naive", lambda scale, _: naive_design(scale.naive_deliveries)),
+    (
+        "paired",
+        lambda scale, _: paired_rounds(
+            rounds=scale.paired_rounds,
+            events=scale.paired_events,
+            requests=scale.http_requests,
+            naive_deliveries=scale.naive_deliveries,
+        ),
+    ),
     ("sync", lambda scale, _: sync_design(scale)),
     ("one_failing", _with_one("fail")),
     ("one_hanging", _with_one("hang")),
     ("drain", lambda scale, _: drain(scale.drain_events)),
     ("many_configs", lambda scale, _: many_configs(scale.configs, scale.lookup_events)),
     ("scale_out", lambda scale, _: scale_out(scale.scale_out_events)),
+    ("recovery", lambda scale, _: sigkill_recovery(RECOVERY_EVENTS, scale.recovery_lease)),
     (
         "versus_apprise",
         lambda scale, _: versus_apprise(scale.compare_messages, scale.as_shipped_messages),

@@ -64,10 +64,14 @@ def test_the_smoke_run_writes_json_markdown_and_a_chart(tmp_path: Path) -> None:
         integration = runs["switchboard"]["integration"]
         assert integration == ("switchboard.slack" if runs["switchboard"]["fallback"]
                                else f"switchboard.{service}")  # fmt: skip
-    assert len(results["targets"]) == 17
+    assert len(results["targets"]) == 19
     markdown = (tmp_path / "latest.md").read_text()
     for target in results["targets"]:
-        row = f"| {target['what']} | {target['measured']:,.2f} | {target['target']} |"
+        # A smoke run keeps no history: its range is its own figure.
+        measured = f"{target['measured']:,.2f}"
+        row = (
+            f"| {target['what']} | {measured} | {measured} to {measured} (1) | {target['target']} |"
+        )
         if target["target"] == "stated":  # a figure to state, no bound
             assert f"{row} — |" in markdown
             continue
@@ -88,7 +92,18 @@ def test_the_smoke_run_writes_json_markdown_and_a_chart(tmp_path: Path) -> None:
     ceiling = results["http_ceiling"]
     assert ceiling["reqwest_per_second"] == max(ceiling["reqwest_runs_per_second"]) > 0
     assert results["fanout_10"]["worker_cpu_ms_per_delivery"] > 0
-    assert "| target | measured | wanted | met |" in markdown
+    paired = results["paired"]
+    assert len(paired["round_figures"]) == paired["rounds"] == 1
+    assert paired["vs_aiohttp"] == pytest.approx(
+        paired["deliveries_per_second"] / paired["aiohttp_per_second"]
+    )
+    assert paired["worker_cpu_ms_per_delivery"] > 0
+    # The killed worker's 20 events were on the wire: each reached the sink twice.
+    recovery = results["recovery"]
+    assert recovery["requests"] == 2 * recovery["events"] == 40
+    assert 0 < recovery["sent_again_seconds"] < recovery["recorded_seconds"]
+    assert not (tmp_path / "history").exists()  # only full runs are kept
+    assert "| target | measured | last full runs (count) | wanted | met |" in markdown
     assert "| Matrix | Apprise `await async_notify()`, one after another |" in markdown
     assert f"sink: {sink} for the HTTP ceiling" in markdown
     assert (tmp_path / "latest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
