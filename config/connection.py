@@ -12,7 +12,6 @@ import redis.asyncio as aioredis
 import redis.exceptions
 
 from .errors import RedisUnavailableError, SettingsError
-from .packing import pack_with_hiredis
 from .pipelines import SafeRedis
 from .settings import Settings
 
@@ -104,6 +103,9 @@ def redis_client(settings: Settings) -> Redis:
         client: Redis = SafeRedis.from_url(
             url, socket_connect_timeout=settings.redis_connect_timeout, health_check_interval=30
         )
+        # Imported here: an app's sync client (SyncEventClient) never needs it.
+        from .packing import pack_with_hiredis
+
         pack_with_hiredis(client)
     except ValueError as exc:  # redis-py's word for a malformed URL
         raise _malformed_url(url, exc) from None
