@@ -2,10 +2,10 @@
 
 redis-py's synchronous connections pack commands with ``hiredis.pack_command`` when
 hiredis is installed; its asyncio connections still pack in Python, joining bytes
-argument by argument (redis/redis-py#4176). At fan-out 10 that loop was about an
-eighth of the worker's CPU (``bench/``, py-spy). ``pack_with_hiredis`` gives a client's
-pool connections that send the same bytes, packed by hiredis (a dependency already:
-redis-py parses replies with it).
+argument by argument (redis/redis-py#4176); packing in C took 6% off the worker's CPU
+per delivery at fan-out 10 (paired runs, ``docs/performance.md``).
+``pack_with_hiredis`` gives a client's pool connections that send the same bytes,
+packed by hiredis (a dependency already: redis-py parses replies with it).
 """
 
 from __future__ import annotations

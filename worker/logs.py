@@ -99,8 +99,8 @@ class JsonFormatter(logging.Formatter):
 class TurnHandler(logging.StreamHandler):  # type: ignore[type-arg]  # its stream's type
     """A stream handler that writes the lines of one turn of the event loop together.
 
-    stderr is line-buffered: a line, a ``write`` system call, and at fan-out 10 those
-    were 4% of the worker's CPU. Here the lines logged in one turn go out at its end (a
+    stderr is line-buffered: a line, a ``write`` system call (1 to 1.4 µs of a delivery's
+    CPU when stderr is a pipe). Here the lines logged in one turn go out at its end (a
     ``call_soon``), in writes of whole lines of at most ``PIPE_CHARS`` characters: within
     ``PIPE_BUF`` bytes, so that a supervisor's children sharing one pipe never cut into
     each other's lines. A WARNING or worse, or a line logged outside an event loop (another
