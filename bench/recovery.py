@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any, cast
 
 from switchboard.config import Redis, RedisKeys, open_redis
+from switchboard.worker.delivery import DeliveryStatus
+from switchboard.worker.metric_names import DELIVERIES
 
 from .harness import (
     PREFIX,
@@ -46,7 +48,8 @@ RECOVERY_EVENTS = 20
 async def sigkill_recovery(events: int, lease: float | None = None) -> dict[str, Any]:
     """``lease``: ``SWITCHBOARD_LEASE`` for both workers (``None``: the default)."""
     extra = {} if lease is None else {"SWITCHBOARD_LEASE": str(lease)}
-    delivered_field = "deliveries|switchboard.webhook|delivered"
+    # The delivered count /metrics reads (``worker/metric_names.py``, ``repository.py``).
+    delivered_field = f"{DELIVERIES}|switchboard.webhook|{DeliveryStatus.DELIVERED}"
     with private_redis() as redis_server, tempfile.TemporaryDirectory() as logs:
         settings = settings_for(redis_server.url)
         env = worker_env(redis_server.url, **extra)
