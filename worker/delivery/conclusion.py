@@ -34,7 +34,7 @@ from .internal_events import InternalEvents
 from .log_line import log_delivery
 from .policy import Decision, decide
 from .records import Attempt, DeliveryRecord
-from .repository import DeliveryLog
+from .repository import DeliveryLog, RecordWrite
 from .tuning import RetryTuning
 from .vocabulary import OUTCOME_OF, DeliveryStatus, HealthChange, Wait, WaitReason
 
@@ -79,7 +79,7 @@ class Conclusion:
                 "updated_at": self._clock(),
             }
         )
-        await self._commits.execute(lambda pipe: self._log.write(pipe, deferred, None))
+        await self._commits.execute(lambda _: self._log.prepare(deferred, None))
         return deferred
 
     async def conclude(
@@ -168,24 +168,19 @@ class Conclusion:
         """Write everything in one transaction, shared with the deliveries ending at the same
         time (group commit); returns why to disable the configuration, if it should be."""
 
-        def fill(pipe: Pipeline) -> None:
-            self._log.write(
-                pipe,
-                record,
-                attempt,
-                was=was,
-                health=decision.health,
-                health_ttl=self._health.streak_ttl,
-            )
+        def fill(pipe: Pipeline) -> RecordWrite:
             if record.status is DeliveryStatus.DEAD:
                 self._events.delivery_exhausted(pipe, record)
+            return self._log.prepare(
+                record, attempt, was=was, health=decision.health, health_ttl=self._health.streak_ttl
+            )
 
-        replies = await self._commits.execute(fill)
+        reply = await self._commits.execute(fill)
         if decision.disable_reason is not None:
             return decision.disable_reason
         if decision.health is not HealthChange.FAILURE:
             return None
-        failures, failing_since = int(replies[0][0]), float(replies[0][1])
+        failures, failing_since = int(reply.record[0]), float(reply.record[1])
         return self._health.reason_to_disable(failures, failing_since, now)
 
 

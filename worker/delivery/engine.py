@@ -109,7 +109,7 @@ class DeliveryEngine:
         self._conclusion = Conclusion(
             tuning.retries,
             log=log,
-            commits=GroupCommit(redis),
+            commits=GroupCommit(redis, log),
             circuits=circuits,
             health=health,
             events=events,

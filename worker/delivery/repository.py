@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Final, cast
 
 import orjson
@@ -24,16 +25,24 @@ from switchboard.config.errors import InvalidArgumentError
 
 from ..metric_names import DELIVERIES, latency_bucket
 from .records import Attempt, DeliveryRecord
-from .repository_scripts import CLAIM_SCRIPT, WRITE_SCRIPT
+from .repository_scripts import CLAIM_SCRIPT, WRITE_KEYS, WRITE_SCRIPT
 from .sealing import RequestSealer
 from .vocabulary import DeliveryStatus, HealthChange
 
-__all__ = ["DeliveryLog"]
+__all__ = ["DeliveryLog", "RecordWrite"]
 
 _CONCLUDED: Final = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.DEAD})
 
 #: The share of writes that also trim the indexes (on average every 32nd).
 _HOUSEKEEPING_SHARE: Final = 1 / 32
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordWrite:
+    """One record's part of ``WRITE_SCRIPT``: its ``WRITE_KEYS`` keys and three arguments."""
+
+    keys: tuple[str, ...]
+    args: tuple[str | bytes, ...]
 
 
 class DeliveryLog:
@@ -81,9 +90,39 @@ class DeliveryLog:
         health: HealthChange | None = None,
         health_ttl: int = 0,
     ) -> None:
-        """Buffer the writes of ``record`` (after ``attempt``) into ``pipe``: one command,
-        whose reply is ``(failures, failing_since)`` after a failure counted for
-        ``health``, else 0.
+        """Buffer the writes of ``record`` (after ``attempt``) into ``pipe``, as
+        ``write_many`` of one (its reply: a list of that one reply)."""
+        self.write_many(
+            pipe, [self.prepare(record, attempt, was=was, health=health, health_ttl=health_ttl)]
+        )
+
+    def write_many(self, pipe: Pipeline, writes: Sequence[RecordWrite]) -> None:
+        """Buffer ``writes`` into ``pipe`` as one command, whose reply has one item per
+        write: ``(failures, failing_since)`` after a failure counted for its health, else 0.
+
+        One EVAL, not the eight or so commands each write makes, nor one EVAL each: the
+        client's work per command (packing, parsing its replies) was the larger part of
+        recording, and Redis hashes a script's text on every EVAL (bench/). EVAL rather
+        than EVALSHA: inside MULTI, a script missing from a restarted Redis would fail
+        alone, after the commands before it had been applied."""
+        pipe.execute_command(
+            "EVAL",
+            WRITE_SCRIPT,
+            len(writes) * WRITE_KEYS,
+            *[key for write in writes for key in write.keys],
+            *[arg for write in writes for arg in write.args],
+        )
+
+    def prepare(
+        self,
+        record: DeliveryRecord,
+        attempt: Attempt | None,
+        *,
+        was: DeliveryStatus | None = None,
+        health: HealthChange | None = None,
+        health_ttl: int = 0,
+    ) -> RecordWrite:
+        """The keys and arguments that write ``record`` (after ``attempt``).
 
         ``was``: its status before, when known (``"pending"`` for a first attempt): a
         delivery that was never scheduled or dead needs no removal from those sets.
@@ -122,11 +161,6 @@ class DeliveryLog:
                 bucket, latency_ms = latency_bucket(latency), round(latency * 1000)
         # Trimming the indexes to the retention need not happen on every write.
         trim_before = now_ms - ttl * 1000 if random.random() < _HOUSEKEEPING_SHARE else ""
-        # One EVAL, not the eight or so commands it makes: the client's work per command
-        # (packing, parsing its replies) was the larger part of recording (bench/). EVAL
-        # rather than EVALSHA: inside MULTI, a script missing from a restarted Redis
-        # would fail alone, after the commands before it had been applied. The small values
-        # travel as one JSON array, as redis-py's cost is per argument too.
         values = (
             record.id,
             record_ttl,
@@ -144,21 +178,19 @@ class DeliveryLog:
             bucket,
             latency_ms,
         )
-        pipe.execute_command(
-            "EVAL",
-            WRITE_SCRIPT,
-            8,
-            keys.delivery(record.id),
-            keys.deliveries,
-            keys.deliveries_by_config(record.config_id),
-            keys.retries,
-            keys.dead_letters,
-            keys.config_attempts(record.config_id),
-            keys.config_health(record.config_id),
-            keys.metrics,
-            record.model_dump_json(),
-            orjson.dumps(values),
-            recent,
+        return RecordWrite(
+            keys=(
+                keys.delivery(record.id),
+                keys.deliveries,
+                keys.deliveries_by_config(record.config_id),
+                keys.retries,
+                keys.dead_letters,
+                keys.config_attempts(record.config_id),
+                keys.config_health(record.config_id),
+                keys.metrics,
+            ),
+            # The small values travel as one JSON array, as redis-py's cost is per argument.
+            args=(record.model_dump_json(), orjson.dumps(values), recent),
         )
 
     async def claim_due(self, limit: int, hold_until_ms: int | None = None) -> list[str]:

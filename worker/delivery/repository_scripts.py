@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["CLAIM_SCRIPT", "RENEW_SCRIPT", "WRITE_SCRIPT"]
+__all__ = ["CLAIM_SCRIPT", "RENEW_SCRIPT", "WRITE_KEYS", "WRITE_SCRIPT"]
 
 #: Claim due retries: push each one's score to the end of the claimer's lease, so a
 #: worker that dies holding it only delays it. KEYS[1] retries; ARGV now (ms), held until
@@ -31,51 +31,63 @@ end
 return renewed
 """
 
-#: Write a delivery record and everything around it (see ``DeliveryLog.write``).
-#: KEYS: record, deliveries, by config, retries, dead letters, config attempts, health,
-#: metrics (an attempt's outcome and first-attempt latency counted, ``metric_names.py``).
+#: Keys of each record ``WRITE_SCRIPT`` writes.
+WRITE_KEYS: Final = 8
+
+#: Write delivery records and everything around them (see ``DeliveryLog.write_many``).
+#: Each record has 8 KEYS: record, deliveries, by config, retries, dead letters, config
+#: attempts, health, metrics (an attempt's outcome and first-attempt latency counted,
+#: ``metric_names.py``); and 3 ARGV: the record, its small values (a JSON array), its
+#: entry in the config's recent attempts. One reply per record.
 WRITE_SCRIPT: Final = """
-local id, ttl, now_ms, retry_at, unschedule, dead_letters, kept, trim_before, index_ttl,
-  health, failing_since, health_ttl, outcome, latency_bucket, latency_ms
-  = unpack(cjson.decode(ARGV[2]))
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
-if outcome ~= '' then redis.call('HINCRBY', KEYS[8], outcome, 1) end
-if latency_bucket ~= '' then
-  redis.call('HINCRBY', KEYS[8], latency_bucket, 1)
-  redis.call('HINCRBY', KEYS[8], 'latency_count', 1)
-  redis.call('HINCRBY', KEYS[8], 'latency_sum_ms', latency_ms)
-end
-redis.call('ZADD', KEYS[2], now_ms, id)
-redis.call('ZADD', KEYS[3], now_ms, id)
-if retry_at ~= '' then
-  redis.call('ZADD', KEYS[4], retry_at, id)
-elseif unschedule then
-  redis.call('ZREM', KEYS[4], id)
-end
-if dead_letters == 'add' then
-  redis.call('ZADD', KEYS[5], now_ms, id)
-elseif dead_letters == 'remove' then
-  redis.call('ZREM', KEYS[5], id)
-end
-if ARGV[3] ~= '' then
-  redis.call('LPUSH', KEYS[6], ARGV[3])
-  redis.call('LTRIM', KEYS[6], 0, kept - 1)
-end
-if trim_before ~= '' then
-  for _, index in ipairs({KEYS[2], KEYS[3], KEYS[5]}) do
-    redis.call('ZREMRANGEBYSCORE', index, '-inf', trim_before)
+local function write(k, a)
+  local id, ttl, now_ms, retry_at, unschedule, dead_letters, kept, trim_before, index_ttl,
+    health, failing_since, health_ttl, outcome, latency_bucket, latency_ms
+    = unpack(cjson.decode(ARGV[a + 2]))
+  redis.call('SET', KEYS[k + 1], ARGV[a + 1], 'EX', ttl)
+  if outcome ~= '' then redis.call('HINCRBY', KEYS[k + 8], outcome, 1) end
+  if latency_bucket ~= '' then
+    redis.call('HINCRBY', KEYS[k + 8], latency_bucket, 1)
+    redis.call('HINCRBY', KEYS[k + 8], 'latency_count', 1)
+    redis.call('HINCRBY', KEYS[k + 8], 'latency_sum_ms', latency_ms)
   end
-  redis.call('EXPIRE', KEYS[3], index_ttl)
-  redis.call('EXPIRE', KEYS[6], index_ttl)
+  redis.call('ZADD', KEYS[k + 2], now_ms, id)
+  redis.call('ZADD', KEYS[k + 3], now_ms, id)
+  if retry_at ~= '' then
+    redis.call('ZADD', KEYS[k + 4], retry_at, id)
+  elseif unschedule then
+    redis.call('ZREM', KEYS[k + 4], id)
+  end
+  if dead_letters == 'add' then
+    redis.call('ZADD', KEYS[k + 5], now_ms, id)
+  elseif dead_letters == 'remove' then
+    redis.call('ZREM', KEYS[k + 5], id)
+  end
+  if ARGV[a + 3] ~= '' then
+    redis.call('LPUSH', KEYS[k + 6], ARGV[a + 3])
+    redis.call('LTRIM', KEYS[k + 6], 0, kept - 1)
+  end
+  if trim_before ~= '' then
+    for _, index in ipairs({KEYS[k + 2], KEYS[k + 3], KEYS[k + 5]}) do
+      redis.call('ZREMRANGEBYSCORE', index, '-inf', trim_before)
+    end
+    redis.call('EXPIRE', KEYS[k + 3], index_ttl)
+    redis.call('EXPIRE', KEYS[k + 6], index_ttl)
+  end
+  if health == 'clear' then
+    redis.call('DEL', KEYS[k + 7])
+  elseif health == 'failure' then
+    redis.call('HSETNX', KEYS[k + 7], 'failing_since', failing_since)
+    local failures = redis.call('HINCRBY', KEYS[k + 7], 'failures', 1)
+    local since = redis.call('HGET', KEYS[k + 7], 'failing_since')
+    redis.call('EXPIRE', KEYS[k + 7], health_ttl)
+    return {failures, since}
+  end
+  return 0
 end
-if health == 'clear' then
-  redis.call('DEL', KEYS[7])
-elseif health == 'failure' then
-  redis.call('HSETNX', KEYS[7], 'failing_since', failing_since)
-  local failures = redis.call('HINCRBY', KEYS[7], 'failures', 1)
-  local since = redis.call('HGET', KEYS[7], 'failing_since')
-  redis.call('EXPIRE', KEYS[7], health_ttl)
-  return {failures, since}
+local replies = {}
+for n = 0, #ARGV / 3 - 1 do
+  replies[n + 1] = write(n * 8, n * 3)
 end
-return 0
+return replies
 """
