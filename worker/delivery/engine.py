@@ -62,6 +62,7 @@ from .records import DeliveryRecord
 from .repository import DeliveryLog
 from .sealing import RequestSealer
 from .slots import Slots
+from .tasks import wait_on_the_wire
 from .tuning import DeliveryTuning
 from .vocabulary import DeliveryStatus, ErrorClass, Wait, WaitReason
 
@@ -180,11 +181,7 @@ class DeliveryEngine:
         # time the request has been on its way.
         budget = self.tuning.first_attempts.inline_budget
         try:
-            while not attempt.done():
-                on_the_wire = time.monotonic() - sending_since[0] if sending_since else 0.0
-                await asyncio.wait({attempt}, timeout=budget - on_the_wire)
-                if sending_since and time.monotonic() - sending_since[0] >= budget:
-                    break
+            await wait_on_the_wire(attempt, sending_since, budget)
         except asyncio.CancelledError:
             # The handler ran out of time, or its job is being stopped: it records nothing,
             # and a handler that timed out runs no more, so the attempt ends and is recorded
