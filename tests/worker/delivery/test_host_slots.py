@@ -34,13 +34,15 @@ def _slots(
     per_tenant: int | None = None,
     min_wait: float = MIN_WAIT,
     max_wait: float = MAX_WAIT,
+    slow_after: float = SLOW_AFTER,
+    queue_wait_max: float = QUEUE_WAIT_MAX,
 ) -> HostSlots:
     limits = HttpLimits(
         connections=connections,
         per_host=per_host,
         per_tenant=per_tenant,
-        queue_wait_max=QUEUE_WAIT_MAX,
-        slow_host_after=SLOW_AFTER,
+        queue_wait_max=queue_wait_max,
+        slow_host_after=slow_after,
     )
     return HostSlots(limits, min_wait=min_wait, max_wait=max_wait)
 
@@ -92,7 +94,7 @@ async def test_a_busy_host_is_queued_for_within_the_queue_wait() -> None:
 
 
 async def test_a_queue_wait_that_runs_out_is_a_host_busy_wait() -> None:
-    hosts = _slots(per_host=1, min_wait=0.5)
+    hosts = _slots(per_host=1, min_wait=0.5, slow_after=DEADLINE)  # busy, never slow
     assert await hosts.enter("a:443", may_defer=True) is None
     loop = asyncio.get_running_loop()
     began = loop.time()
@@ -125,6 +127,22 @@ async def test_a_slow_host_is_answered_at_once_for_as_long_as_its_oldest_request
         out_for = time.monotonic() - started
         assert low <= wait.seconds <= (out_for if high is None else high)
         assert MIN_WAIT <= wait.seconds <= MAX_WAIT
+
+
+async def test_a_queue_wait_ends_when_the_host_it_waits_for_turns_slow() -> None:
+    """Queued behind a young request that then hangs: told to come back once the request
+    is SLOW_AFTER old, not after all of its queue wait."""
+    hosts = _slots(per_host=1, min_wait=0.01, queue_wait_max=DEADLINE)
+    assert await hosts.enter("a:443", may_defer=True) is None
+    started = time.monotonic()
+    wait = await asyncio.wait_for(hosts.enter("a:443", may_defer=True), 2 * DEADLINE)
+    waited = time.monotonic() - started
+    assert wait is not None
+    assert wait.reason is WaitReason.HOST_BUSY
+    assert SLOW_AFTER - 0.01 <= waited < DEADLINE / 2
+    assert wait.seconds >= SLOW_AFTER - 0.01  # as long as its oldest request has been out
+    hosts.leave("a:443")
+    assert await hosts.enter("a:443", may_defer=True) is None  # its slot was not kept
 
 
 async def test_without_may_defer_a_slow_host_is_waited_for_however_long() -> None:
