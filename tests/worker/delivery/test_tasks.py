@@ -37,7 +37,7 @@ async def test_the_budget_counts_from_when_it_was_sent_not_from_the_wait_for_a_s
     sending_since: list[float] = []
     waited = asyncio.ensure_future(wait_on_the_wire(attempt, sending_since, BUDGET))
     # Three budgets waiting for a slot, then sent: the wait goes on a budget more.
-    await asyncio.sleep(3 * BUDGET)  # the time an attempt waits for its slot
+    await asyncio.sleep(3 * BUDGET)  # time passing unsent (not a sync point): it must not end
     assert not waited.done()
     sending_since.append(time.monotonic())
     await asyncio.wait_for(waited, timeout=5)
