@@ -62,7 +62,7 @@ async def wait_on_the_wire(
     a slot, bounded on its own, so it is waited for ``budget`` at a time.
 
     One future and one timer a wait: every first attempt waits here, and
-    ``asyncio.wait`` builds two sets, a waiter and a callback on each future (about 1%
+    ``asyncio.wait`` builds two sets, a waiter and a callback on each future (about 2%
     of the worker's CPU at fan-out 10)."""
     loop = asyncio.get_running_loop()
     while not attempt.done():

@@ -112,7 +112,9 @@ async def test_a_failed_transaction_fails_every_writer_in_it(
     assert all(isinstance(outcome, ResponseError) for outcome in outcomes)
 
 
-async def test_a_lone_write_goes_at_once(redis_client: Redis, keys: RedisKeys) -> None:
+async def test_a_lone_write_is_committed_and_answered_alone(
+    redis_client: Redis, keys: RedisKeys
+) -> None:
     log = DeliveryLog(redis_client, keys, retention=3600, clock=lambda: NOW)
     commits = GroupCommit(redis_client, log)
     record, attempt = failed("e1", "cfg_a")
