@@ -37,6 +37,27 @@ def test_text_lines_are_key_value_and_leave_out_missing_values() -> None:
     assert "tenant" not in line
 
 
+def test_a_text_line_reads_as_through_logging_own_template() -> None:
+    formatter = TextFormatter(process="worker-2")
+    record = _record("delivery %s", event_id="evt_1", ms=1.5)
+    record.args = ("delivered",)
+    fast = formatter.format(record)
+    assert fast == logging.Formatter.format(formatter, record)  # the %-style template's line
+    assert fast.endswith(" INFO worker-2 delivery delivered event_id=evt_1 ms=1.5")
+
+
+def test_a_text_line_with_a_traceback_keeps_its_fields_and_the_traceback() -> None:
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        record = _record("handler failed", integration="x.y")
+        record.exc_info = sys.exc_info()
+    first, *rest = TextFormatter().format(record).splitlines()
+    assert first.endswith("INFO handler failed integration=x.y")
+    assert rest[0] == "Traceback (most recent call last):"
+    assert rest[-1] == "RuntimeError: boom"
+
+
 @pytest.mark.parametrize("created", [0.0, 1.9995, 1_764_000_000.123, 1_764_000_000.9999])
 def test_text_lines_are_stamped_as_logging_stamps_them(created: float) -> None:
     formatter, logging_own = TextFormatter(), logging.Formatter("%(asctime)s")

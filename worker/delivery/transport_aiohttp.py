@@ -115,7 +115,8 @@ class AiohttpTransport:
 async def _read_limited(stream: aiohttp.StreamReader, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
-    while size < limit:
+    # at_eof: a short answer, all of it read, is read once (not once more to see the end).
+    while size < limit and not stream.at_eof():
         chunk = await stream.read(limit - size)
         if not chunk:
             break
