@@ -14,10 +14,14 @@ import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 import orjson
+
+from switchboard.integrations import delivery_id, generate_secret, secret_key, signature_header
+from switchboard.worker.delivery.transport import USER_AGENT
 
 from .harness import PAYLOAD, ROOT, private_redis, sink_process
 from .nginx import nginx_sink, nginx_version
@@ -36,12 +40,12 @@ async def http_ceiling(requests: int, runs: int = CEILING_RUNS) -> dict[str, Any
     """Bare clients posting the same payload to a sink, no queue, at the same concurrency:
     aiohttp's, then pyreqwest's (Switchboard's two transports, ``transport.py``). nginx
     where it is installed, else ``bench.sink``."""
-    body = orjson.dumps({"id": "evt", "type": "review.published", "data": PAYLOAD})
+    body, headers = delivery_like()
     nginx = nginx_version()
     async with nginx_sink() if nginx else sink_process() as sink:
         url = sink.url("/ceiling")
-        aiohttp_runs = await _ceiling_runs(_aiohttp_posts(url, body), requests, runs)
-        reqwest_runs = await _ceiling_runs(_reqwest_posts(url, body), requests, runs)
+        aiohttp_runs = await _ceiling_runs(_aiohttp_posts(url, body, headers), requests, runs)
+        reqwest_runs = await _ceiling_runs(_reqwest_posts(url, body, headers), requests, runs)
     return {
         "requests": requests,
         "sink": nginx or "bench.sink",
@@ -50,6 +54,33 @@ async def http_ceiling(requests: int, runs: int = CEILING_RUNS) -> dict[str, Any
         "reqwest_runs_per_second": reqwest_runs,
         "reqwest_per_second": max(reqwest_runs),
     }
+
+
+def delivery_like() -> tuple[bytes, dict[str, str]]:
+    """The body and headers of one of the backlog's webhook deliveries, the same size and
+    shape (the issue's ceiling: the same JSON with Standard Webhooks headers). Signed once:
+    the bare client measures sending, and Switchboard's signing is counted in its own rows."""
+    event_id, occurred = "evt_01kbmz6wq3m4v2x8y9z0a1b2c3", datetime.now(UTC)
+    body = orjson.dumps(
+        {
+            "id": event_id,
+            "type": "review.published",
+            "timestamp": occurred.isoformat(),
+            "tenant": None,
+            "data": PAYLOAD,
+        }
+    )
+    message_id = delivery_id(event_id, "cfg_01kbmz6wq3m4v2x8y9z0a1b2c3")
+    timestamp = int(time.time())
+    signature = signature_header([secret_key(generate_secret())], message_id, timestamp, body)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature,
+    }
+    return body, headers
 
 
 Posts = Callable[[int], Awaitable[None]]
@@ -66,7 +97,7 @@ async def _ceiling_runs(posts: Poster, n: int, count: int) -> list[float]:
     return runs
 
 
-def _aiohttp_posts(url: str, body: bytes) -> Poster:
+def _aiohttp_posts(url: str, body: bytes, headers: dict[str, str]) -> Poster:
     @asynccontextmanager
     async def posts() -> AsyncIterator[Posts]:
         connector = aiohttp.TCPConnector(limit=CONCURRENCY)
@@ -74,7 +105,7 @@ def _aiohttp_posts(url: str, body: bytes) -> Poster:
             slots = asyncio.Semaphore(CONCURRENCY)
 
             async def one() -> None:
-                async with slots, session.post(url, data=body) as response:
+                async with slots, session.post(url, data=body, headers=headers) as response:
                     await response.read()
 
             async def post(n: int) -> None:
@@ -85,7 +116,7 @@ def _aiohttp_posts(url: str, body: bytes) -> Poster:
     return posts
 
 
-def _reqwest_posts(url: str, body: bytes) -> Poster:
+def _reqwest_posts(url: str, body: bytes, headers: dict[str, str]) -> Poster:
     @asynccontextmanager
     async def posts() -> AsyncIterator[Posts]:
         from pyreqwest.client import ClientBuilder
@@ -95,7 +126,7 @@ def _reqwest_posts(url: str, body: bytes) -> Poster:
 
             async def one() -> None:
                 async with slots:
-                    request = client.post(url).body_bytes(body).build_streamed()
+                    request = client.post(url).headers(headers).body_bytes(body).build_streamed()
                     async with request as response:
                         await response.body_reader.read(4096)
 
