@@ -22,7 +22,10 @@ from arq.connections import ArqRedis
 from arq.jobs import serialize_job
 from arq.worker import Worker, func
 
-BODY = orjson.dumps({"id": "evt", "type": "review.published", "data": {"summary": "x" * 200}})
+from .deliveries import delivery_like, sign_as_delivery
+
+#: A backlog webhook delivery's body; each job signs it as its own delivery.
+BODY, _ = delivery_like()
 
 
 async def noop(ctx: dict[str, Any]) -> None:
@@ -30,7 +33,11 @@ async def noop(ctx: dict[str, Any]) -> None:
 
 
 async def naive_post(ctx: dict[str, Any], url: str) -> None:
-    async with aiohttp.ClientSession() as session, session.post(url, data=BODY) as response:
+    headers = sign_as_delivery(BODY, "dlv_" + ctx["job_id"][:16])  # the delivery's own id
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=BODY, headers=headers) as response,
+    ):
         await response.read()
 
 

@@ -14,16 +14,15 @@ import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 import orjson
 
-from switchboard.integrations import delivery_id, generate_secret, secret_key, signature_header
 from switchboard.worker.delivery.transport import USER_AGENT
 
-from .harness import PAYLOAD, ROOT, private_redis, sink_process
+from .deliveries import delivery_like
+from .harness import ROOT, private_redis, sink_process
 from .nginx import nginx_sink, nginx_version
 
 __all__ = ["CEILING_RUNS", "CONCURRENCY", "http_ceiling", "naive_design", "queue_ceiling"]
@@ -40,7 +39,8 @@ async def http_ceiling(requests: int, runs: int = CEILING_RUNS) -> dict[str, Any
     """Bare clients posting the same payload to a sink, no queue, at the same concurrency:
     aiohttp's, then pyreqwest's (Switchboard's two transports, ``transport.py``). nginx
     where it is installed, else ``bench.sink``."""
-    body, headers = delivery_like()
+    body, signed = delivery_like()
+    headers = {**signed, "User-Agent": USER_AGENT}  # as the worker's session sends it
     nginx = nginx_version()
     async with nginx_sink() if nginx else sink_process() as sink:
         url = sink.url("/ceiling")
@@ -54,33 +54,6 @@ async def http_ceiling(requests: int, runs: int = CEILING_RUNS) -> dict[str, Any
         "reqwest_runs_per_second": reqwest_runs,
         "reqwest_per_second": max(reqwest_runs),
     }
-
-
-def delivery_like() -> tuple[bytes, dict[str, str]]:
-    """The body and headers of one of the backlog's webhook deliveries, the same size and
-    shape (the issue's ceiling: the same JSON with Standard Webhooks headers). Signed once:
-    the bare client measures sending, and Switchboard's signing is counted in its own rows."""
-    event_id, occurred = "evt_01kbmz6wq3m4v2x8y9z0a1b2c3", datetime.now(UTC)
-    body = orjson.dumps(
-        {
-            "id": event_id,
-            "type": "review.published",
-            "timestamp": occurred.isoformat(),
-            "tenant": None,
-            "data": PAYLOAD,
-        }
-    )
-    message_id = delivery_id(event_id, "cfg_01kbmz6wq3m4v2x8y9z0a1b2c3")
-    timestamp = int(time.time())
-    signature = signature_header([secret_key(generate_secret())], message_id, timestamp, body)
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-        "webhook-id": message_id,
-        "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature,
-    }
-    return body, headers
 
 
 Posts = Callable[[int], Awaitable[None]]

@@ -32,11 +32,12 @@ from switchboard.integrations import ConfigAdmin, IntegrationManager
 from switchboard.integrations.builtin import WebhookIntegration
 from switchboard.worker import EventClient
 
+from .deliveries import PAYLOAD
+
 SWITCHBOARD = str(Path(sys.executable).parent / "switchboard")
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "bench"
 #: The data of every event the benchmarks emit.
-PAYLOAD = {"review_id": 42, "author": "alice", "summary": "x" * 200}
 SECRET_KEY = generate_secret_key()
 
 
