@@ -7,7 +7,7 @@ import logging
 
 from switchboard.integrations import DeliveryResult, IntegrationConfig
 
-from ..logs import fields
+from ..logs import log_fields
 
 __all__ = ["log_delivery"]
 
@@ -21,15 +21,15 @@ def log_delivery(
     if not logger.isEnabledFor(level):
         return
     response = result.response
-    log_fields = fields(
-        delivery_id=result.delivery_id,
-        event_id=event_id,
-        integration=config.integration_id,
-        config_id=config.id,
-        host=host,
-        attempt=result.attempt,
-        status=response.status if response is not None else None,
-        ms=round(result.duration * 1000, 1),
-        error=result.error,
-    )
-    logger.log(level, "delivery %s", result.outcome.value, extra=log_fields)
+    values = {
+        "delivery_id": result.delivery_id,
+        "event_id": event_id,
+        "integration": config.integration_id,
+        "config_id": config.id,
+        "host": host,
+        "attempt": result.attempt,
+        "status": response.status if response is not None else None,
+        "ms": round(result.duration * 1000, 1),
+        "error": result.error,
+    }
+    log_fields(logger, level, f"delivery {result.outcome.value}", values)
