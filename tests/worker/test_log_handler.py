@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from switchboard.worker.logs import TurnHandler
+from switchboard.worker.log_handler import TurnHandler
 
 
 class Writes:
