@@ -35,13 +35,16 @@ class RequestSealer:
     def __init__(self, secrets: SecretBox | None) -> None:
         self._secrets = secrets
         self._endpoints: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+        #: The last body and its base64: a handler sends one body object to every
+        #: configuration of an event, so it is encoded once, not once per delivery.
+        self._last_body: tuple[bytes, str] = (b"", "")
 
     def seal(self, request: DeliveryRequest) -> dict[str, Any]:
-        stored: dict[str, Any] = {
-            "method": request.method,
-            "body": base64.b64encode(request.body).decode(),
-            "key": request.key,
-        }
+        body, encoded = self._last_body
+        if request.body is not body:
+            body, encoded = request.body, base64.b64encode(request.body).decode()
+            self._last_body = (body, encoded)
+        stored: dict[str, Any] = {"method": request.method, "body": encoded, "key": request.key}
         if self._secrets is None:
             stored["url"], stored["headers"] = request.url, dict(request.headers)
             return stored

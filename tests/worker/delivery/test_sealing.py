@@ -43,6 +43,15 @@ def test_one_endpoint_is_encrypted_once_and_another_separately() -> None:
     assert len({first["endpoint"], other_token["endpoint"], other_url["endpoint"]}) == 3
 
 
+def test_each_body_is_stored_as_its_own_whichever_came_before() -> None:
+    box = SecretBox([TEST_SECRET_KEY])
+    sealer = RequestSealer(box)
+    shared, other = b'{"event": 1}', bytes(bytearray(b'{"event": 2}'))
+    bodies = [shared, shared, other, shared, b"", other]  # one event's body to two, ...
+    stored = [sealer.seal(DeliveryRequest(SECRET_URL, body, headers=HEADERS)) for body in bodies]
+    assert [_record(each).open_request(box).body for each in stored] == bodies
+
+
 def test_without_a_key_the_request_is_stored_in_the_clear() -> None:
     stored = RequestSealer(None).seal(DeliveryRequest(SECRET_URL, b"x", headers=HEADERS))
     assert stored["url"] == SECRET_URL
