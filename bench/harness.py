@@ -37,7 +37,6 @@ from .deliveries import PAYLOAD
 SWITCHBOARD = str(Path(sys.executable).parent / "switchboard")
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "bench"
-#: The data of every event the benchmarks emit.
 SECRET_KEY = generate_secret_key()
 
 
