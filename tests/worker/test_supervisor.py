@@ -20,7 +20,7 @@ from switchboard.worker.supervisor import Supervisor, SupervisorTuning
 #: ignored), notes in ``.ready`` beside it that it listens for SIGTERM, and in ``.term``
 #: that it got one.
 CHILD = """
-import pathlib, signal, sys, time
+import pathlib, signal, sys
 plan = pathlib.Path(sys.argv[1])
 what = plan.read_text().split()
 def on_term(signum, frame):
@@ -32,7 +32,7 @@ plan.with_suffix(".ready").write_text("ready")
 if what[0] == "exit":
     sys.exit(int(what[1]))
 while True:
-    time.sleep(0.01)
+    signal.pause()  # until a signal: a stand-in worker does nothing else
 """
 
 QUICK = SupervisorTuning(processes=2, restart_first=0.05, restart_max=0.2, stop_timeout=5.0)
