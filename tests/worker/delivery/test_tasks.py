@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import pytest
 
@@ -31,13 +32,30 @@ async def test_an_attempt_on_the_wire_past_its_budget_is_left_running() -> None:
     assert not attempt._callbacks  # type: ignore[attr-defined]  # no waker left behind
 
 
+class _CountedWaits(asyncio.Future[str]):
+    """An attempt that counts the waits on it: ``wait_on_the_wire`` puts a waker on it for
+    each budget it waits."""
+
+    def __init__(self, until: int) -> None:
+        super().__init__()
+        self._wakers = 0
+        self._until = until
+        #: Set when the ``until``-th waker is put on: that many budgets begun.
+        self.begun = asyncio.Event()
+
+    def add_done_callback(self, fn: Any, *, context: Any = None) -> None:
+        self._wakers += 1
+        if self._wakers >= self._until:
+            self.begun.set()
+        super().add_done_callback(fn, context=context)
+
+
 async def test_the_budget_counts_from_when_it_was_sent_not_from_the_wait_for_a_slot() -> None:
-    loop = asyncio.get_running_loop()
-    attempt: asyncio.Future[str] = loop.create_future()
+    attempt = _CountedWaits(until=4)
     sending_since: list[float] = []
     waited = asyncio.ensure_future(wait_on_the_wire(attempt, sending_since, BUDGET))
-    # Three budgets waiting for a slot, then sent: the wait goes on a budget more.
-    await asyncio.sleep(3 * BUDGET)  # time passing unsent (not a sync point): it must not end
+    # Three budgets waiting for a slot (the fourth begun), then sent: a budget more.
+    await asyncio.wait_for(attempt.begun.wait(), timeout=5)
     assert not waited.done()
     sending_since.append(time.monotonic())
     await asyncio.wait_for(waited, timeout=5)
