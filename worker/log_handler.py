@@ -46,6 +46,7 @@ class TurnHandler(logging.StreamHandler):  # type: ignore[type-arg]  # its strea
     def emit_line(self, line: str, level: int) -> None:
         """Write ``line``, formatted already (``log_fields``), as ``emit`` writes a record's."""
         with self.lock:  # type: ignore[union-attr]  # logging's: set in Handler.__init__
+            self._last = None  # a failed write then names its text, not an older record
             self._queue(line, level)
 
     def _queue(self, line: str, level: int) -> None:
