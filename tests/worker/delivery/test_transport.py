@@ -1,6 +1,6 @@
 """Every transport keeps every guarantee (``transport.py``): the same tests, run against
-the reqwest and the aiohttp one, with real servers on loopback and names resolved by a
-fixed table, so that only the transport's own choices decide where a request goes."""
+the httptools, the reqwest and the aiohttp one, with real servers on loopback and names
+resolved by a fixed table, so that only the transport's own choices decide where a request goes."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ NAME = "hooks.example.test"  # in no DNS but the table's
 LOOPBACK = AddressPolicy([ipaddress.ip_network("127.0.0.0/8")])
 TIMEOUTS = HttpTimeouts(connect=2.0, total=0.5)
 
-pytestmark = pytest.mark.parametrize("client", ["reqwest", "aiohttp"])
+pytestmark = pytest.mark.parametrize("client", ["httptools", "reqwest", "aiohttp"])
 
 
 class FixedResolver(AbstractResolver):
