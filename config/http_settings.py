@@ -16,9 +16,11 @@ __all__ = ["HttpSettings"]
 class HttpSettings(BaseSettings):
     """Outbound HTTP's part of ``Settings`` (never made on its own: ``Settings`` is)."""
 
-    http_client: Literal["aiohttp", "reqwest"] = Field(
-        default="aiohttp",
-        description="The client that sends deliveries: `aiohttp`, or `reqwest` (pyreqwest: "
+    http_client: Literal["aiohttp", "httptools", "reqwest"] = Field(
+        default="httptools",
+        description="The client that sends deliveries: `aiohttp`, `httptools` (HTTP/1.1 on "
+        "the event loop's connections, parsed by llhttp: the least CPU a delivery), or "
+        "`reqwest` (pyreqwest: "
         "Rust's reqwest and hyper; twice aiohttp's rate from an idle process, slower inside "
         "a busy worker, docs/performance.md). Both keep every guarantee: the SSRF guard's "
         "addresses only, no redirects, the timeouts, the capped read (docs/delivery.md).",

@@ -36,7 +36,7 @@ class HttpTimeouts:
 
 
 #: The clients a transport can be (``transport.py``).
-HttpClient = Literal["aiohttp", "reqwest"]
+HttpClient = Literal["aiohttp", "httptools", "reqwest"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,7 +44,7 @@ class HttpClientTuning:
     """Which client sends (``SWITCHBOARD_HTTP_CLIENT``), and the certificate authorities it
     trusts besides the system's (``SWITCHBOARD_HTTP_CA_BUNDLE``)."""
 
-    client: HttpClient = "aiohttp"
+    client: HttpClient = "httptools"
     ca_bundle: Path | None = None
 
 
