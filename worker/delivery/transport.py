@@ -30,6 +30,7 @@ all and per host, is ``HostSlots``' to count, before the transport is reached.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 import ssl
@@ -60,6 +61,7 @@ __all__ = [
     "cannot_connect",
     "failed",
     "invalid_url",
+    "ip_literal",
     "open_transport",
     "os_reason",
     "timed_out",
@@ -169,6 +171,15 @@ def answered(host: str, response: DeliveryResponse, started: float) -> Exchange:
             duration=duration,
         )
     return Exchange(host=host, response=response, duration=duration)
+
+
+def ip_literal(host: str) -> str | None:
+    """``host`` as an IP address's text, if it is one (IPv6 with or without brackets)."""
+    bare = host[1:-1] if host.startswith("[") else host
+    try:
+        return str(ipaddress.ip_address(bare))
+    except ValueError:
+        return None
 
 
 def os_reason(error: OSError) -> str:

@@ -21,7 +21,6 @@ connection. ``transport.py`` says what every transport keeps to.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import re
 import time
 from collections.abc import Mapping
@@ -49,6 +48,7 @@ from .transport import (
     cannot_connect,
     failed,
     invalid_url,
+    ip_literal,
     os_reason,
     timed_out,
 )
@@ -172,7 +172,7 @@ class HttptoolsTransport:
 
     async def _addresses(self, target: _Target) -> list[str]:
         name = target.origin.name
-        literal = _ip_literal(name)
+        literal = ip_literal(name)
         if literal is not None:
             refused = self._parts.policy.check_literal(literal)
             if refused is not None:
@@ -244,11 +244,3 @@ def _request_bytes(request: DeliveryRequest, target: _Target, headers: Mapping[s
 def _headers(raw: list[tuple[bytes, bytes]]) -> CIMultiDict[str]:
     """As text; a value past ASCII is read as Latin-1 (RFC 9110's obs-text), never refused."""
     return CIMultiDict((name.decode("latin-1"), value.decode("latin-1")) for name, value in raw)
-
-
-def _ip_literal(host: str) -> str | None:
-    """``host`` as an IP address's text, if it is one."""
-    try:
-        return str(ipaddress.ip_address(host))
-    except ValueError:
-        return None

@@ -17,7 +17,6 @@ all within the total timeout. ``transport.py`` says what every transport keeps t
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -47,6 +46,7 @@ from .transport import (
     cannot_connect,
     failed,
     invalid_url,
+    ip_literal,
     os_reason,
     timed_out,
 )
@@ -127,7 +127,7 @@ class ReqwestTransport:
         127.0.0.1 to reqwest, ``%65xample.com`` is example.com): what is vetted is where
         reqwest would connect, whatever another parser made of the URL."""
         host = url.host_str or ""
-        literal = _ip_literal(host)
+        literal = ip_literal(host)
         if literal is not None:
             refused = self._parts.policy.check_literal(literal)
             if refused is not None:
@@ -182,15 +182,6 @@ class ReqwestTransport:
             # The port is the URL's: reqwest's override replaces the address alone.
             builder = builder.resolve(host, address, 0)
         return builder.build()
-
-
-def _ip_literal(host: str) -> str | None:
-    """``host`` as an IP address's text, if it is one (IPv6 in brackets)."""
-    bare = host[1:-1] if host.startswith("[") else host
-    try:
-        return str(ipaddress.ip_address(bare))
-    except ValueError:
-        return None
 
 
 def _headers(answer: Response) -> CIMultiDict[str]:
