@@ -11,7 +11,7 @@ proxy is read from the environment, no cookie is kept, nothing is decompressed (
 is asked for); the connect and total timeouts hold, the answer's body included, and at
 most ``RESPONSE_BODY_LIMIT`` bytes of it are read.
 
-Idle connections are kept per (scheme, name, address, port), ``idle_per_host`` of them,
+Idle connections are kept per (scheme, name, port), ``idle_per_host`` of them,
 each for at most ``IDLE_KEEP`` seconds (under the keep-alive time of most servers:
 nginx 75 s, Node 5 s). A kept connection the server closed before a byte of the answer
 came back is a race every pooling client has; the request goes once more, on a new
