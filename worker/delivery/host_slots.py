@@ -12,7 +12,12 @@ whose slots are all held by requests of which the oldest has been out longer tha
 (``Wait``) rather than queue behind it, for as long as that oldest request has been
 out (so a hanging host's deliveries come back ever less often), between
 ``min_wait`` and ``max_wait``. A host that is merely busy is queued for, up to
-``queue_wait_max``, or until it turns slow.
+``queue_wait_max``, or until it turns slow. Before it turns slow, a host whose slots are
+all taken and none of whose requests has ended for ``stalled_host_after`` is stalled: it
+is queued for by at most as many attempts as it has slots, and the rest come back later,
+so that a host that has just begun to hang does not hold every admission slot of the
+worker in its queue until it counts as slow. Only the queue is capped, so a worker
+whose own loop lagged that long defers a few attempts at most, not its every host's.
 """
 
 from __future__ import annotations
@@ -30,19 +35,29 @@ __all__ = ["HostSlots"]
 class _Origin:
     """One host:port's slots, and when each request in flight started."""
 
-    __slots__ = ("in_flight", "slots")
+    __slots__ = ("ended_at", "in_flight", "limit", "slots", "waiting")
 
     def __init__(self, limit: int) -> None:
+        self.limit = limit
         self.slots = Slots(limit)
         # Start times of the requests in flight: appended in order, so the oldest is first.
         self.in_flight: deque[float] = deque()
+        self.ended_at = 0.0  # when its last request ended
+        self.waiting = 0  # attempts queued for one of its slots
 
     def oldest_age(self) -> float:
         """How long the oldest request in flight has been out (0 if none is)."""
         return time.monotonic() - self.in_flight[0] if self.in_flight else 0.0
 
+    def stalled_for(self) -> float:
+        """How long all its slots have been taken with none of its requests ending."""
+        if not self.slots.full() or not self.in_flight:
+            return 0.0
+        return time.monotonic() - max(self.ended_at, self.in_flight[0])
+
     def release(self) -> None:
         self.in_flight.popleft()  # which one ended does not matter: the oldest start goes
+        self.ended_at = time.monotonic()
         self.slots.release()
 
 
@@ -110,15 +125,21 @@ class HostSlots:
         rate before, 0.98 after, paired runs)."""
         if not may_defer or wait_max is None:
             return await host.slots.acquire_within(wait_max)
+        if host.waiting >= host.limit and host.stalled_for() >= self._limits.stalled_host_after:
+            return False  # as many queue for it as it has slots: come back later
         deadline = time.monotonic() + wait_max
-        while True:
-            until_slow = self._limits.slow_host_after - host.oldest_age()
-            left = deadline - time.monotonic()
-            if (host.slots.full() and until_slow <= 0) or left <= 0:
-                return False
-            # A young host's requests may all end within this: most waits end here.
-            if await host.slots.acquire_within(min(left, until_slow)):
-                return True
+        host.waiting += 1
+        try:
+            while True:
+                until_slow = self._limits.slow_host_after - host.oldest_age()
+                left = deadline - time.monotonic()
+                if (host.slots.full() and until_slow <= 0) or left <= 0:
+                    return False
+                # A young host's requests may all end within this: most waits end here.
+                if await host.slots.acquire_within(min(left, until_slow)):
+                    return True
+        finally:
+            host.waiting -= 1
 
     def leave(self, origin: str, *, tenant: str | None = None) -> None:
         self._worker.release()

@@ -64,6 +64,9 @@ class HttpLimits:
     #: A host whose oldest request in flight is older than this counts as slow: an attempt
     #: finding all its slots taken is deferred at once instead of queueing.
     slow_host_after: float = 1.0
+    #: A host whose slots are all taken and none of whose requests has ended for this long
+    #: is stalled: no more attempts queue for it than it has slots (``host_slots.py``).
+    stalled_host_after: float = 0.1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -36,6 +36,7 @@ def _slots(
     max_wait: float = MAX_WAIT,
     slow_after: float = SLOW_AFTER,
     queue_wait_max: float = QUEUE_WAIT_MAX,
+    stalled_after: float = DEADLINE,
 ) -> HostSlots:
     limits = HttpLimits(
         connections=connections,
@@ -43,6 +44,7 @@ def _slots(
         per_tenant=per_tenant,
         queue_wait_max=queue_wait_max,
         slow_host_after=slow_after,
+        stalled_host_after=stalled_after,
     )
     return HostSlots(limits, min_wait=min_wait, max_wait=max_wait)
 
@@ -173,6 +175,49 @@ async def test_a_host_is_slow_only_while_its_slow_request_is_out() -> None:
     await _queued(queued)  # full again, of young requests: queued for, not turned away
     hosts.leave("h:443")
     assert await asyncio.wait_for(queued, DEADLINE) is None
+
+
+async def test_a_stalled_host_is_queued_for_by_as_many_as_it_has_slots() -> None:
+    """All its slots taken, none ending for stalled_host_after, and long before it counts as
+    slow: two more may queue, a third is told at once to come back."""
+    stalled_after = 0.3
+    hosts = _slots(
+        per_host=2, slow_after=DEADLINE, stalled_after=stalled_after, queue_wait_max=DEADLINE
+    )
+    started = time.monotonic()
+    for _ in range(2):
+        assert await hosts.enter("h:443", may_defer=True) is None
+    queued = [asyncio.ensure_future(hosts.enter("h:443", may_defer=True)) for _ in range(2)]
+    for task in queued:
+        await _queued(task)
+    await _older_than(started, stalled_after)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    turned_away = await hosts.enter("h:443", may_defer=True)
+    assert loop.time() - began < stalled_after  # told at once, not queued
+    assert turned_away is not None
+    assert turned_away.reason is WaitReason.HOST_BUSY
+    assert turned_away.seconds >= stalled_after  # as long as its oldest request has been out
+    hosts.leave("h:443")  # a request ends: the host is no longer stalled...
+    assert await asyncio.wait_for(queued[0], DEADLINE) is None
+    more = [asyncio.ensure_future(hosts.enter("h:443", may_defer=True)) for _ in range(2)]
+    for task in more:  # ...so the queue may grow past its slots again
+        await _queued(task)
+    for task in (queued[1], *more):  # each handed the slot the one before let go
+        hosts.leave("h:443")
+        assert await asyncio.wait_for(task, DEADLINE) is None
+
+
+async def test_without_may_defer_a_stalled_host_is_queued_for_by_any_number() -> None:
+    hosts = _slots(per_host=1, slow_after=DEADLINE, stalled_after=0.05)
+    assert await hosts.enter("h:443", may_defer=True) is None
+    await _older_than(time.monotonic(), 0.05)
+    patient = [asyncio.ensure_future(hosts.enter("h:443", may_defer=False)) for _ in range(3)]
+    for task in patient:
+        await _queued(task)
+    for task in patient:
+        hosts.leave("h:443")
+        assert await asyncio.wait_for(task, DEADLINE) is None
 
 
 async def test_the_worker_wide_limit_holds_across_hosts() -> None:
