@@ -9,6 +9,7 @@ one run each, beside Switchboard's own.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import subprocess
 import sys
 import time
@@ -19,7 +20,10 @@ from typing import Any
 import aiohttp
 import orjson
 
-from switchboard.worker.delivery.transport import USER_AGENT
+from switchboard.integrations.delivery import DeliveryRequest
+from switchboard.worker.delivery.ssrf import AddressPolicy
+from switchboard.worker.delivery.transport import USER_AGENT, TransportParts, open_transport
+from switchboard.worker.delivery.tuning import HttpTimeouts
 
 from .deliveries import delivery_like
 from .harness import ROOT, private_redis, sink_process
@@ -37,8 +41,9 @@ CEILING_RUNS = 3
 
 async def http_ceiling(requests: int, runs: int = CEILING_RUNS) -> dict[str, Any]:
     """Bare clients posting the same payload to a sink, no queue, at the same concurrency:
-    aiohttp's, then pyreqwest's (Switchboard's two transports, ``transport.py``). nginx
-    where it is installed, else ``bench.sink``."""
+    aiohttp's, pyreqwest's, and Switchboard's own transport on httptools alone (its three
+    transports, ``transport.py``, the last with its SSRF guard but none of a delivery's
+    bookkeeping). nginx where it is installed, else ``bench.sink``."""
     body, signed = delivery_like()
     headers = {**signed, "User-Agent": USER_AGENT}  # as the worker's session sends it
     nginx = nginx_version()
@@ -46,6 +51,9 @@ async def http_ceiling(requests: int, runs: int = CEILING_RUNS) -> dict[str, Any
         url = sink.url("/ceiling")
         aiohttp_runs = await _ceiling_runs(_aiohttp_posts(url, body, headers), requests, runs)
         reqwest_runs = await _ceiling_runs(_reqwest_posts(url, body, headers), requests, runs)
+        transport_runs = await _ceiling_runs(
+            _transport_posts(url, body, headers), requests, runs
+        )
     return {
         "requests": requests,
         "sink": nginx or "bench.sink",
@@ -53,6 +61,8 @@ async def http_ceiling(requests: int, runs: int = CEILING_RUNS) -> dict[str, Any
         "per_second": max(aiohttp_runs),
         "reqwest_runs_per_second": reqwest_runs,
         "reqwest_per_second": max(reqwest_runs),
+        "transport_runs_per_second": transport_runs,
+        "transport_per_second": max(transport_runs),
     }
 
 
@@ -102,6 +112,32 @@ def _reqwest_posts(url: str, body: bytes, headers: dict[str, str]) -> Poster:
                     request = client.post(url).headers(headers).body_bytes(body).build_streamed()
                     async with request as response:
                         await response.body_reader.read(4096)
+
+            async def post(n: int) -> None:
+                await asyncio.gather(*(one() for _ in range(n)))
+
+            yield post
+
+    return posts
+
+
+def _transport_posts(url: str, body: bytes, headers: dict[str, str]) -> Poster:
+    @asynccontextmanager
+    async def posts() -> AsyncIterator[Posts]:
+        parts = TransportParts(
+            timeouts=HttpTimeouts(),
+            policy=AddressPolicy([ipaddress.ip_network("127.0.0.0/8")]),
+            idle_per_host=CONCURRENCY,
+        )
+        request = DeliveryRequest(url=url, body=body)
+        host = "127.0.0.1"
+        async with open_transport("httptools", parts) as transport:
+            slots = asyncio.Semaphore(CONCURRENCY)
+
+            async def one() -> None:
+                async with slots:
+                    exchange = await transport.send(host, request, headers)
+                    assert exchange.ok, exchange.error
 
             async def post(n: int) -> None:
                 await asyncio.gather(*(one() for _ in range(n)))

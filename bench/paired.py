@@ -1,8 +1,9 @@
 """Fan-out 10 against its yardsticks, in paired rounds.
 
 Each round measures, one right after another, the bare aiohttp client's ceiling
-(and the bare pyreqwest client's), Switchboard's fan-out 10 backlog, and the
-naive design; the round's ratios are taken, and the median round is kept, as in
+(and the bare pyreqwest client's, and Switchboard's own transport's alone),
+Switchboard's fan-out 10 backlog, and the naive design; the round's ratios are
+taken, and the median round is kept, as in
 the failure scenario (``failures.py``): these machines' noise between two runs
 is the size of the differences looked for, and a ratio of figures measured
 minutes apart would carry it.
@@ -34,11 +35,13 @@ async def paired_rounds(
             {
                 "aiohttp_per_second": ceiling["per_second"],
                 "reqwest_per_second": ceiling["reqwest_per_second"],
+                "transport_per_second": ceiling["transport_per_second"],
                 "naive_per_second": naive["per_second"],
                 "deliveries_per_second": deliveries,
                 "worker_cpu_ms_per_delivery": switchboard["worker_cpu_ms_per_delivery"],
                 "vs_aiohttp": deliveries / ceiling["per_second"],
                 "vs_reqwest": deliveries / ceiling["reqwest_per_second"],
+                "vs_transport": deliveries / ceiling["transport_per_second"],
                 "vs_naive": deliveries / naive["per_second"],
             }
         )

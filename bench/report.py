@@ -62,6 +62,8 @@ def _markdown(results: dict[str, Any], history: list[dict[str, Any]]) -> str:
         f"| HTTP ceiling (bare aiohttp client) | {results['http_ceiling']['per_second']:,.0f} |",
         "| HTTP ceiling (bare pyreqwest client) | "
         f"{results['http_ceiling']['reqwest_per_second']:,.0f} |",
+        "| HTTP ceiling (Switchboard's httptools transport alone) | "
+        f"{results['http_ceiling']['transport_per_second']:,.0f} |",
         f"| queue ceiling (raw arq no-op jobs) | {results['queue_ceiling']['per_second']:,.0f} |",
         f"| Switchboard fan-out 1: events | {f1['events_per_second']:,.0f} |",
         f"| Switchboard fan-out 10: deliveries | {f10['deliveries_per_second']:,.0f} |",

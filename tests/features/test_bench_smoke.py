@@ -64,7 +64,7 @@ def test_the_smoke_run_writes_json_markdown_and_a_chart(tmp_path: Path) -> None:
         integration = runs["switchboard"]["integration"]
         assert integration == ("switchboard.slack" if runs["switchboard"]["fallback"]
                                else f"switchboard.{service}")  # fmt: skip
-    assert len(results["targets"]) == 19
+    assert len(results["targets"]) == 20
     markdown = (tmp_path / "latest.md").read_text()
     for target in results["targets"]:
         # A smoke run keeps no history: its range is its own figure.
@@ -91,11 +91,15 @@ def test_the_smoke_run_writes_json_markdown_and_a_chart(tmp_path: Path) -> None:
     assert results["scale_out"]["processes_2_vs_1"] > 0
     ceiling = results["http_ceiling"]
     assert ceiling["reqwest_per_second"] == max(ceiling["reqwest_runs_per_second"]) > 0
+    assert ceiling["transport_per_second"] == max(ceiling["transport_runs_per_second"]) > 0
     assert results["fanout_10"]["worker_cpu_ms_per_delivery"] > 0
     paired = results["paired"]
     assert len(paired["round_figures"]) == paired["rounds"] == 1
     assert paired["vs_aiohttp"] == pytest.approx(
         paired["deliveries_per_second"] / paired["aiohttp_per_second"]
+    )
+    assert paired["vs_transport"] == pytest.approx(
+        paired["deliveries_per_second"] / paired["transport_per_second"]
     )
     assert paired["worker_cpu_ms_per_delivery"] > 0
     # The killed worker's 20 events were on the wire: each reached the sink twice.
