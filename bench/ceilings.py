@@ -51,9 +51,7 @@ async def http_ceiling(requests: int, runs: int = CEILING_RUNS) -> dict[str, Any
         url = sink.url("/ceiling")
         aiohttp_runs = await _ceiling_runs(_aiohttp_posts(url, body, headers), requests, runs)
         reqwest_runs = await _ceiling_runs(_reqwest_posts(url, body, headers), requests, runs)
-        transport_runs = await _ceiling_runs(
-            _transport_posts(url, body, headers), requests, runs
-        )
+        transport_runs = await _ceiling_runs(_transport_posts(url, body, headers), requests, runs)
     return {
         "requests": requests,
         "sink": nginx or "bench.sink",
