@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
@@ -128,7 +129,7 @@ def _transport_posts(url: str, body: bytes, headers: dict[str, str]) -> Poster:
             idle_per_host=CONCURRENCY,
         )
         request = DeliveryRequest(url=url, body=body)
-        host = "127.0.0.1"
+        host = urlsplit(url).hostname or ""
         async with open_transport("httptools", parts) as transport:
             slots = asyncio.Semaphore(CONCURRENCY)
 
