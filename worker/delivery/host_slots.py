@@ -13,11 +13,13 @@ whose slots are all held by requests of which the oldest has been out longer tha
 out (so a hanging host's deliveries come back ever less often), between
 ``min_wait`` and ``max_wait``. A host that is merely busy is queued for, up to
 ``queue_wait_max``, or until it turns slow. Before it turns slow, a host whose slots are
-all taken and none of whose requests has ended for ``stalled_host_after`` is stalled: it
-is queued for by at most as many attempts as it has slots, and the rest come back later,
-so that a host that has just begun to hang does not hold every admission slot of the
-worker in its queue until it counts as slow. Only the queue is capped, so a worker
-whose own loop lagged that long defers a few attempts at most, not its every host's.
+all taken and none of whose requests has ended for ``stalled_host_after``, or for twice
+as long as its last request took if that is longer, is stalled: it is queued for by at
+most as many attempts as it has slots, and the rest come back later, so that a host
+that has just begun to hang does not hold every admission slot of the worker in its
+queue until it counts as slow. A host answering in 200 ms, its slots filled and freed
+together, is never stalled by its own pace; and only the queue is capped, so a worker
+whose own loop lagged defers a few attempts at most, not its every host's.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ __all__ = ["HostSlots"]
 class _Origin:
     """One host:port's slots, and when each request in flight started."""
 
-    __slots__ = ("ended_at", "in_flight", "limit", "slots", "waiting")
+    __slots__ = ("ended_at", "in_flight", "last_took", "limit", "slots", "waiting")
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -43,21 +45,27 @@ class _Origin:
         # Start times of the requests in flight: appended in order, so the oldest is first.
         self.in_flight: deque[float] = deque()
         self.ended_at = 0.0  # when its last request ended
+        self.last_took = 0.0  # how long the oldest request had been out when it did
         self.waiting = 0  # attempts queued for one of its slots
 
     def oldest_age(self) -> float:
         """How long the oldest request in flight has been out (0 if none is)."""
         return time.monotonic() - self.in_flight[0] if self.in_flight else 0.0
 
-    def stalled_for(self) -> float:
-        """How long all its slots have been taken with none of its requests ending."""
+    def stalled(self, after: float) -> bool:
+        """All its slots taken, and none of its requests ended for ``after`` or for twice
+        as long as its last one took, whichever is longer."""
         if not self.slots.full() or not self.in_flight:
-            return 0.0
-        return time.monotonic() - max(self.ended_at, self.in_flight[0])
+            return False
+        quiet_for = time.monotonic() - max(self.ended_at, self.in_flight[0])
+        return quiet_for >= max(after, 2 * self.last_took)
 
     def release(self) -> None:
-        self.in_flight.popleft()  # which one ended does not matter: the oldest start goes
-        self.ended_at = time.monotonic()
+        now = time.monotonic()
+        # Which one ended does not matter: the oldest start goes, and how long it had been
+        # out stands for how long requests there take (an upper bound for this one).
+        self.last_took = now - self.in_flight.popleft()
+        self.ended_at = now
         self.slots.release()
 
 
@@ -125,7 +133,7 @@ class HostSlots:
         rate before, 0.98 after, paired runs)."""
         if not may_defer or wait_max is None:
             return await host.slots.acquire_within(wait_max)
-        if host.waiting >= host.limit and host.stalled_for() >= self._limits.stalled_host_after:
+        if host.waiting >= host.limit and host.stalled(self._limits.stalled_host_after):
             return False  # as many queue for it as it has slots: come back later
         deadline = time.monotonic() + wait_max
         host.waiting += 1

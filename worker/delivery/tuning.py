@@ -65,7 +65,8 @@ class HttpLimits:
     #: finding all its slots taken is deferred at once instead of queueing.
     slow_host_after: float = 1.0
     #: A host whose slots are all taken and none of whose requests has ended for this long
-    #: is stalled: no more attempts queue for it than it has slots (``host_slots.py``).
+    #: (or twice its last request's time) is stalled: no more attempts queue for it than
+    #: it has slots (``host_slots.py``).
     stalled_host_after: float = 0.1
 
 

@@ -208,6 +208,25 @@ async def test_a_stalled_host_is_queued_for_by_as_many_as_it_has_slots() -> None
         assert await asyncio.wait_for(task, DEADLINE) is None
 
 
+async def test_a_host_is_not_stalled_by_its_own_pace() -> None:
+    """Its last request took 0.4 s: all its slots taken and none ending for a little more
+    than stalled_host_after is its pace, not a stall, until twice that has passed."""
+    hosts = _slots(per_host=1, slow_after=DEADLINE, stalled_after=0.05, queue_wait_max=DEADLINE)
+    assert await hosts.enter("h:443", may_defer=True) is None
+    await _older_than(time.monotonic(), 0.4)
+    hosts.leave("h:443")
+    started = time.monotonic()
+    assert await hosts.enter("h:443", may_defer=True) is None
+    first = asyncio.ensure_future(hosts.enter("h:443", may_defer=True))
+    await _queued(first)
+    await _older_than(started, 0.1)  # past stalled_host_after, well within 0.8 s
+    second = asyncio.ensure_future(hosts.enter("h:443", may_defer=True))
+    await _queued(second)  # queued for, not told to come back
+    for task in (first, second):
+        hosts.leave("h:443")
+        assert await asyncio.wait_for(task, DEADLINE) is None
+
+
 async def test_without_may_defer_a_stalled_host_is_queued_for_by_any_number() -> None:
     hosts = _slots(per_host=1, slow_after=DEADLINE, stalled_after=0.05)
     assert await hosts.enter("h:443", may_defer=True) is None
