@@ -28,7 +28,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from arq.connections import ArqRedis
-from arq.worker import Worker, func
+from arq.worker import func
 
 from switchboard.config import (
     REDIS_DOWN_ERRORS,
@@ -47,6 +47,7 @@ from switchboard.config.packing import pack_with_hiredis
 from switchboard.config.pipelines import SafePipeline, safe_pipeline
 from switchboard.integrations import IntegrationManager
 
+from .arq_worker import QueueWorker
 from .delivery import (
     AddressPolicy,
     Attempter,
@@ -208,7 +209,7 @@ class WorkerRunner:
         stop: asyncio.Event,
     ) -> None:
         settings, tuning = self._settings, self._tuning
-        worker = Worker(
+        worker = QueueWorker(
             functions=[func(dispatch_job, name=DISPATCH_JOB), func(reject_job, name=REJECT_JOB)],
             redis_pool=pool,
             queue_name=settings.effective_queue_name,
