@@ -106,8 +106,7 @@ class HttptoolsTransport:
         except ValueError as exc:
             return invalid_url(host, exc)
         try:
-            async with asyncio.timeout(self._timeouts.total):
-                status, raw_headers, body = await self._exchange(pool, target, data, request)
+            status, raw_headers, body = await self._exchange(pool, target, data, request, started)
         except TimeoutError:
             return timed_out(host, self._timeouts, started)
         except BlockedAddressError as exc:
@@ -120,19 +119,28 @@ class HttptoolsTransport:
         return answered(host, response, started)
 
     async def _exchange(
-        self, pool: ConnectionPool, target: _Target, data: bytes, request: DeliveryRequest
+        self,
+        pool: ConnectionPool,
+        target: _Target,
+        data: bytes,
+        request: DeliveryRequest,
+        started: float,
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Within the total timeout: on a kept connection, the connection's own timer;
+        on a new one, ``asyncio.timeout()`` around resolving, connecting and the answer."""
         head_only = request.method == "HEAD"
+        total = self._timeouts.total
         connection = pool.take(target.origin)
         if connection is not None:  # kept alive: the server may have closed it meanwhile
             try:
-                return await self._on(pool, target.origin, connection, data, head_only)
+                return await self._on(pool, target.origin, connection, data, head_only, total)
             except ConnectionClosedError as exc:
                 if exc.answered:
                     raise
-        addresses = await self._addresses(target)
-        connection = await self._connect(target, addresses)
-        return await self._on(pool, target.origin, connection, data, head_only)
+        async with asyncio.timeout(total - (time.perf_counter() - started)):
+            addresses = await self._addresses(target)
+            connection = await self._connect(target, addresses)
+            return await self._on(pool, target.origin, connection, data, head_only, None)
 
     async def _on(
         self,
@@ -141,9 +149,12 @@ class HttptoolsTransport:
         connection: H1Connection,
         data: bytes,
         head_only: bool,
+        within: float | None,
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """``within``: seconds for the answer, on the connection's own timer (``None``:
+        the caller's ``asyncio.timeout()`` holds)."""
         try:
-            answer = await connection.request(data, head_only=head_only)
+            answer = await connection.request(data, head_only=head_only, timeout=within)
         except BaseException:
             connection.close()  # cancelled or timed out mid-answer: it cannot carry another
             raise

@@ -196,6 +196,32 @@ async def test_an_endpoint_that_never_answers_times_out_at_the_total(client: Htt
     assert TIMEOUTS.total <= took < TIMEOUTS.total + 2
 
 
+async def test_a_kept_connection_that_never_answers_times_out_at_the_total(
+    client: HttpClient,
+) -> None:
+    """The first answer keeps the connection; the second never comes on it, and times out
+    at the total as on a new one; the third goes on a new connection."""
+
+    async def hang_the_second(request: web.Request) -> web.StreamResponse:
+        if request.path == "/hang":
+            await asyncio.Event().wait()
+        return web.Response(text="ok")
+
+    async with server(hang_the_second) as site, open_transport(client, parts()) as transport:
+        assert (await transport.send(NAME, DeliveryRequest(site.url("/")), {})).ok
+        started = time.monotonic()
+        # A deadline of the test's own, well past the total, so a missing timeout fails.
+        hung = await asyncio.wait_for(
+            transport.send(NAME, DeliveryRequest(site.url("/hang")), {}), TIMEOUTS.total + 5
+        )
+        took = time.monotonic() - started
+        assert (await transport.send(NAME, DeliveryRequest(site.url("/")), {})).ok
+    assert hung.error_class is ErrorClass.TIMEOUT
+    assert hung.error == "timed out after 0.5 s"
+    assert TIMEOUTS.total <= took < TIMEOUTS.total + 2
+    assert len(site.peers) == 2  # the hung one was closed, not put back
+
+
 async def test_a_body_that_trickles_forever_times_out_too(client: HttpClient) -> None:
     async def trickle(request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(status=200, headers={"Content-Length": "100"})
