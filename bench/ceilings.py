@@ -84,16 +84,12 @@ def _aiohttp_posts(url: str, body: bytes, headers: dict[str, str]) -> Poster:
     async def posts() -> AsyncIterator[Posts]:
         connector = aiohttp.TCPConnector(limit=CONCURRENCY)
         async with aiohttp.ClientSession(connector=connector) as session:
-            slots = asyncio.Semaphore(CONCURRENCY)
 
             async def one() -> None:
-                async with slots, session.post(url, data=body, headers=headers) as response:
+                async with session.post(url, data=body, headers=headers) as response:
                     await response.read()
 
-            async def post(n: int) -> None:
-                await asyncio.gather(*(one() for _ in range(n)))
-
-            yield post
+            yield _concurrently(one)
 
     return posts
 
@@ -104,18 +100,13 @@ def _reqwest_posts(url: str, body: bytes, headers: dict[str, str]) -> Poster:
         from pyreqwest.client import ClientBuilder
 
         async with ClientBuilder().no_proxy().build() as client:
-            slots = asyncio.Semaphore(CONCURRENCY)
 
             async def one() -> None:
-                async with slots:
-                    request = client.post(url).headers(headers).body_bytes(body).build_streamed()
-                    async with request as response:
-                        await response.body_reader.read(4096)
+                request = client.post(url).headers(headers).body_bytes(body).build_streamed()
+                async with request as response:
+                    await response.body_reader.read(4096)
 
-            async def post(n: int) -> None:
-                await asyncio.gather(*(one() for _ in range(n)))
-
-            yield post
+            yield _concurrently(one)
 
     return posts
 
@@ -131,19 +122,28 @@ def _transport_posts(url: str, body: bytes, headers: dict[str, str]) -> Poster:
         request = DeliveryRequest(url=url, body=body)
         host = urlsplit(url).hostname or ""
         async with open_transport("httptools", parts) as transport:
-            slots = asyncio.Semaphore(CONCURRENCY)
 
             async def one() -> None:
-                async with slots:
-                    exchange = await transport.send(host, request, headers)
-                    assert exchange.ok, exchange.error
+                exchange = await transport.send(host, request, headers)
+                assert exchange.ok, exchange.error
 
-            async def post(n: int) -> None:
-                await asyncio.gather(*(one() for _ in range(n)))
-
-            yield post
+            yield _concurrently(one)
 
     return posts
+
+
+def _concurrently(one: Callable[[], Awaitable[None]]) -> Posts:
+    """``n`` requests made by ``one``, at most ``CONCURRENCY`` at a time."""
+    slots = asyncio.Semaphore(CONCURRENCY)
+
+    async def limited() -> None:
+        async with slots:
+            await one()
+
+    async def post(n: int) -> None:
+        await asyncio.gather(*(limited() for _ in range(n)))
+
+    return post
 
 
 async def queue_ceiling(jobs: int) -> dict[str, Any]:
