@@ -36,7 +36,7 @@ MAX_BATCH: Final = 256
 Fill = Callable[[Pipeline], RecordWrite | None]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)  # not frozen: a frozen __init__ costs twice as much
 class CommitReply:
     #: The reply to the record's write (``DeliveryLog.write_many``); ``None`` without one.
     record: Any

@@ -25,7 +25,7 @@ from switchboard.config.errors import InvalidArgumentError
 
 from ..metric_names import DELIVERIES, latency_bucket
 from .records import Attempt, DeliveryRecord
-from .repository_scripts import CLAIM_SCRIPT, WRITE_KEYS, WRITE_SCRIPT
+from .repository_scripts import CLAIM_SCRIPT, WRITE_KEYS, WRITE_SCRIPT, WRITE_SHARED_KEYS
 from .sealing import RequestSealer
 from .vocabulary import DeliveryStatus, HealthChange
 
@@ -33,11 +33,13 @@ __all__ = ["DeliveryLog", "RecordWrite"]
 
 _CONCLUDED: Final = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.DEAD})
 
+#: Configurations whose keys a log keeps built (``_keys_of``).
+_CONFIG_KEYS_KEPT: Final = 4096
 #: The share of writes that also trim the indexes (on average every 32nd).
 _HOUSEKEEPING_SHARE: Final = 1 / 32
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)  # not frozen: a frozen __init__ costs twice as much
 class RecordWrite:
     """One record's part of ``WRITE_SCRIPT``: its ``WRITE_KEYS`` keys and three arguments."""
 
@@ -59,6 +61,10 @@ class DeliveryLog:
         self._retention = retention
         self._clock = clock
         self._claim = redis.register_script(CLAIM_SCRIPT)
+        #: The keys every write shares, in ``WRITE_SCRIPT``'s order.
+        self._shared_keys = (keys.deliveries, keys.retries, keys.dead_letters, keys.metrics)
+        #: Each configuration's three keys, built once (every delivery to it writes them).
+        self._config_keys: dict[str, tuple[str, str, str]] = {}
         #: Deliveries this log concluded (delivered or dead), for the worker's heartbeat.
         self.concluded = 0
 
@@ -108,7 +114,8 @@ class DeliveryLog:
         pipe.execute_command(
             "EVAL",
             WRITE_SCRIPT,
-            len(writes) * WRITE_KEYS,
+            WRITE_SHARED_KEYS + len(writes) * WRITE_KEYS,
+            *self._shared_keys,
             *[key for write in writes for key in write.keys],
             *[arg for write in writes for arg in write.args],
         )
@@ -149,10 +156,14 @@ class DeliveryLog:
             dead_letters = "add"
         elif was in (None, DeliveryStatus.DEAD):
             dead_letters = "remove"
-        recent = ""
+        recent = b""
         if attempt is not None:
-            entry = {"delivery_id": record.id, "event_id": record.event_id, **attempt.model_dump()}
-            recent = orjson.dumps(entry).decode()
+            # The attempt's JSON with the ids in front: spliced, not dumped again from a dict.
+            recent = b'{"delivery_id":%b,"event_id":%b,%b' % (
+                orjson.dumps(record.id),
+                orjson.dumps(record.event_id),
+                attempt.__pydantic_serializer__.to_json(attempt)[1:],
+            )
         outcome, bucket, latency_ms = "", "", 0
         if attempt is not None:
             outcome = f"{DELIVERIES}|{record.integration_id}|{record.status}"
@@ -179,19 +190,22 @@ class DeliveryLog:
             latency_ms,
         )
         return RecordWrite(
-            keys=(
-                keys.delivery(record.id),
-                keys.deliveries,
-                keys.deliveries_by_config(record.config_id),
-                keys.retries,
-                keys.dead_letters,
-                keys.config_attempts(record.config_id),
-                keys.config_health(record.config_id),
-                keys.metrics,
-            ),
-            # The small values travel as one JSON array, as redis-py's cost is per argument.
-            args=(record.model_dump_json(), orjson.dumps(values), recent),
+            keys=(keys.delivery(record.id), *self._keys_of(record.config_id)),
+            # The small values travel as one JSON array, as redis-py's cost is per argument;
+            # JSON as bytes, as hiredis sends them (a str would be decoded, then encoded).
+            args=(record.__pydantic_serializer__.to_json(record), orjson.dumps(values), recent),
         )
+
+    def _keys_of(self, config_id: str) -> tuple[str, str, str]:
+        """A configuration's deliveries, recent attempts and failing streak keys."""
+        if (found := self._config_keys.get(config_id)) is not None:
+            return found
+        if len(self._config_keys) >= _CONFIG_KEYS_KEPT:
+            self._config_keys.clear()  # rare: that many configurations in one worker
+        keys, of = self._keys, config_id
+        built = (keys.deliveries_by_config(of), keys.config_attempts(of), keys.config_health(of))
+        self._config_keys[config_id] = built
+        return built
 
     async def claim_due(self, limit: int, hold_until_ms: int | None = None) -> list[str]:
         """Up to ``limit`` due retries, each held by the caller until ``hold_until_ms`` (by
