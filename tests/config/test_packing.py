@@ -1,4 +1,5 @@
-"""``pack_with_hiredis``: the same bytes as redis-py's packing, made by hiredis."""
+"""``pack_with_hiredis``: the same bytes as redis-py's packing, made by hiredis (or, for
+a large command, joined in Python)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from redis.asyncio.connection import Connection, SSLConnection, UnixDomainSocket
 from redis.exceptions import DataError
 
 from switchboard.config import Settings, open_redis
-from switchboard.config.packing import HiredisPacking, pack_with_hiredis
+from switchboard.config.packing import (
+    LONG_ARGUMENT,
+    MANY_ARGUMENTS,
+    HiredisPacking,
+    pack_with_hiredis,
+)
 
 COMMANDS = [
     ("SET", "key", "value"),
@@ -18,6 +24,16 @@ COMMANDS = [
     ("HINCRBY", "h", "field", -3),
     ("CONFIG GET", "maxmemory"),  # a command name with a space: two arguments
     (b"CONFIG GET", "maxmemory"),
+    # Large ones, joined in Python: many arguments of every kind, and one long argument.
+    (
+        "EVAL",
+        "return 1",
+        MANY_ARGUMENTS,
+        *[("k", b"\x00v", 7, -2.5, "é")[n % 5] for n in range(40)],
+    ),
+    ("SET", "key", b"x" * (LONG_ARGUMENT + 1)),
+    ("SET", "key", "é" * LONG_ARGUMENT),
+    ("CONFIG SET", *["maxmemory"] * MANY_ARGUMENTS),
 ]
 
 
@@ -29,11 +45,13 @@ def test_the_bytes_are_redis_pys_own(command: tuple[object, ...]) -> None:
     assert b"".join(packed.pack_command(*command)) == b"".join(plain.pack_command(*command))
 
 
+@pytest.mark.parametrize("many", [False, True], ids=["few arguments", "many arguments"])
 @pytest.mark.parametrize("value", [True, None, bytearray(b"x"), object()])
-def test_a_value_of_the_wrong_type_is_redis_pys_data_error(value: object) -> None:
+def test_a_value_of_the_wrong_type_is_redis_pys_data_error(value: object, many: bool) -> None:
     packed = pack_with_hiredis(Redis()).connection_pool.make_connection()
+    others = ["member"] * (MANY_ARGUMENTS if many else 0)
     with pytest.raises(DataError, match=f"Invalid input of type: '{type(value).__name__}'"):
-        packed.pack_command("SET", "key", value)
+        packed.pack_command("SADD", "key", *others, value)
 
 
 def test_a_memoryview_is_sent_as_redis_py_sends_it() -> None:
