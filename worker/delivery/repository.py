@@ -24,7 +24,7 @@ from switchboard.config import CONFIG_ATTEMPTS_KEPT, LEASE, Redis, RedisKeys, Se
 from switchboard.config.errors import InvalidArgumentError
 
 from ..metric_names import DELIVERIES, latency_bucket
-from .records import Attempt, DeliveryRecord
+from .records import Attempt, DeliveryRecord, stored_json
 from .repository_scripts import CLAIM_SCRIPT, WRITE_KEYS, WRITE_SCRIPT, WRITE_SHARED_KEYS
 from .sealing import RequestSealer
 from .vocabulary import DeliveryStatus, HealthChange
@@ -162,7 +162,7 @@ class DeliveryLog:
             recent = b'{"delivery_id":%b,"event_id":%b,%b' % (
                 orjson.dumps(record.id),
                 orjson.dumps(record.event_id),
-                attempt.__pydantic_serializer__.to_json(attempt)[1:],
+                stored_json(attempt)[1:],
             )
         outcome, bucket, latency_ms = "", "", 0
         if attempt is not None:
@@ -192,8 +192,8 @@ class DeliveryLog:
         return RecordWrite(
             keys=(keys.delivery(record.id), *self._keys_of(record.config_id)),
             # The small values travel as one JSON array, as redis-py's cost is per argument;
-            # JSON as bytes, as hiredis sends them (a str would be decoded, then encoded).
-            args=(record.__pydantic_serializer__.to_json(record), orjson.dumps(values), recent),
+            # JSON as bytes, as they are sent (a str would be decoded, then encoded).
+            args=(stored_json(record), orjson.dumps(values), recent),
         )
 
     def _keys_of(self, config_id: str) -> tuple[str, str, str]:
