@@ -10,10 +10,10 @@ records anything: the engine (``engine.py``) does.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Final
 from urllib.parse import SplitResult, urlsplit
 
 from switchboard.config import Settings
@@ -44,8 +44,6 @@ class Attempter:
     own (``deliver``: one attempt, logged, recorded nowhere), for tools and tests that
     want requests made without the engine."""
 
-    URLS_KEPT: Final = 4096
-
     def __init__(
         self,
         tuning: DeliveryTuning,
@@ -64,7 +62,6 @@ class Attempter:
                 ca_bundle=tuning.client.ca_bundle,
             ),
         )
-        self._origins: dict[str, tuple[str, str]] = {}
         self._hosts = HostSlots(
             tuning.limits,
             min_wait=tuning.first_attempts.host_busy_delay,
@@ -114,7 +111,7 @@ class Attempter:
         a slow host's slots, or for any slot longer than ``HttpLimits.queue_wait_max``.
         ``sending_since`` is told (appended to) when the request goes on the wire.
         """
-        host, origin = self._where(request.url)
+        host, origin = _host_and_origin(request.url)
         blocked = self._policy.check_literal(host)
         if blocked is not None:
             return Exchange(
@@ -137,17 +134,14 @@ class Attempter:
             if lane is not None:
                 lane.release()
 
-    def _where(self, url: str) -> tuple[str, str]:
-        """The URL's host, and its origin (connections are pooled per origin): parsed once
-        a URL, as every delivery to a configuration has the same."""
-        if (found := self._origins.get(url)) is not None:
-            return found
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if len(self._origins) >= self.URLS_KEPT:
-            self._origins.clear()  # rare: that many URLs in one worker
-        where = self._origins[url] = (host, f"{host}:{_port(parts)}")
-        return where
+
+@functools.lru_cache(maxsize=4096)
+def _host_and_origin(url: str) -> tuple[str, str]:
+    """The URL's host, and its origin (connections are pooled per origin): parsed once a
+    URL, as every delivery to a configuration has the same."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return host, f"{host}:{_port(parts)}"
 
 
 def _port(parts: SplitResult) -> int | str:
