@@ -99,14 +99,16 @@ def redis_client(settings: Settings) -> Redis:
     """A client for ``settings``' Redis; it connects on first use (``open_redis`` checks first)."""
     url = settings.effective_redis_url
     try:
-        # SafeRedis: a pipeline cancelled while it resets still gives its connection back.
-        client: Redis = SafeRedis.from_url(
-            url, socket_connect_timeout=settings.redis_connect_timeout, health_check_interval=30
-        )
         # Imported here: an app's sync client (SyncEventClient) never needs it.
-        from .packing import pack_with_hiredis
+        from .checkout import client_for
 
-        pack_with_hiredis(client)
+        # SafeRedis: a pipeline cancelled while it resets still gives its connection back.
+        client: Redis = client_for(
+            SafeRedis,
+            url,
+            socket_connect_timeout=settings.redis_connect_timeout,
+            health_check_interval=30,
+        )
     except ValueError as exc:  # redis-py's word for a malformed URL
         raise _malformed_url(url, exc) from None
     return client

@@ -43,7 +43,7 @@ from switchboard.config import (
     open_redis,
     redact_url,
 )
-from switchboard.config.packing import pack_with_hiredis
+from switchboard.config.checkout import client_for
 from switchboard.config.pipelines import SafePipeline, safe_pipeline
 from switchboard.integrations import IntegrationManager
 
@@ -183,12 +183,11 @@ class WorkerRunner:
     @contextlib.asynccontextmanager
     async def _arq_pool(self) -> AsyncIterator[ArqRedis]:
         settings = self._settings
-        pool = pack_with_hiredis(
-            ArqPool.from_url(
-                settings.effective_redis_url,
-                socket_connect_timeout=settings.redis_connect_timeout,
-                health_check_interval=30,
-            )
+        pool = client_for(
+            ArqPool,
+            settings.effective_redis_url,
+            socket_connect_timeout=settings.redis_connect_timeout,
+            health_check_interval=30,
         )
         pool.job_serializer = serialize_job
         pool.job_deserializer = JobDecoder(settings)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +12,7 @@ from support.sample import OtherIntegration, SampleIntegration
 
 from switchboard.config import (
     ConfigCache,
+    ConfigChanges,
     ConfigStore,
     Redis,
     RedisKeys,
@@ -262,28 +262,34 @@ async def test_get_configs_filters_enabled_tenant_and_conditions(
 
 
 async def test_get_configs_costs_no_redis_round_trip_when_nothing_changed(
-    store: ConfigStore, redis_client: Redis
+    store: ConfigStore, redis_client: Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await store.create(integration_id="tests.sample", name="one")
     manager = IntegrationManager()
     sample = manager.register(SampleIntegration)
     event = Event(type="review.published")
+    # The cache asks the store for changes on entering, then twice as its watcher
+    # subscribes (once subscribed, and once the subscription is confirmed: a message); after
+    # that, with a long poll interval, only a message would make it ask.
+    asked = 0
+    changes_since = store.changes_since
+
+    async def counted(generation: int) -> ConfigChanges:
+        nonlocal asked
+        changes = await changes_since(generation)
+        asked += 1
+        return changes
+
+    monkeypatch.setattr(store, "changes_since", counted)
 
     async def commands_processed() -> int:
         stats = await redis_client.info("stats")
         return int(stats["total_commands_processed"])
 
-    # A long poll interval: once subscribed, the watcher sends nothing.
     async with ConfigCache(store, redis_client, poll_interval=60) as cache:
         with manager.running(cache):
             await sample.get_configs(event)  # warm-up
-            # Wait (with a deadline) until the watcher has subscribed and gone
-            # quiet: two INFO calls in a row, and the server saw only the first.
-            async with asyncio.timeout(10):
-                while True:
-                    before = await commands_processed()
-                    if await commands_processed() - before == 1:
-                        break
+            await wait_for(lambda: asked == 3, timeout=10, what="the watcher subscribed")
             before = await commands_processed()
             for _ in range(1000):
                 assert len(await sample.get_configs(event)) == 1
