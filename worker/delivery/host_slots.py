@@ -24,6 +24,7 @@ whose own loop lagged defers a few attempts at most, not its every host's.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import defaultdict, deque
 
@@ -37,7 +38,7 @@ __all__ = ["HostSlots"]
 class _Origin:
     """One host:port's slots, and when each request in flight started."""
 
-    __slots__ = ("ended_at", "in_flight", "last_took", "limit", "slots", "waiting")
+    __slots__ = ("ended_at", "in_flight", "last_took", "limit", "slots", "stall_check", "waiting")
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -47,6 +48,7 @@ class _Origin:
         self.ended_at = 0.0  # when its last request ended
         self.last_took = 0.0  # how long the oldest request had been out when it did
         self.waiting = 0  # attempts queued for one of its slots
+        self.stall_check: asyncio.TimerHandle | None = None  # when to see if it stalled
 
     def oldest_age(self) -> float:
         """How long the oldest request in flight has been out (0 if none is)."""
@@ -55,10 +57,16 @@ class _Origin:
     def stalled(self, after: float) -> bool:
         """All its slots taken, and none of its requests ended for ``after`` or for twice
         as long as its last one took, whichever is longer."""
+        stalls_in = self.stalls_in(after)
+        return stalls_in is not None and stalls_in <= 0
+
+    def stalls_in(self, after: float) -> float | None:
+        """Seconds until it is ``stalled`` unless one of its requests ends first (0 or less:
+        it is); ``None`` while one of its slots is free."""
         if not self.slots.full() or not self.in_flight:
-            return False
+            return None
         quiet_for = time.monotonic() - max(self.ended_at, self.in_flight[0])
-        return quiet_for >= max(after, 2 * self.last_took)
+        return max(after, 2 * self.last_took) - quiet_for
 
     def release(self) -> None:
         now = time.monotonic()
@@ -133,7 +141,8 @@ class HostSlots:
         rate before, 0.98 after, paired runs)."""
         if not may_defer or wait_max is None:
             return await host.slots.acquire_within(wait_max)
-        if host.waiting >= host.limit and host.stalled(self._limits.stalled_host_after):
+        stalled_after = self._limits.stalled_host_after
+        if host.waiting >= host.limit and host.stalled(stalled_after):
             return False  # as many queue for it as it has slots: come back later
         deadline = time.monotonic() + wait_max
         host.waiting += 1
@@ -143,11 +152,34 @@ class HostSlots:
                 left = deadline - time.monotonic()
                 if (host.slots.full() and until_slow <= 0) or left <= 0:
                     return False
+                if host.waiting > host.limit and host.stalled(stalled_after):
+                    return False  # turned away as it stalled (_check_stall)
+                self._watch_for_stall(host)
                 # A young host's requests may all end within this: most waits end here.
-                if await host.slots.acquire_within(min(left, until_slow)):
+                if await host.slots.acquire_within(min(left, until_slow), may_turn_away=True):
                     return True
         finally:
             host.waiting -= 1
+
+    def _watch_for_stall(self, host: _Origin) -> None:
+        """Once ``host`` stalls, those queued for it before it did leave but as many as it
+        has slots (``_check_stall``): in a backlog, 361 had queued in its first 66 ms, each
+        holding an admission slot and its job until the host turned slow."""
+        if host.stall_check is not None:
+            return
+        stalls_in = host.stalls_in(self._limits.stalled_host_after)
+        if stalls_in is not None and stalls_in > 0:
+            loop = asyncio.get_running_loop()
+            host.stall_check = loop.call_later(stalls_in, self._check_stall, host)
+
+    def _check_stall(self, host: _Origin) -> None:
+        host.stall_check = None
+        if host.waiting <= host.limit:
+            return
+        if host.stalled(self._limits.stalled_host_after):
+            host.slots.turn_away(keep=host.limit)
+        else:  # one of its requests ended meanwhile: look again when it may have stalled
+            self._watch_for_stall(host)
 
     def leave(self, origin: str, *, tenant: str | None = None) -> None:
         self._worker.release()

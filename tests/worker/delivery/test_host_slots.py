@@ -208,6 +208,29 @@ async def test_a_stalled_host_is_queued_for_by_as_many_as_it_has_slots() -> None
         assert await asyncio.wait_for(task, DEADLINE) is None
 
 
+async def test_those_queued_before_a_host_stalled_leave_down_to_as_many_as_its_slots() -> None:
+    """Five queued for a host while it was young; once it stalls, three are told to come
+    back (a backlog had hundreds queued in its first tenth of a second, each holding its
+    job), and the two left are handed the slots as its requests end."""
+    hosts = _slots(per_host=2, slow_after=DEADLINE, stalled_after=0.1, queue_wait_max=DEADLINE)
+    for _ in range(2):
+        assert await hosts.enter("h:443", may_defer=True) is None
+    queued = [asyncio.ensure_future(hosts.enter("h:443", may_defer=True)) for _ in range(5)]
+    for task in queued:
+        await _queued(task)
+    await wait_for(
+        lambda: sum(task.done() for task in queued) == 3,
+        timeout=DEADLINE,
+        what="three of the five told to come back",
+    )
+    told = [task.result() for task in queued if task.done()]
+    assert all(wait is not None and wait.reason is WaitReason.HOST_BUSY for wait in told)
+    left = [task for task in queued if not task.done()]
+    for task in left:
+        hosts.leave("h:443")
+        assert await asyncio.wait_for(task, DEADLINE) is None
+
+
 async def test_a_host_is_not_stalled_by_its_own_pace() -> None:
     """Its last request took 0.4 s: all its slots taken and none ending for a little more
     than stalled_host_after is its pace, not a stall, until twice that has passed."""
