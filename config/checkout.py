@@ -4,7 +4,7 @@ redis-py 5.3's asyncio ``ConnectionPool.get_connection`` holds one ``asyncio.Loc
 across its check that a pooled connection has no unread data, and that check reads the
 socket under ``asyncio.timeout(0)``: every command waits a full turn of the event loop,
 one command at a time (redis/redis-py#3692). In a busy worker a turn is milliseconds, so
-sixteen retries' ``GET``\\ s queued the group commit behind them, and with one endpoint
+sixteen retries' reads queued the group commit behind them, and with one endpoint
 hanging the worker sat idle an eighth of the time (``docs/performance.md``). arq pins
 redis-py below 6, so the fix is here: the bookkeeping is synchronous (one event loop,
 nothing to lock), and a connection that was pooled is checked without awaiting, against
