@@ -79,7 +79,7 @@ SCALES = {
         lookup_events=2_000,
         scale_out_events=20_000,
         failure_events=3_000,
-        failure_rounds=3,
+        failure_rounds=5,
         compare_messages=1_000,
         as_shipped_messages=40,
     ),
