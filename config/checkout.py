@@ -10,7 +10,8 @@ redis-py below 6, so the fix is here: the bookkeeping is synchronous (one event 
 nothing to lock), and a connection that was pooled is checked without awaiting, against
 what its socket has already delivered. A reply left unread (never, as redis-py drops a
 connection whose reply was cut short) or a server gone away (its EOF) still gets the
-connection reopened before a command is sent on it.
+connection reopened before a command is sent on it, with either of redis-py's parsers
+(its own check, with its Python parser, missed a reply waiting in the stream).
 """
 
 from __future__ import annotations
@@ -47,18 +48,23 @@ class CheckoutPool(aioredis.ConnectionPool):
 
 async def _has_unread(connection: AbstractConnection) -> bool:
     """Whether a pooled connection holds a reply nobody read, or its server closed it."""
-    reader: Any = getattr(connection._parser, "_reader", None)  # hiredis's, while connected
     stream = connection._reader
-    # What the socket delivered is in the stream's buffer (asyncio's own StreamReader, under
-    # uvloop too), then in hiredis's reader.
+    # What the socket delivered waits in the stream's buffer (asyncio's own StreamReader,
+    # under uvloop too), then in the parser's.
     buffered: bytearray | None = getattr(stream, "_buffer", None)
-    if stream is None or buffered is None or not hasattr(reader, "has_data"):
-        # Not hiredis's parser, or not the stream it expects: redis-py's own check.
+    if stream is None or buffered is None:  # not the stream redis-py makes: its own check
         try:
             return bool(await connection.can_read_destructive())  # type: ignore[no-untyped-call]
         except (OSError, aioredis.ConnectionError):
             return True
-    return bool(reader.has_data() or buffered or stream.at_eof())
+    if buffered or stream.at_eof():
+        return True
+    parser: Any = connection._parser
+    reader: Any = getattr(parser, "_reader", None)
+    if hasattr(reader, "has_data"):  # hiredis's
+        return bool(reader.has_data())
+    # redis-py's own, in Python: a reply cut short leaves its start behind.
+    return bool(getattr(parser, "_buffer", b"") or getattr(parser, "_chunks", None))
 
 
 def client_for(cls: type[ClientT], url: str, **options: Any) -> ClientT:

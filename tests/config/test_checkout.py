@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+from redis._parsers import _AsyncHiredisParser, _AsyncRESP2Parser
 from redis.asyncio import Redis
 
 from switchboard.config.checkout import CheckoutPool, client_for
@@ -35,10 +37,20 @@ async def test_a_pooled_connection_is_handed_out_without_a_turn_of_the_loop(
         assert await client.get("k") == b"v"
 
 
+#: hiredis's parser (redis-py's default with hiredis installed), and redis-py's own in
+#: Python, for which the pool falls back to redis-py's check (a read with a zero timeout).
+PARSERS = [
+    pytest.param(_AsyncHiredisParser, id="hiredis"),
+    pytest.param(_AsyncRESP2Parser, id="python"),
+]
+
+
+@pytest.mark.parametrize("parser", PARSERS)
 async def test_a_connection_its_server_closed_is_reopened_before_a_command(
-    redis_url: str,
+    redis_url: str, parser: type
 ) -> None:
-    async with client_for(Redis, redis_url) as client, Redis.from_url(redis_url) as other:
+    client = client_for(Redis, redis_url, parser_class=parser)
+    async with client, Redis.from_url(redis_url) as other:
         first_id = await client.client_id()
         pool = client.connection_pool
         (connection,) = pool._available_connections
@@ -51,9 +63,12 @@ async def test_a_connection_its_server_closed_is_reopened_before_a_command(
         assert await client.client_id() != first_id  # a new connection, and no error
 
 
-async def test_a_connection_holding_an_unread_reply_is_reopened(redis_url: str) -> None:
+@pytest.mark.parametrize("parser", PARSERS)
+async def test_a_connection_holding_an_unread_reply_is_reopened(
+    redis_url: str, parser: type
+) -> None:
     """Its next command would otherwise read the reply left behind as its own."""
-    async with client_for(Redis, redis_url) as client:
+    async with client_for(Redis, redis_url, parser_class=parser) as client:
         await client.set("k", "v")
         pool = client.connection_pool
         connection = await pool.get_connection()
