@@ -22,6 +22,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.connection import AbstractConnection
 
 from .packing import pack_with_hiredis
+from .settings import Settings
 
 __all__ = ["CheckoutPool", "client_for"]
 
@@ -67,8 +68,14 @@ async def _has_unread(connection: AbstractConnection) -> bool:
     return bool(getattr(parser, "_buffer", b"") or getattr(parser, "_chunks", None))
 
 
-def client_for(cls: type[ClientT], url: str, **options: Any) -> ClientT:
-    """A ``cls`` client for ``url`` on its own ``CheckoutPool``, packing with hiredis, and
-    closing the pool when it is closed (as ``from_url``'s)."""
-    pool = CheckoutPool.from_url(url, **options)
+def client_for(cls: type[ClientT], settings: Settings, **options: Any) -> ClientT:
+    """A ``cls`` client for ``settings``' Redis on its own ``CheckoutPool``, packing with
+    hiredis, and closing the pool when it is closed (as ``from_url``'s); ``options`` go to
+    its connections, beside the settings' connect timeout and a health check every 30 s."""
+    pool = CheckoutPool.from_url(
+        settings.effective_redis_url,
+        socket_connect_timeout=settings.redis_connect_timeout,
+        health_check_interval=30,
+        **options,
+    )
     return pack_with_hiredis(cast("ClientT", cls.from_pool(pool)))

@@ -103,12 +103,7 @@ def redis_client(settings: Settings) -> Redis:
         from .checkout import client_for
 
         # SafeRedis: a pipeline cancelled while it resets still gives its connection back.
-        client: Redis = client_for(
-            SafeRedis,
-            url,
-            socket_connect_timeout=settings.redis_connect_timeout,
-            health_check_interval=30,
-        )
+        client: Redis = client_for(SafeRedis, settings)
     except ValueError as exc:  # redis-py's word for a malformed URL
         raise _malformed_url(url, exc) from None
     return client

@@ -183,12 +183,7 @@ class WorkerRunner:
     @contextlib.asynccontextmanager
     async def _arq_pool(self) -> AsyncIterator[ArqRedis]:
         settings = self._settings
-        pool = client_for(
-            ArqPool,
-            settings.effective_redis_url,
-            socket_connect_timeout=settings.redis_connect_timeout,
-            health_check_interval=30,
-        )
+        pool = client_for(ArqPool, settings)
         pool.job_serializer = serialize_job
         pool.job_deserializer = JobDecoder(settings)
         pool.default_queue_name = settings.effective_queue_name

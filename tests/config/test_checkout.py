@@ -10,6 +10,7 @@ import pytest
 from redis._parsers import _AsyncHiredisParser, _AsyncRESP2Parser
 from redis.asyncio import Redis
 
+from switchboard.config import Settings
 from switchboard.config.checkout import CheckoutPool, client_for
 from switchboard.config.packing import HiredisPacking
 from switchboard.config.pipelines import SafeRedis
@@ -19,10 +20,10 @@ DEADLINE = 5.0
 
 
 async def test_a_pooled_connection_is_handed_out_without_a_turn_of_the_loop(
-    redis_url: str,
+    settings: Settings,
 ) -> None:
     """redis-py's own pool waits a turn (and one caller at a time) for each command."""
-    async with client_for(Redis, redis_url) as client:
+    async with client_for(Redis, settings) as client:
         assert isinstance(client.connection_pool, CheckoutPool)
         await asyncio.gather(*(client.ping() for _ in range(3)))  # three connections pooled
         pool = client.connection_pool
@@ -47,9 +48,9 @@ PARSERS = [
 
 @pytest.mark.parametrize("parser", PARSERS)
 async def test_a_connection_its_server_closed_is_reopened_before_a_command(
-    redis_url: str, parser: type
+    settings: Settings, redis_url: str, parser: type
 ) -> None:
-    client = client_for(Redis, redis_url, parser_class=parser)
+    client = client_for(Redis, settings, parser_class=parser)
     async with client, Redis.from_url(redis_url) as other:
         first_id = await client.client_id()
         pool = client.connection_pool
@@ -65,10 +66,10 @@ async def test_a_connection_its_server_closed_is_reopened_before_a_command(
 
 @pytest.mark.parametrize("parser", PARSERS)
 async def test_a_connection_holding_an_unread_reply_is_reopened(
-    redis_url: str, parser: type
+    settings: Settings, parser: type
 ) -> None:
     """Its next command would otherwise read the reply left behind as its own."""
-    async with client_for(Redis, redis_url, parser_class=parser) as client:
+    async with client_for(Redis, settings, parser_class=parser) as client:
         await client.set("k", "v")
         pool = client.connection_pool
         connection = await pool.get_connection()
@@ -82,8 +83,8 @@ async def test_a_connection_holding_an_unread_reply_is_reopened(
         assert await client.get("k") == b"v"
 
 
-async def test_the_clients_pack_with_hiredis_and_keep_their_class(redis_url: str) -> None:
-    async with client_for(SafeRedis, redis_url, health_check_interval=30) as client:
+async def test_the_clients_pack_with_hiredis_and_keep_their_class(settings: Settings) -> None:
+    async with client_for(SafeRedis, settings) as client:
         assert type(client) is SafeRedis
         assert isinstance(client.connection_pool.make_connection(), HiredisPacking)
         assert client.connection_pool.connection_kwargs["health_check_interval"] == 30

@@ -11,6 +11,7 @@ Every key is ``RedisKeys``'.
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -33,7 +34,7 @@ __all__ = ["DeliveryLog", "RecordWrite"]
 
 _CONCLUDED: Final = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.DEAD})
 
-#: Configurations whose keys a log keeps built (``_keys_of``).
+#: Configurations whose keys are kept built (``_config_keys``).
 _CONFIG_KEYS_KEPT: Final = 4096
 #: The share of writes that also trim the indexes (on average every 32nd).
 _HOUSEKEEPING_SHARE: Final = 1 / 32
@@ -63,8 +64,6 @@ class DeliveryLog:
         self._claim = redis.register_script(CLAIM_SCRIPT)
         #: The keys every write shares, in ``WRITE_SCRIPT``'s order.
         self._shared_keys = (keys.deliveries, keys.retries, keys.dead_letters, keys.metrics)
-        #: Each configuration's three keys, built once (every delivery to it writes them).
-        self._config_keys: dict[str, tuple[str, str, str]] = {}
         #: Deliveries this log concluded (delivered or dead), for the worker's heartbeat.
         self.concluded = 0
 
@@ -190,22 +189,11 @@ class DeliveryLog:
             latency_ms,
         )
         return RecordWrite(
-            keys=(keys.delivery(record.id), *self._keys_of(record.config_id)),
+            keys=(keys.delivery(record.id), *_config_keys(keys, record.config_id)),
             # The small values travel as one JSON array, as redis-py's cost is per argument;
             # JSON as bytes, as they are sent (a str would be decoded, then encoded).
             args=(stored_json(record), orjson.dumps(values), recent),
         )
-
-    def _keys_of(self, config_id: str) -> tuple[str, str, str]:
-        """A configuration's deliveries, recent attempts and failing streak keys."""
-        if (found := self._config_keys.get(config_id)) is not None:
-            return found
-        if len(self._config_keys) >= _CONFIG_KEYS_KEPT:
-            self._config_keys.clear()  # rare: that many configurations in one worker
-        keys, of = self._keys, config_id
-        built = (keys.deliveries_by_config(of), keys.config_attempts(of), keys.config_health(of))
-        self._config_keys[config_id] = built
-        return built
 
     async def claim_due(self, limit: int, hold_until_ms: int | None = None) -> list[str]:
         """Up to ``limit`` due retries, each held by the caller until ``hold_until_ms`` (by
@@ -298,3 +286,14 @@ class DeliveryLog:
                 await pipe.execute()
             replayed.append(record.id)
         return replayed
+
+
+@functools.lru_cache(maxsize=_CONFIG_KEYS_KEPT)
+def _config_keys(keys: RedisKeys, config_id: str) -> tuple[str, str, str]:
+    """A configuration's deliveries, recent attempts and failing streak keys: built once,
+    as every delivery to it writes them."""
+    return (
+        keys.deliveries_by_config(config_id),
+        keys.config_attempts(config_id),
+        keys.config_health(config_id),
+    )
